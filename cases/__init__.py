@@ -1,0 +1,1 @@
+"""The conformance cases: each judges one catalogue requirement against the target."""

@@ -1,0 +1,36 @@
+"""Submission: how the target accepts asynchronous work."""
+
+import pytest
+
+from conformance.checks import submission
+
+SCENARIOS = ["success", "failure"]
+
+
+@pytest.mark.requirement("SUBMIT-202")
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_submission_is_accepted_with_202(conformance, scenario):
+    submission.accepted_with_202(conformance.run(scenario))
+
+
+@pytest.mark.requirement("SUBMIT-LOCATION")
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_location_names_the_status_resource(conformance, scenario):
+    submission.location_names_status(conformance.run(scenario))
+
+
+@pytest.mark.requirement("SUBMIT-UNIQUE")
+def test_concurrent_submissions_get_distinct_ids(conformance):
+    count = conformance.description.polling.concurrency
+    submission.ids_unique(conformance.driver.submit_concurrently("success", count))
+
+
+@pytest.mark.requirement("SUBMIT-NONBLOCKING")
+def test_submission_answers_before_the_work_is_done(conformance):
+    submission.not_blocking(conformance.run("success"), conformance.description)
+
+
+@pytest.mark.requirement("SUBMIT-BODY")
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_accepted_body_describes_the_status(conformance, scenario):
+    submission.body_describes_status(conformance.run(scenario), conformance.description)

@@ -1,0 +1,1 @@
+"""Judging observations against the catalogue: one module per contract section."""

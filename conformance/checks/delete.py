@@ -1,0 +1,58 @@
+"""Delete: 204 with no content, no Content-Length, and the resource gone in the background."""
+
+from __future__ import annotations
+
+from ..session import Deletion
+from ..verdicts import Blocked, ConformanceFailure
+
+__all__ = ["answers_204", "gone_after_delete", "no_content_length"]
+
+
+def _answered(deletion: Deletion) -> None:
+    if deletion.delete.error is not None:
+        raise Blocked(f"DELETE got no answer: {deletion.delete.error}", [deletion.delete])
+
+
+def answers_204(deletion: Deletion) -> None:
+    _answered(deletion)
+    ex = deletion.delete
+    if ex.status != 204 or ex.body:
+        raise ConformanceFailure(
+            "DELETE-204",
+            observed=f"{ex.status} with {len(ex.body)} bytes of content",
+            expected="204 No Content, with no content",
+            exchanges=[ex],
+            hint="Answer DELETE with 204 and an empty body, and delete in the background.",
+        )
+
+
+def no_content_length(deletion: Deletion) -> None:
+    _answered(deletion)
+    ex = deletion.delete
+    if ex.status != 204:
+        raise Blocked(f"DELETE answered {ex.status}, not 204 (see DELETE-204)", [ex])
+    length = ex.header("content-length")
+    if length is not None:
+        raise ConformanceFailure(
+            "DELETE-NO-CONTENT-LENGTH",
+            observed=f"Content-Length: {length}",
+            expected="no Content-Length header on a 204",
+            exchanges=[ex],
+        )
+
+
+def gone_after_delete(deletion: Deletion, budget: float) -> None:
+    _answered(deletion)
+    if not deletion.reads:
+        raise Blocked(f"DELETE answered {deletion.delete.status}; nothing to watch",
+                      [deletion.delete])
+    last = deletion.reads[-1]
+    if last.status != 404:
+        raise ConformanceFailure(
+            "DELETE-GONE",
+            observed=f"{len(deletion.reads)} reads over {budget:g} s after the DELETE; "
+            f"the last answered {last.error or last.status}",
+            expected="404 within the delete budget",
+            exchanges=[deletion.delete, last],
+            hint="Raise polling.delete_budget if your background deletion is slow.",
+        )

@@ -1,0 +1,142 @@
+"""Status: 200 JSON, state names, the id, safe polling, details, Retry-After."""
+
+from __future__ import annotations
+
+from ..description import Description
+from ..driver import Poll, Run, retry_after_seconds
+from ..verdicts import ConformanceFailure
+from ._common import needs_polls
+
+__all__ = ["answers_200_json", "details_while_running", "honours_retry_after",
+           "id_matches_url", "reads_are_safe", "state_names_known"]
+
+
+def answers_200_json(run: Run) -> None:
+    for poll in needs_polls(run):
+        ex = poll.exchange
+        if ex.status != 200 or poll.body is None:
+            what = ex.error or f"{ex.status} {ex.header('content-type') or 'untyped'}"
+            raise ConformanceFailure(
+                "STATUS-200-JSON",
+                observed=f"{what} body {ex.body[:80]!r}",
+                expected="200 with a JSON object, for as long as the id is available",
+                exchanges=[ex],
+            )
+
+
+def state_names_known(run: Run, description: Description) -> None:
+    dialect = description.dialect
+    for poll in needs_polls(run):
+        if poll.body is None:
+            continue
+        value = poll.body.get(dialect.status_field)
+        if value not in dialect.states.all:
+            raise ConformanceFailure(
+                "STATUS-STATE-NAMES",
+                observed=f"{dialect.status_field} = {value!r}",
+                expected=f"one of {sorted(dialect.states.all)}",
+                exchanges=[poll.exchange],
+                hint="State names are exact and case-sensitive; a dialect override in the "
+                "target description can declare other names.",
+            )
+
+
+def id_matches_url(run: Run, description: Description) -> None:
+    field = description.dialect.id_field
+    for poll in needs_polls(run):
+        if poll.body is None or poll.body.get(field) is None:
+            continue
+        value = str(poll.body[field])
+        segments = poll.exchange.url.split("?")[0].rstrip("/").split("/")
+        if value not in segments:
+            raise ConformanceFailure(
+                "STATUS-ID-MATCH",
+                observed=f"{field} = {value!r} at {poll.exchange.url}",
+                expected=f"the id that the status URL names ({segments[-1]!r})",
+                exchanges=[poll.exchange],
+            )
+
+
+def _snapshot(poll: Poll, description: Description) -> tuple[object, object]:
+    body = poll.body or {}
+    dialect = description.dialect
+    return body.get(dialect.status_field), body.get(dialect.progress_field)
+
+
+def reads_are_safe(burst: list[Poll], description: Description, clock_moves: bool) -> None:
+    """Back-to-back reads must not move the operation along.
+
+    With a virtual clock no time passes between the reads, so any change is the
+    reads' doing. With the wall clock a little time does pass, so only a change
+    on every single read (the mark of a read-driven operation) counts.
+    """
+    snapshots = [_snapshot(p, description) for p in burst if p.body is not None]
+    changes = sum(1 for a, b in zip(snapshots, snapshots[1:]) if a != b)
+    if len(snapshots) < 2 or changes == 0 or (clock_moves and changes < len(snapshots) - 1):
+        return
+    raise ConformanceFailure(
+        "STATUS-SAFE",
+        observed=f"{len(snapshots)} back-to-back reads saw (state, progress) "
+        f"{' -> '.join(str(s) for s in snapshots)}",
+        expected="the same state and progress while no time passes",
+        exchanges=[p.exchange for p in burst],
+        hint="A GET on the status must only read; move the operation on with time or work.",
+    )
+
+
+def details_while_running(run: Run, description: Description) -> None:
+    dialect = description.dialect
+    running = [p for p in needs_polls(run) if p.body and p.state in dialect.states.running]
+    last: int | None = None
+    last_poll: Poll | None = None
+    for poll in running:
+        assert poll.body is not None
+        msg, progress = poll.body.get(dialect.message_field), poll.body.get(dialect.progress_field)
+        if not msg and progress is None:
+            raise ConformanceFailure(
+                "STATUS-DETAILS",
+                observed=f"neither {dialect.message_field!r} nor {dialect.progress_field!r}",
+                expected="details of the work in progress while running",
+                exchanges=[poll.exchange],
+            )
+        if progress is None:
+            continue
+        if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+            raise ConformanceFailure(
+                "STATUS-DETAILS",
+                observed=f"{dialect.progress_field} = {progress!r}",
+                expected="an integer from 0 to 100",
+                exchanges=[poll.exchange],
+            )
+        if last is not None and last_poll is not None and progress < last:
+            raise ConformanceFailure(
+                "STATUS-DETAILS",
+                observed=f"{dialect.progress_field} went from {last} down to {progress}",
+                expected="progress that never decreases",
+                exchanges=[last_poll.exchange, poll.exchange],
+            )
+        last, last_poll = progress, poll
+
+
+def honours_retry_after(run: Run, budget: float) -> bool:
+    """Check that each poll waited as the previous answer's Retry-After asked.
+
+    Returns whether any answer asked at all (so the case can say it had nothing to see).
+    The poller may cut a wait short where the operation budget ends.
+    """
+    sub = run.submission.exchange
+    asked = retry_after_seconds(sub.header("retry-after"), sub.received_at)
+    seen = False
+    for poll in run.polls:
+        if asked is not None:
+            seen = True
+            budget_left = max(sub.sent_at + budget - poll.exchange.sent_at + poll.waited, 0.0)
+            if poll.waited + 1e-9 < min(asked, budget_left):
+                raise ConformanceFailure(
+                    "STATUS-RETRY-AFTER",
+                    observed=f"the poller waited {poll.waited:g} s",
+                    expected=f"a wait of {asked:g} s, as Retry-After asked",
+                    exchanges=[poll.exchange],
+                )
+        asked = poll.retry_after
+    return seen

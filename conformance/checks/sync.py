@@ -1,0 +1,31 @@
+"""Synchronous calls: the real state, in the response."""
+
+from __future__ import annotations
+
+from ..driver import Exchange
+from ..verdicts import Blocked, ConformanceFailure
+
+__all__ = ["answers_with_state"]
+
+
+def answers_with_state(exchange: Exchange, what: str) -> None:
+    if exchange.error is not None:
+        raise Blocked(f"{what} got no answer: {exchange.error}", [exchange])
+    status = exchange.status or 0
+    if not 200 <= status < 300 or status == 204 or not exchange.body.strip():
+        raise ConformanceFailure(
+            "SYNC-STATE",
+            observed=f"{what} answered {status} with {len(exchange.body)} bytes",
+            expected="2xx with the current state in the body",
+            exchanges=[exchange],
+        )
+    if "json" in (exchange.header("content-type") or "") and exchange.json_object() is None:
+        try:
+            exchange.json()
+        except ValueError:
+            raise ConformanceFailure(
+                "SYNC-STATE",
+                observed=f"{what} declared JSON but sent {exchange.body[:80]!r}",
+                expected="a body that parses as its Content-Type says",
+                exchanges=[exchange],
+            ) from None

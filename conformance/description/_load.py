@@ -1,0 +1,172 @@
+"""Read a target description from TOML, check it, and expand `${VAR}` references."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._model import Description
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["DescriptionError", "Loaded", "available_dialects", "load", "parse"]
+
+PYPROJECT_TABLE = "tool.async-conformance"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class DescriptionError(ValueError):
+    """A target description that cannot be used; the message names the key and the way out."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A checked description: `effective` drives requests, `described` is safe to print."""
+
+    source: str
+    described: Description
+    effective: Description
+    secrets: frozenset[str]
+
+
+def available_dialects() -> list[str]:
+    files = resources.files("conformance.dialects").iterdir()
+    return sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml"))
+
+
+def _dialect_table(name: object, source: str) -> dict[str, Any]:
+    if not isinstance(name, str) or name not in available_dialects():
+        raise DescriptionError(
+            f"{source}: dialect.name = {name!r} is not a known dialect; "
+            f"use one of {available_dialects()} and override its keys in [dialect]."
+        )
+    text = resources.files("conformance.dialects").joinpath(f"{name}.toml").read_text()
+    return {"name": name, **tomllib.loads(text)}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _expand(value: Any, where: str, source: str, secrets: set[str]) -> Any:
+    """Replace `${VAR}` in strings with the environment's value, remembering it as secret."""
+    if isinstance(value, dict):
+        return {
+            k: _expand(v, f"{where}.{k}".lstrip("."), source, secrets) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand(v, f"{where}[{i}]", source, secrets) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in os.environ:
+            raise DescriptionError(
+                f"{source}: {where} refers to ${{{name}}}, but the environment variable "
+                f"{name} is not set. Export it before the run, or remove the reference."
+            )
+        secret = os.environ[name]
+        if secret:
+            secrets.add(secret)
+        return secret
+
+    return _ENV_REF.sub(substitute, value)
+
+
+def _field_names(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The keys allowed at `loc`, walking the model classes along the path."""
+    current: Any = model
+    for part in loc:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        else:
+            args = getattr(current, "__args__", ())
+            current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
+                           args[-1] if args else None)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    return []
+
+
+def _explain(error: ValidationError, source: str) -> DescriptionError:
+    lines = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if p not in ("function-after", "[key]"))
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            allowed = _field_names(Description, loc[:-1])
+            lines.append(f"unknown key {key!r}; allowed here: {', '.join(allowed)}")
+        elif item["type"] == "missing":
+            lines.append(f"missing key {key!r}")
+        elif item["type"] == "value_error":
+            where = f"{key}: " if loc else ""
+            lines.append(f"{where}{str(item['msg']).removeprefix('Value error, ')}")
+        else:
+            lines.append(f"{key} = {item['input']!r}: {item['msg']}")
+    return DescriptionError(
+        f"target description {source} is not usable:\n  - " + "\n  - ".join(lines)
+        + "\nREADME.md, 'Describing your server', lists every key with its default."
+    )
+
+
+def parse(raw: dict[str, Any], source: str, base_url: str | None = None) -> Loaded:
+    """Check a description given as a dict (a TOML document, or a pyproject table)."""
+    raw = dict(raw)
+    if base_url is not None:
+        raw["base_url"] = base_url
+    user_dialect = raw.get("dialect", {})
+    if not isinstance(user_dialect, dict):
+        raise DescriptionError(f"{source}: dialect must be a table, not {user_dialect!r}")
+    raw["dialect"] = _merge(
+        _dialect_table(user_dialect.get("name", "cloudcenter"), source), user_dialect
+    )
+    secrets: set[str] = set()
+    try:
+        described = Description.model_validate(raw)
+        effective = Description.model_validate(_expand(raw, "", source, secrets))
+    except ValidationError as exc:
+        raise _explain(exc, source) from None
+    return Loaded(source, described, effective, frozenset(secrets))
+
+
+def load(path: Path | None, pyproject: Path | None, base_url: str | None = None) -> Loaded:
+    """Load from `path`, else from `[tool.async-conformance]` in `pyproject`, else defaults."""
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise DescriptionError(
+                f"target description {path} does not exist; check the --target-config path."
+            ) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise DescriptionError(f"target description {path} is not valid TOML: {exc}") from None
+        return parse(raw, str(path), base_url)
+    if pyproject is not None and pyproject.is_file():
+        try:
+            document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise DescriptionError(f"{pyproject} is not valid TOML: {exc}") from None
+        table = document.get("tool", {}).get("async-conformance")
+        if table is not None:
+            return parse(table, f"{pyproject} [{PYPROJECT_TABLE}]", base_url)
+    return parse({}, "(defaults)", base_url)

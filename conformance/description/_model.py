@@ -1,0 +1,164 @@
+"""The target description: how the suite drives one server.
+
+Each model forbids unknown keys, so a typo in a TOML file is an error that
+names the key, never a silently ignored setting. Defaults are those of the
+cloudcenter dialect; README.md documents every key.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+
+__all__ = [
+    "Description",
+    "Dialect",
+    "Polling",
+    "RequestSpec",
+    "ResourceCall",
+    "Resource",
+    "Retention",
+    "States",
+]
+
+ClockMode = Literal["virtual", "control", "real"]
+ScenarioName = Literal["success", "failure", "timeout"]
+SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure", "timeout")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class RequestSpec(_Model):
+    """One HTTP request the suite sends: a submission or a synchronous call."""
+
+    method: str = "POST"
+    path: str
+    json_body: Any = Field(default=None, alias="json")
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class ResourceCall(_Model):
+    """How to reach a created resource; `url` is a template over the run's values."""
+
+    method: str
+    url: str = "{resource_url}"
+
+
+class Resource(_Model):
+    read: ResourceCall = ResourceCall(method="GET")
+    delete: ResourceCall = ResourceCall(method="DELETE")
+
+
+class States(_Model):
+    running: list[str]
+    success: list[str]
+    failure: list[str]
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> States:
+        seen: dict[str, str] = {}
+        for role in ("running", "success", "failure"):
+            names = getattr(self, role)
+            if not names:
+                raise ValueError(f"states.{role} must name at least one state")
+            for name in names:
+                if name in seen:
+                    raise ValueError(
+                        f"state {name!r} is listed under both {seen[name]} and {role}"
+                    )
+                seen[name] = role
+        return self
+
+    @property
+    def all(self) -> frozenset[str]:
+        return frozenset(self.running) | frozenset(self.success) | frozenset(self.failure)
+
+    @property
+    def terminal(self) -> frozenset[str]:
+        return frozenset(self.success) | frozenset(self.failure)
+
+    def role(self, state: str) -> str | None:
+        for role in ("running", "success", "failure"):
+            if state in getattr(self, role):
+                return role
+        return None
+
+
+class Dialect(_Model):
+    """Names of one vendor's flavour of the pattern; built-ins live in `dialects/*.toml`."""
+
+    name: str
+    status_url: Literal["header:Location"]
+    status_field: str
+    id_field: str
+    result_url_field: str
+    message_field: str
+    progress_field: str
+    states: States
+
+
+class Polling(_Model):
+    interval: PositiveFloat = 1.0
+    request_timeout: PositiveFloat = 10.0
+    budget: PositiveFloat = 300.0
+    delete_budget: PositiveFloat = 60.0
+    concurrency: int = Field(default=5, ge=2, le=50)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+class Retention(_Model):
+    completed: PositiveFloat = 300.0
+    timed_out: PositiveFloat = 3600.0
+    tolerance: float = Field(default=5.0, ge=0)
+    timeout_anchor: Literal["submission", "timeout"] = "submission"
+    operation_timeout: float = Field(default=0.0, ge=0)
+    timeout_state: str = "RUNNING"
+    expired_status: list[int] = [404]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Retention:
+        for window in ("completed", "timed_out"):
+            if self.tolerance >= getattr(self, window):
+                raise ValueError(
+                    f"tolerance ({self.tolerance:g} s) must be smaller than the "
+                    f"{window} window ({getattr(self, window):g} s)"
+                )
+        if self.timeout_anchor == "timeout" and self.operation_timeout <= 0:
+            raise ValueError(
+                "timeout_anchor = 'timeout' needs operation_timeout, the seconds after "
+                "which the target times an operation out"
+            )
+        bad = [code for code in self.expired_status if code not in (404, 410)]
+        if bad:
+            raise ValueError(f"expired_status may list 404 and 410 only, not {bad}")
+        return self
+
+
+_DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
+
+
+class Description(_Model):
+    base_url: str | None = None
+    clock: ClockMode | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+    headers: dict[str, str] = Field(default_factory=dict)
+    scenarios: dict[ScenarioName, RequestSpec] = {
+        "success": RequestSpec(path=_DEFAULT_PATH, json={"name": "async-conformance"})
+    }
+    sync: RequestSpec | None = RequestSpec(method="GET", path=_DEFAULT_PATH)
+    resource: Resource = Resource()
+    dialect: Dialect
+    polling: Polling = Polling()
+    retention: Retention = Retention()
+
+    @model_validator(mode="after")
+    def _timeout_state_known(self) -> Description:
+        if self.retention.timeout_state not in self.dialect.states.all:
+            raise ValueError(
+                f"retention.timeout_state {self.retention.timeout_state!r} is not a state "
+                f"of the dialect; use one of {sorted(self.dialect.states.all)}"
+            )
+        return self

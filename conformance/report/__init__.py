@@ -1,0 +1,7 @@
+"""Reports: verdicts per requirement, and one writer per format."""
+
+from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
+from ._results import CaseResult, RequirementResult, Results
+
+__all__ = ["REPORT_NAME", "REQUIREMENT_KEY", "CaseResult", "Recorder", "RequirementResult",
+           "Results"]

@@ -1,0 +1,189 @@
+"""Turns pytest outcomes into conformance verdicts and writes them out at the end.
+
+Registered by the plugin in `pytest_configure`; it writes only when the run
+collected conformance cases, so the plugin stays inert in unrelated projects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .. import __version__
+from ..catalogue import Level, get
+from ..session import ConformanceSession
+from ..verdicts import Blocked, ConformanceFailure, Verdict
+from ._json import write_json
+from ._listing import render_listing
+from ._results import CaseResult, Results
+
+__all__ = ["Recorder", "REQUIREMENT_KEY"]
+
+REQUIREMENT_KEY = pytest.StashKey[str]()
+REPORT_NAME = "conformance.json"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Recorder:
+    def __init__(
+        self, session: ConformanceSession, report_dir: Path, strict: bool, list_only: bool
+    ) -> None:
+        self.session = session
+        self.report_dir = report_dir
+        self.strict = strict
+        self.list_only = list_only
+        self.results = Results()
+        self.started = _now()
+        self.written: Path | None = None
+
+    # -- collection ----------------------------------------------------------
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("requirement")
+            if marker is None:
+                continue
+            req_id = str(marker.args[0]) if marker.args else ""
+            item.stash[REQUIREMENT_KEY] = req_id
+            self.results.collected(req_id, item.nodeid)
+            item.user_properties.append(("requirement", req_id))
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
+        req_id = item.stash.get(REQUIREMENT_KEY, None)
+        if req_id is not None:
+            try:
+                get(req_id)
+            except LookupError as exc:
+                pytest.fail(f"@pytest.mark.requirement: {exc}", pytrace=False)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        if not self.list_only:
+            return None
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for line in render_listing(self.results.covering):
+            reporter.write_line(line)
+        return True
+
+    # -- outcomes ------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        req_id = item.stash.get(REQUIREMENT_KEY, None)
+        if req_id is None or req_id not in self.results.covering:
+            return report
+        if report.when != "call" and report.passed:
+            return report
+        result = self._classify(item.nodeid, req_id, report, call)
+        report.conformance_verdict = result.verdict.value  # type: ignore[attr-defined]
+        if result.verdict is Verdict.WARN and not (self.strict and get(req_id).level is Level.SHOULD):
+            report.outcome = "passed"
+        self.results.add(result)
+        return report
+
+    def _classify(
+        self, nodeid: str, req_id: str, report: pytest.TestReport, call: pytest.CallInfo[None]
+    ) -> CaseResult:
+        result = CaseResult(nodeid, req_id, Verdict.PASS, duration=report.duration)
+        if report.skipped:
+            result.verdict = Verdict.SKIP
+            longrepr = report.longrepr
+            result.message = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
+            result.message = result.message.removeprefix("Skipped: ")
+            return result
+        if report.passed:
+            return result
+        exc = call.excinfo.value if call.excinfo is not None else None
+        redact = self.session.redactor
+        if isinstance(exc, ConformanceFailure):
+            level = get(req_id).level
+            result.verdict = Verdict.FAIL if level is Level.MUST else Verdict.WARN
+            result.observed = redact.text(exc.observed)
+            result.expected = redact.text(exc.expected)
+            result.hint = redact.text(exc.hint) or None
+            result.exchanges = [redact.exchange(e) for e in exc.exchanges]
+            result.message = f"Observed: {result.observed}; expected: {result.expected}"
+        elif isinstance(exc, Blocked):
+            result.verdict = Verdict.ERROR
+            result.message = redact.text(f"could not run: {exc.reason}")
+            result.exchanges = [redact.exchange(e) for e in exc.exchanges]
+        else:
+            result.verdict = Verdict.ERROR
+            detail = f"{type(exc).__name__}: {exc}" if exc is not None else str(report.longrepr)
+            result.message = redact.text(f"the case itself failed ({report.when}): {detail}")
+        return result
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        verdict = getattr(report, "conformance_verdict", None)
+        if verdict == "WARN" and report.passed:
+            return "warned", "W", ("WARN", {"yellow": True})
+        if verdict == "ERROR" and report.when == "call":
+            return "error", "E", ("ERROR", {"red": True})
+        return None
+
+    # -- the end -------------------------------------------------------------
+
+    def document(self) -> dict[str, Any]:
+        session, target = self.session, self.session.target
+        redact = session.redactor
+        requirements = self.results.requirements()
+        described = target.loaded.described.model_dump(mode="json", by_alias=True)
+        described["headers"] = dict(redact.headers(described.get("headers", {}).items()))
+        for scenario in described.get("scenarios", {}).values():
+            scenario["headers"] = dict(redact.headers(scenario.get("headers", {}).items()))
+        return {
+            "schema": "async-conformance/1",
+            "tool": {"name": "async-conformance", "version": __version__},
+            "target": {
+                "kind": target.kind,
+                "url": redact.text(target.url),
+                "description_source": target.loaded.source,
+                "description": described,
+                "simulator_behaviours": sorted(target.behaviours),
+            },
+            "dialect": session.description.dialect.name,
+            "clock": target.clock,
+            "strict": self.strict,
+            "started_at": self.started,
+            "finished_at": _now(),
+            "gate": "pass" if Results.gate(requirements, self.strict) else "fail",
+            "summary": dict(Counter(r.verdict.value for r in requirements)),
+            "exchange_count": len(session.transcript),
+            "requirements": [r.as_dict() for r in requirements],
+        }
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.list_only or not self.results.covering:
+            return
+        self.written = write_json(self.report_dir / REPORT_NAME, self.document())
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.written is None:
+            return
+        tr = terminalreporter
+        tr.section("async-conformance")
+        requirements = self.results.requirements()
+        for r in requirements:
+            if r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR):
+                tr.write_line(f"{r.verdict.value:<5} {r.requirement.id} "
+                              f"({r.requirement.level.value}): {r.reason}")
+        counts = Counter(r.verdict.value for r in requirements)
+        order = [v.value for v in Verdict]
+        line = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
+        gate = "pass" if Results.gate(requirements, self.strict) else "FAIL"
+        tr.write_line(f"requirements: {line}; gate: {gate}")
+        tr.write_line(f"verdicts written to {self.written}")

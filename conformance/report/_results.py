@@ -1,0 +1,94 @@
+"""Case outcomes turned into verdicts per requirement: the data every report reads."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalogue import CATALOGUE, Level, Requirement
+from ..verdicts import Verdict, worst
+
+__all__ = ["CaseResult", "RequirementResult", "Results"]
+
+
+@dataclass
+class CaseResult:
+    nodeid: str
+    requirement: str
+    verdict: Verdict
+    message: str = ""
+    observed: str | None = None
+    expected: str | None = None
+    hint: str | None = None
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+    duration: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"nodeid": self.nodeid, "verdict": self.verdict.value,
+                                "duration_s": round(self.duration, 4)}
+        for key in ("message", "observed", "expected", "hint"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
+        if self.exchanges:
+            data["exchanges"] = self.exchanges
+        return data
+
+
+@dataclass
+class RequirementResult:
+    requirement: Requirement
+    verdict: Verdict
+    reason: str
+    cases: list[CaseResult]
+
+    def as_dict(self) -> dict[str, Any]:
+        req = self.requirement
+        return {
+            "id": req.id,
+            "level": req.level.value,
+            "section": req.section,
+            "title": req.title,
+            "source": req.source,
+            "verdict": self.verdict.value,
+            "reason": self.reason,
+            "cases": [c.as_dict() for c in self.cases],
+        }
+
+
+class Results:
+    """Case results as they arrive; requirement verdicts on demand."""
+
+    def __init__(self) -> None:
+        self.covering: dict[str, list[str]] = defaultdict(list)
+        self.cases: dict[str, list[CaseResult]] = defaultdict(list)
+
+    def collected(self, requirement: str, nodeid: str) -> None:
+        self.covering[requirement].append(nodeid)
+
+    def add(self, result: CaseResult) -> None:
+        self.cases[result.requirement].append(result)
+
+    def requirements(self) -> list[RequirementResult]:
+        out = []
+        for req in CATALOGUE.values():
+            cases = self.cases.get(req.id, [])
+            verdict = worst(c.verdict for c in cases)
+            if not cases:
+                reason = ("no case covers this requirement yet" if not self.covering.get(req.id)
+                          else "its cases did not run")
+            else:
+                decisive = [c for c in cases if c.verdict is verdict]
+                reason = decisive[0].message.splitlines()[0] if decisive[0].message else ""
+            out.append(RequirementResult(req, verdict, reason, cases))
+        return out
+
+    @staticmethod
+    def gate(requirements: list[RequirementResult], strict: bool) -> bool:
+        """True when the run passes: no FAIL or ERROR, and in strict mode no SHOULD WARN."""
+        for r in requirements:
+            if r.verdict in (Verdict.FAIL, Verdict.ERROR):
+                return False
+            if strict and r.verdict is Verdict.WARN and r.requirement.level is Level.SHOULD:
+                return False
+        return True

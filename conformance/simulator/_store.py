@@ -1,0 +1,109 @@
+"""Operations and accounts of the simulator, as functions of the clock.
+
+Nothing runs in the background: an operation's state, an account's visibility
+and an id's expiry are all computed from timestamps when asked. So the same
+code is exact under a virtual clock and correct under the wall clock, and
+concurrent requests only ever read or insert.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Account", "Operation", "Settings", "Store"]
+
+Outcome = Literal["success", "failure", "timeout"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    duration: float = 4.0  # seconds an operation runs before it completes
+    completed_window: float = 300.0  # an id stays this long after completion
+    timed_out_window: float = 3600.0  # a timed-out id stays this long after submission
+    delete_delay: float = 2.0  # a deleted account disappears this long after DELETE
+
+    def __post_init__(self) -> None:
+        for name in ("duration", "delete_delay"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
+        for name in ("completed_window", "timed_out_window"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be > 0, not {getattr(self, name)}")
+
+
+@dataclass
+class Operation:
+    id: str
+    tenant: str
+    cloud: str
+    name: str
+    outcome: Outcome
+    submitted_at: float
+    duration: float
+    account_id: str
+    reads: int = 0
+
+    @property
+    def completed_at(self) -> float | None:
+        return None if self.outcome == "timeout" else self.submitted_at + self.duration
+
+
+@dataclass
+class Account:
+    id: str
+    tenant: str
+    cloud: str
+    name: str
+    visible_from: float
+    delete_requested_at: float | None = None
+
+
+class Store:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.operations: dict[str, Operation] = {}
+        self.accounts: dict[str, Account] = {}
+
+    def new_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def create(
+        self, op_id: str, tenant: str, cloud: str, name: str, outcome: Outcome, now: float,
+        duration: float,
+    ) -> Operation:
+        op = Operation(op_id, tenant, cloud, name, outcome, now, duration, self.new_id())
+        self.operations[op_id] = op
+        if outcome == "success":
+            self.accounts[op.account_id] = Account(
+                op.account_id, tenant, cloud, name, visible_from=now + duration
+            )
+        return op
+
+    def expires_at(self, op: Operation) -> float:
+        completed = op.completed_at
+        if completed is None:
+            return op.submitted_at + self.settings.timed_out_window
+        return completed + self.settings.completed_window
+
+    def operation(self, op_id: str, now: float) -> Operation | None:
+        op = self.operations.get(op_id)
+        if op is None or now >= self.expires_at(op):
+            return None
+        return op
+
+    def account(self, account_id: str, now: float, *, deletes: bool = True) -> Account | None:
+        account = self.accounts.get(account_id)
+        if account is None or now < account.visible_from:
+            return None
+        gone_at = account.delete_requested_at
+        if deletes and gone_at is not None and now >= gone_at + self.settings.delete_delay:
+            return None
+        return account
+
+    def visible_accounts(self, tenant: str, cloud: str, now: float) -> list[Account]:
+        return [
+            a for a in self.accounts.values()
+            if a.tenant == tenant and a.cloud == cloud and self.account(a.id, now) is not None
+        ]
