@@ -99,7 +99,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if session is None:
         return None
     target = session.target
-    faults = f", simulator faults: {', '.join(sorted(target.behaviours))}" if target.behaviours else ""
+    faults = ""
+    if target.behaviours:
+        faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
     return (
         f"async-conformance: target {target.label}, dialect {session.description.dialect.name}, "
         f"clock {target.clock}, description {target.loaded.source}{faults}"

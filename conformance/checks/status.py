@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ..description import Description
 from ..driver import Poll, Run, retry_after_seconds
 from ..verdicts import ConformanceFailure
@@ -71,7 +73,7 @@ def reads_are_safe(burst: list[Poll], description: Description, clock_moves: boo
     on every single read (the mark of a read-driven operation) counts.
     """
     snapshots = [_snapshot(p, description) for p in burst if p.body is not None]
-    changes = sum(1 for a, b in zip(snapshots, snapshots[1:]) if a != b)
+    changes = sum(1 for a, b in itertools.pairwise(snapshots) if a != b)
     if len(snapshots) < 2 or changes == 0 or (clock_moves and changes < len(snapshots) - 1):
         return
     raise ConformanceFailure(

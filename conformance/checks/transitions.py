@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ..description import Description
 from ..driver import Run
 from ..verdicts import Blocked, ConformanceFailure
@@ -17,7 +19,7 @@ def follows_state_model(run: Run, description: Description) -> None:
     """
     states = description.dialect.states
     polls = [p for p in needs_polls(run) if p.state in states.all]
-    for before, after in zip(polls, polls[1:]):
+    for before, after in itertools.pairwise(polls):
         assert before.state is not None and after.state is not None
         if before.state in states.terminal and after.state != before.state:
             raise ConformanceFailure(

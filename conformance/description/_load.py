@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["DescriptionError", "Loaded", "available_dialects", "load", "parse"]
+__all__ = ["DescriptionError", "Loaded", "available_dialects", "load", "parse", "tomllib"]
 
 PYPROJECT_TABLE = "tool.async-conformance"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

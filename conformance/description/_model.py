@@ -16,8 +16,8 @@ __all__ = [
     "Dialect",
     "Polling",
     "RequestSpec",
-    "ResourceCall",
     "Resource",
+    "ResourceCall",
     "Retention",
     "States",
 ]

@@ -172,7 +172,7 @@ class Driver:
             return
         if not self.same_origin(resolved):
             submission.location_problem = (
-                f"Location {location!r} points to another origin ({_origin(resolved)}); "
+                f"Location {location!r} is on another origin ({_origin_text(resolved)}); "
                 "it was not followed. If that origin belongs to the target, list it in "
                 "allowed_origins in the target description."
             )
@@ -229,7 +229,10 @@ class Driver:
                 break
             if poll.state in terminal and run.terminal_index is None:
                 run.terminal_index = len(run.polls) - 1
-            if run.terminal_index is not None and len(run.polls) > run.terminal_index + CONFIRM_POLLS:
+            confirmed = run.terminal_index is not None and (
+                len(run.polls) > run.terminal_index + CONFIRM_POLLS
+            )
+            if confirmed:
                 run.ended = "terminal"
                 break
             if run.terminal_index is None and self.clock.now() >= deadline:
@@ -288,6 +291,11 @@ class Driver:
             return None
         return self.send("sync call", spec.method, spec.path, json=spec.json_body,
                          headers=spec.headers)
+
+
+def _origin_text(url: httpx.URL) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

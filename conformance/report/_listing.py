@@ -25,5 +25,6 @@ def render_listing(covering: Mapping[str, Sequence[str]]) -> list[str]:
             lines.append(f"  {'':<26} {'':<6} NOT-COVERED")
     unknown = sorted(set(covering) - CATALOGUE.keys())
     for req_id in unknown:
-        lines.append(f"  {req_id:<26} UNKNOWN requirement, marked on: {', '.join(covering[req_id])}")
+        where = ", ".join(covering[req_id])
+        lines.append(f"  {req_id:<26} UNKNOWN requirement, marked on: {where}")
     return lines

@@ -22,7 +22,7 @@ from ._json import write_json
 from ._listing import render_listing
 from ._results import CaseResult, Results
 
-__all__ = ["Recorder", "REQUIREMENT_KEY"]
+__all__ = ["REQUIREMENT_KEY", "Recorder"]
 
 REQUIREMENT_KEY = pytest.StashKey[str]()
 REPORT_NAME = "conformance.json"
@@ -69,9 +69,10 @@ class Recorder:
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
         if not self.list_only:
             return None
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        for line in render_listing(self.results.covering):
-            reporter.write_line(line)
+        reporter = session.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            for line in render_listing(self.results.covering):
+                reporter.write_line(line)
         return True
 
     # -- outcomes ------------------------------------------------------------
@@ -88,7 +89,8 @@ class Recorder:
             return report
         result = self._classify(item.nodeid, req_id, report, call)
         report.conformance_verdict = result.verdict.value  # type: ignore[attr-defined]
-        if result.verdict is Verdict.WARN and not (self.strict and get(req_id).level is Level.SHOULD):
+        strict_fail = self.strict and get(req_id).level is Level.SHOULD
+        if result.verdict is Verdict.WARN and not strict_fail:
             report.outcome = "passed"
         self.results.add(result)
         return report

@@ -153,7 +153,9 @@ class Simulator:
         if self.has("status-not-json"):
             text = f"status={body['status']} progress={body['progress']}"
             return PlainTextResponse(text)
-        headers = {"Retry-After": "2"} if self.has("retry-after") and body["status"] == "RUNNING" else {}
+        headers = {}
+        if self.has("retry-after") and body["status"] == "RUNNING":
+            headers["Retry-After"] = "2"
         return JSONResponse(body, headers=headers)
 
     # -- accounts ------------------------------------------------------------
