@@ -39,97 +39,197 @@ CATALOGUE: dict[str, Requirement] = {
     r.id: r
     for r in [
         # Submission
-        _r("SUBMIT-202", _MUST, "Submission",
-           "An asynchronous call is accepted with 202 Accepted, not 200 or 201.",
-           f"{_PAGE}, Asynchronous; RFC 9110 §15.3.3"),
-        _r("SUBMIT-LOCATION", _MUST, "Submission",
-           "The 202 names the operation-status resource in Location; a relative reference "
-           "resolves against the request URI; another origin is followed only when allowed.",
-           f"{_PAGE}, Asynchronous steps 1-2; RFC 9110 §10.2.2; RFC 3986 §5"),
-        _r("SUBMIT-UNIQUE", _MUST, "Submission",
-           "Each accepted submission has an operation id and status URL of its own, "
-           "also when submissions run concurrently.",
-           f"{_PAGE}, Operation ID Availability"),
-        _r("SUBMIT-NONBLOCKING", _SHOULD, "Submission",
-           "The 202 comes back before the work is done, not after it.",
-           f"{_PAGE}, Asynchronous"),
-        _r("SUBMIT-BODY", _SHOULD, "Submission",
-           "A 202 body, when there is one, is JSON describing the operation's current status.",
-           "RFC 9110 §15.3.3"),
+        _r(
+            "SUBMIT-202",
+            _MUST,
+            "Submission",
+            "An asynchronous call is accepted with 202 Accepted, not 200 or 201.",
+            f"{_PAGE}, Asynchronous; RFC 9110 §15.3.3",
+        ),
+        _r(
+            "SUBMIT-LOCATION",
+            _MUST,
+            "Submission",
+            "The 202 names the operation-status resource in Location; a relative reference "
+            "resolves against the request URI; another origin is followed only when allowed.",
+            f"{_PAGE}, Asynchronous steps 1-2; RFC 9110 §10.2.2; RFC 3986 §5",
+        ),
+        _r(
+            "SUBMIT-UNIQUE",
+            _MUST,
+            "Submission",
+            "Each accepted submission has an operation id and status URL of its own, "
+            "also when submissions run concurrently.",
+            f"{_PAGE}, Operation ID Availability",
+        ),
+        _r(
+            "SUBMIT-NONBLOCKING",
+            _SHOULD,
+            "Submission",
+            "The 202 comes back before the work is done, not after it.",
+            f"{_PAGE}, Asynchronous",
+        ),
+        _r(
+            "SUBMIT-BODY",
+            _SHOULD,
+            "Submission",
+            "A 202 body, when there is one, is JSON describing the operation's current status.",
+            "RFC 9110 §15.3.3",
+        ),
         # Status
-        _r("STATUS-200-JSON", _MUST, "Status",
-           "GET on the status URL answers 200 with a JSON object while the id is available.",
-           f"{_PAGE}, Asynchronous step 2"),
-        _r("STATUS-STATE-NAMES", _MUST, "Status",
-           "The status field holds one of the dialect's state names, and nothing else.",
-           f"{_PAGE}, Call States"),
-        _r("STATUS-ID-MATCH", _MUST, "Status",
-           "An operation id in the status body is the id of the status URL that returned it.",
-           f"{_PAGE}, Operation ID Availability"),
-        _r("STATUS-SAFE", _MUST, "Status",
-           "Polling is safe: reading the status does not move the operation along.",
-           "RFC 9110 §9.2.1"),
-        _r("STATUS-DETAILS", _SHOULD, "Status",
-           "While running, the status gives details (message, progress); progress stays "
-           "within 0..100 and never goes down.",
-           f"{_PAGE}, Asynchronous step 2"),
-        _r("STATUS-RETRY-AFTER", _INFO, "Status",
-           "Retry-After on a 202 or a running status is honoured by the poller.",
-           "RFC 9110 §10.2.3"),
+        _r(
+            "STATUS-200-JSON",
+            _MUST,
+            "Status",
+            "GET on the status URL answers 200 with a JSON object while the id is available.",
+            f"{_PAGE}, Asynchronous step 2",
+        ),
+        _r(
+            "STATUS-STATE-NAMES",
+            _MUST,
+            "Status",
+            "The status field holds one of the dialect's state names, and nothing else.",
+            f"{_PAGE}, Call States",
+        ),
+        _r(
+            "STATUS-ID-MATCH",
+            _MUST,
+            "Status",
+            "An operation id in the status body is the id of the status URL that returned it.",
+            f"{_PAGE}, Operation ID Availability",
+        ),
+        _r(
+            "STATUS-SAFE",
+            _MUST,
+            "Status",
+            "Polling is safe: reading the status does not move the operation along.",
+            "RFC 9110 §9.2.1",
+        ),
+        _r(
+            "STATUS-DETAILS",
+            _SHOULD,
+            "Status",
+            "While running, the status gives details (message, progress); progress stays "
+            "within 0..100 and never goes down.",
+            f"{_PAGE}, Asynchronous step 2",
+        ),
+        _r(
+            "STATUS-RETRY-AFTER",
+            _INFO,
+            "Status",
+            "Retry-After on a 202 or a running status is honoured by the poller.",
+            "RFC 9110 §10.2.3",
+        ),
         # Transitions
-        _r("TRANS-MODEL", _MUST, "Transitions",
-           "States move only from running to running or to a terminal state; a terminal "
-           "state never changes while the id is available.",
-           f"{_PAGE}, Call States"),
-        _r("TRANS-OUTCOME", _MUST, "Transitions",
-           "A scenario declared to succeed ends in the success state, one declared to fail "
-           "in the failure state, within the operation budget.",
-           f"{_PAGE}, Asynchronous step 3"),
+        _r(
+            "TRANS-MODEL",
+            _MUST,
+            "Transitions",
+            "States move only from running to running or to a terminal state; a terminal "
+            "state never changes while the id is available.",
+            f"{_PAGE}, Call States",
+        ),
+        _r(
+            "TRANS-OUTCOME",
+            _MUST,
+            "Transitions",
+            "A scenario declared to succeed ends in the success state, one declared to fail "
+            "in the failure state, within the operation budget.",
+            f"{_PAGE}, Asynchronous step 3",
+        ),
         # Result
-        _r("RESULT-URL", _MUST, "Result",
-           "A successful operation names the resource it produced, and GET on that URL "
-           "answers 2xx.",
-           f"{_PAGE}, Asynchronous step 3"),
-        _r("RESULT-FAILED-MSG", _SHOULD, "Result",
-           "A failed operation says why in its message field.",
-           f"{_PAGE}, Asynchronous step 2"),
+        _r(
+            "RESULT-URL",
+            _MUST,
+            "Result",
+            "A successful operation names the resource it produced, and GET on that URL "
+            "answers 2xx.",
+            f"{_PAGE}, Asynchronous step 3",
+        ),
+        _r(
+            "RESULT-FAILED-MSG",
+            _SHOULD,
+            "Result",
+            "A failed operation says why in its message field.",
+            f"{_PAGE}, Asynchronous step 2",
+        ),
         # Synchronous calls
-        _r("SYNC-STATE", _MUST, "Synchronous calls",
-           "A synchronous call answers 2xx with the real state in its body, and a resource "
-           "created asynchronously can then be read synchronously.",
-           f"{_PAGE}, Synchronous"),
+        _r(
+            "SYNC-STATE",
+            _MUST,
+            "Synchronous calls",
+            "A synchronous call answers 2xx with the real state in its body, and a resource "
+            "created asynchronously can then be read synchronously.",
+            f"{_PAGE}, Synchronous",
+        ),
         # Delete
-        _r("DELETE-204", _MUST, "Delete",
-           "DELETE answers 204 No Content, with no content.",
-           f"{_PAGE}, introduction; RFC 9110 §15.3.5"),
-        _r("DELETE-NO-CONTENT-LENGTH", _SHOULD, "Delete",
-           "A 204 carries no Content-Length header.",
-           "RFC 9110 §8.6"),
-        _r("DELETE-GONE", _MUST, "Delete",
-           "After the 204 the resource disappears within the delete budget: GET answers 404.",
-           f"{_PAGE}, introduction (deleted in the background)"),
+        _r(
+            "DELETE-204",
+            _MUST,
+            "Delete",
+            "DELETE answers 204 No Content, with no content.",
+            f"{_PAGE}, introduction; RFC 9110 §15.3.5",
+        ),
+        _r(
+            "DELETE-NO-CONTENT-LENGTH",
+            _SHOULD,
+            "Delete",
+            "A 204 carries no Content-Length header.",
+            "RFC 9110 §8.6",
+        ),
+        _r(
+            "DELETE-GONE",
+            _MUST,
+            "Delete",
+            "After the 204 the resource disappears within the delete budget: GET answers 404.",
+            f"{_PAGE}, introduction (deleted in the background)",
+        ),
         # Retention
-        _r("RETAIN-COMPLETED", _MUST, "Retention",
-           "A completed operation, succeeded or failed, stays available for the completed "
-           "window (default 5 minutes) after it completed.",
-           f"{_PAGE}, Operation ID Availability"),
-        _r("EXPIRE-COMPLETED", _MUST, "Retention",
-           "Once the completed window and the tolerance have passed, the id is gone.",
-           f"{_PAGE}, Operation ID Availability"),
-        _r("RETAIN-TIMEOUT", _MUST, "Retention",
-           "An operation that times out stays available for the timed-out window "
-           "(default 1 hour), then is gone.",
-           f"{_PAGE}, Operation ID Availability"),
-        _r("EXPIRED-404", _MUST, "Retention",
-           "An expired or never-issued id answers 404 (or 410 where allowed), never 2xx or 5xx.",
-           f"{_PAGE}, Operation ID Availability; RFC 9110 §15.5.5"),
+        _r(
+            "RETAIN-COMPLETED",
+            _MUST,
+            "Retention",
+            "A completed operation, succeeded or failed, stays available for the completed "
+            "window (default 5 minutes) after it completed.",
+            f"{_PAGE}, Operation ID Availability",
+        ),
+        _r(
+            "EXPIRE-COMPLETED",
+            _MUST,
+            "Retention",
+            "Once the completed window and the tolerance have passed, the id is gone.",
+            f"{_PAGE}, Operation ID Availability",
+        ),
+        _r(
+            "RETAIN-TIMEOUT",
+            _MUST,
+            "Retention",
+            "An operation that times out stays available for the timed-out window "
+            "(default 1 hour), then is gone.",
+            f"{_PAGE}, Operation ID Availability",
+        ),
+        _r(
+            "EXPIRED-404",
+            _MUST,
+            "Retention",
+            "An expired or never-issued id answers 404 (or 410 where allowed), never 2xx or 5xx.",
+            f"{_PAGE}, Operation ID Availability; RFC 9110 §15.5.5",
+        ),
         # Robustness
-        _r("ROBUST-SUBMIT", _MUST, "Robustness",
-           "A malformed submission answers 4xx and starts no operation.",
-           "RFC 9110 §15.5"),
-        _r("ROBUST-IDS", _MUST, "Robustness",
-           "A random or malformed operation id answers 404 or 400; nothing answers 5xx.",
-           "RFC 9110 §15.5, §15.6"),
+        _r(
+            "ROBUST-SUBMIT",
+            _MUST,
+            "Robustness",
+            "A malformed submission answers 4xx and starts no operation.",
+            "RFC 9110 §15.5",
+        ),
+        _r(
+            "ROBUST-IDS",
+            _MUST,
+            "Robustness",
+            "A random or malformed operation id answers 404 or 400; nothing answers 5xx.",
+            "RFC 9110 §15.5, §15.6",
+        ),
     ]
 }
 

@@ -23,33 +23,50 @@ RECORDER_KEY = pytest.StashKey[Recorder]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("async-conformance", "async API conformance")
     group.addoption(
-        "--target", default=BUILTIN, metavar="builtin|URL",
+        "--target",
+        default=BUILTIN,
+        metavar="builtin|URL",
         help="What to test: 'builtin' (the in-process reference simulator, the default) "
         "or the base URL of a live server.",
     )
     group.addoption(
-        "--target-config", default=None, metavar="PATH", type=Path,
+        "--target-config",
+        default=None,
+        metavar="PATH",
+        type=Path,
         help="TOML target description (default: [tool.async-conformance] in pyproject.toml).",
     )
     group.addoption(
-        "--clock", default=None, choices=("virtual", "control", "real"),
+        "--clock",
+        default=None,
+        choices=("virtual", "control", "real"),
         help="Who moves time: 'virtual' (in-process; default for builtin) or 'real' "
         "(default for live servers).",
     )
     group.addoption(
-        "--fault", action="append", default=[], metavar="NAME",
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="Run the builtin simulator with a named fault or quirk (repeatable).",
     )
     group.addoption(
-        "--report-dir", default="reports", metavar="DIR", type=Path,
+        "--report-dir",
+        default="reports",
+        metavar="DIR",
+        type=Path,
         help="Where conformance.json is written (default: reports/).",
     )
     group.addoption(
-        "--strict-conformance", action="store_true", default=False,
+        "--strict-conformance",
+        action="store_true",
+        default=False,
         help="Fail the run on SHOULD violations (WARN) too, not only on MUST.",
     )
     group.addoption(
-        "--list-requirements", action="store_true", default=False,
+        "--list-requirements",
+        action="store_true",
+        default=False,
         help="Print the requirement catalogue with the cases covering each, then stop.",
     )
 

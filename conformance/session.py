@@ -50,8 +50,9 @@ class ConformanceSession:
     def driver(self) -> Driver:
         """The driver, connected on first use (collection alone sends nothing)."""
         if self._driver is None:
-            self._driver = Driver(self._open_client(), self.description, self.clock,
-                                  self.transcript)
+            self._driver = Driver(
+                self._open_client(), self.description, self.clock, self.transcript
+            )
         return self._driver
 
     def _open_client(self) -> httpx.Client:
@@ -104,9 +105,7 @@ class ConformanceSession:
             run = self.driver.run("success")
             delete = self.driver.resource_call("delete", run, "delete resource")
             if delete is None:
-                raise Blocked(
-                    "the success run gave no resource URL to delete", run.exchanges
-                )
+                raise Blocked("the success run gave no resource URL to delete", run.exchanges)
             reads = self.driver.wait_until_gone(run) if delete.status in (200, 202, 204) else []
             return Deletion(run, delete, reads)
 

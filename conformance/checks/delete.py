@@ -44,8 +44,9 @@ def no_content_length(deletion: Deletion) -> None:
 def gone_after_delete(deletion: Deletion, budget: float) -> None:
     _answered(deletion)
     if not deletion.reads:
-        raise Blocked(f"DELETE answered {deletion.delete.status}; nothing to watch",
-                      [deletion.delete])
+        raise Blocked(
+            f"DELETE answered {deletion.delete.status}; nothing to watch", [deletion.delete]
+        )
     last = deletion.reads[-1]
     if last.status != 404:
         raise ConformanceFailure(

@@ -9,8 +9,13 @@ from ..driver import Run, Submission
 from ..verdicts import Blocked, ConformanceFailure
 from ._common import reason
 
-__all__ = ["accepted_with_202", "body_describes_status", "ids_unique", "location_names_status",
-           "not_blocking"]
+__all__ = [
+    "accepted_with_202",
+    "body_describes_status",
+    "ids_unique",
+    "location_names_status",
+    "not_blocking",
+]
 
 
 def _answered(sub: Submission) -> None:

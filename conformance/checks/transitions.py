@@ -39,8 +39,7 @@ def expected_outcome(run: Run, description: Description) -> None:
     terminal = run.terminal
     if terminal is None:
         if run.ended != "budget":
-            raise Blocked(f"the {scenario} run could not be followed: {reason(run)}",
-                          run.exchanges)
+            raise Blocked(f"the {scenario} run could not be followed: {reason(run)}", run.exchanges)
         last = run.polls[-1]
         raise ConformanceFailure(
             "TRANS-OUTCOME",

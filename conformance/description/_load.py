@@ -101,8 +101,10 @@ def _field_names(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str
             current = field.annotation
         else:
             args = getattr(current, "__args__", ())
-            current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
-                           args[-1] if args else None)
+            current = next(
+                (a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
+                args[-1] if args else None,
+            )
     if isinstance(current, type) and issubclass(current, BaseModel):
         return [f.alias or n for n, f in current.model_fields.items()]
     return []
@@ -124,7 +126,8 @@ def _explain(error: ValidationError, source: str) -> DescriptionError:
         else:
             lines.append(f"{key} = {item['input']!r}: {item['msg']}")
     return DescriptionError(
-        f"target description {source} is not usable:\n  - " + "\n  - ".join(lines)
+        f"target description {source} is not usable:\n  - "
+        + "\n  - ".join(lines)
         + "\nREADME.md, 'Describing your server', lists every key with its default."
     )
 

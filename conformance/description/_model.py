@@ -66,9 +66,7 @@ class States(_Model):
                 raise ValueError(f"states.{role} must name at least one state")
             for name in names:
                 if name in seen:
-                    raise ValueError(
-                        f"state {name!r} is listed under both {seen[name]} and {role}"
-                    )
+                    raise ValueError(f"state {name!r} is listed under both {seen[name]} and {role}")
                 seen[name] = role
         return self
 

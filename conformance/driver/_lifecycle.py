@@ -289,8 +289,9 @@ class Driver:
         spec = self.description.sync
         if spec is None:
             return None
-        return self.send("sync call", spec.method, spec.path, json=spec.json_body,
-                         headers=spec.headers)
+        return self.send(
+            "sync call", spec.method, spec.path, json=spec.json_body, headers=spec.headers
+        )
 
 
 def _origin_text(url: httpx.URL) -> str:

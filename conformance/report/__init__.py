@@ -3,5 +3,11 @@
 from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
 from ._results import CaseResult, RequirementResult, Results
 
-__all__ = ["REPORT_NAME", "REQUIREMENT_KEY", "CaseResult", "Recorder", "RequirementResult",
-           "Results"]
+__all__ = [
+    "REPORT_NAME",
+    "REQUIREMENT_KEY",
+    "CaseResult",
+    "Recorder",
+    "RequirementResult",
+    "Results",
+]

@@ -181,8 +181,10 @@ class Recorder:
         requirements = self.results.requirements()
         for r in requirements:
             if r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR):
-                tr.write_line(f"{r.verdict.value:<5} {r.requirement.id} "
-                              f"({r.requirement.level.value}): {r.reason}")
+                tr.write_line(
+                    f"{r.verdict.value:<5} {r.requirement.id} "
+                    f"({r.requirement.level.value}): {r.reason}"
+                )
         counts = Counter(r.verdict.value for r in requirements)
         order = [v.value for v in Verdict]
         line = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])

@@ -25,8 +25,11 @@ class CaseResult:
     duration: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"nodeid": self.nodeid, "verdict": self.verdict.value,
-                                "duration_s": round(self.duration, 4)}
+        data: dict[str, Any] = {
+            "nodeid": self.nodeid,
+            "verdict": self.verdict.value,
+            "duration_s": round(self.duration, 4),
+        }
         for key in ("message", "observed", "expected", "hint"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
@@ -75,8 +78,11 @@ class Results:
             cases = self.cases.get(req.id, [])
             verdict = worst(c.verdict for c in cases)
             if not cases:
-                reason = ("no case covers this requirement yet" if not self.covering.get(req.id)
-                          else "its cases did not run")
+                reason = (
+                    "no case covers this requirement yet"
+                    if not self.covering.get(req.id)
+                    else "its cases did not run"
+                )
             else:
                 decisive = [c for c in cases if c.verdict is verdict]
                 reason = decisive[0].message.splitlines()[0] if decisive[0].message else ""

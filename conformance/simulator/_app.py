@@ -74,8 +74,13 @@ class Simulator:
         op_id = str(int(now)) if self.has("reused-ids") else self.store.new_id()
         duration = 0.0 if self.has("instant") else self.settings.duration
         op = self.store.create(
-            op_id, request.path_params["tenant"], request.path_params["cloud"], body["name"],
-            outcome, now, duration,
+            op_id,
+            request.path_params["tenant"],
+            request.path_params["cloud"],
+            body["name"],
+            outcome,
+            now,
+            duration,
         )
         if self.has("blocking-submit") and op.completed_at is not None:
             await self.clock.async_sleep(op.duration)
@@ -162,8 +167,12 @@ class Simulator:
 
     def _account_json(self, account_id: str) -> dict[str, Any]:
         account = self.store.accounts[account_id]
-        return {"id": account.id, "name": account.name, "tenantId": account.tenant,
-                "cloudId": account.cloud}
+        return {
+            "id": account.id,
+            "name": account.name,
+            "tenantId": account.tenant,
+            "cloudId": account.cloud,
+        }
 
     async def list_accounts(self, request: Request) -> Response:
         tenant, cloud = request.path_params["tenant"], request.path_params["cloud"]
@@ -190,8 +199,7 @@ class Simulator:
         if self.has("delete-200"):
             return JSONResponse({"status": "DELETED", "id": account_id})
         if self.has("delete-204-body"):
-            return Response(json.dumps({"status": "DELETED"}), 204,
-                            media_type="application/json")
+            return Response(json.dumps({"status": "DELETED"}), 204, media_type="application/json")
         if self.has("delete-content-length"):
             return Response(status_code=204, headers={"Content-Length": "0"})
         return Response(status_code=204)

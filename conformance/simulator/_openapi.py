@@ -87,8 +87,10 @@ OPENAPI: dict[str, Any] = {
                 "summary": "List cloud accounts (synchronous).",
                 "responses": {
                     "200": _json(
-                        {"type": "object", "properties": {
-                            "accounts": {"type": "array", "items": _ACCOUNT}}},
+                        {
+                            "type": "object",
+                            "properties": {"accounts": {"type": "array", "items": _ACCOUNT}},
+                        },
                         "The accounts.",
                     )
                 },

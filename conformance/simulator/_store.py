@@ -70,7 +70,13 @@ class Store:
         return str(uuid.uuid4())
 
     def create(
-        self, op_id: str, tenant: str, cloud: str, name: str, outcome: Outcome, now: float,
+        self,
+        op_id: str,
+        tenant: str,
+        cloud: str,
+        name: str,
+        outcome: Outcome,
+        now: float,
         duration: float,
     ) -> Operation:
         op = Operation(op_id, tenant, cloud, name, outcome, now, duration, self.new_id())
@@ -104,6 +110,7 @@ class Store:
 
     def visible_accounts(self, tenant: str, cloud: str, now: float) -> list[Account]:
         return [
-            a for a in self.accounts.values()
+            a
+            for a in self.accounts.values()
             if a.tenant == tenant and a.cloud == cloud and self.account(a.id, now) is not None
         ]

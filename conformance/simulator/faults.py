@@ -32,54 +32,82 @@ def _fault(name: str, description: str, **expect: str) -> Behaviour:
 FAULTS: dict[str, Behaviour] = {
     b.name: b
     for b in [
-        _fault("submit-200", "The submission answers 200 OK instead of 202 Accepted.",
-               SUBMIT_202="FAIL"),
+        _fault(
+            "submit-200",
+            "The submission answers 200 OK instead of 202 Accepted.",
+            SUBMIT_202="FAIL",
+        ),
         _fault("no-location", "The 202 has no Location header.", SUBMIT_LOCATION="FAIL"),
-        _fault("location-404", "Location names a path that does not exist (a route typo).",
-               SUBMIT_LOCATION="FAIL"),
-        _fault("off-origin-location",
-               "Location is absolute and names an internal host instead of the API's origin.",
-               SUBMIT_LOCATION="FAIL"),
-        _fault("reused-ids", "Operation ids come from the submission second, so "
-               "submissions in the same second share one.", SUBMIT_UNIQUE="FAIL"),
-        _fault("blocking-submit", "The submission waits for the work before answering 202.",
-               SUBMIT_NONBLOCKING="WARN"),
-        _fault("submit-body-text", "The 202 body is plain text, not a JSON status.",
-               SUBMIT_BODY="WARN"),
-        _fault("status-not-json", "The status resource answers text/plain.",
-               STATUS_200_JSON="FAIL"),
-        _fault("unknown-state", "A running operation reports IN_PROGRESS.",
-               STATUS_STATE_NAMES="FAIL"),
-        _fault("wrong-operation-id", "The status body names another operation's id.",
-               STATUS_ID_MATCH="FAIL"),
-        _fault("poll-advances", "Each status read moves the operation along.",
-               STATUS_SAFE="FAIL"),
-        _fault("progress-decreases", "Progress goes down halfway through.",
-               STATUS_DETAILS="WARN"),
-        _fault("terminal-flips", "A succeeded operation later reports FAILED.",
-               TRANS_MODEL="FAIL"),
-        _fault("wrong-outcome", "An operation that should fail ends SUCCESS.",
-               TRANS_OUTCOME="FAIL"),
-        _fault("no-resource-url", "SUCCESS comes without the resource URL.",
-               RESULT_URL="FAIL"),
+        _fault(
+            "location-404",
+            "Location names a path that does not exist (a route typo).",
+            SUBMIT_LOCATION="FAIL",
+        ),
+        _fault(
+            "off-origin-location",
+            "Location is absolute and names an internal host instead of the API's origin.",
+            SUBMIT_LOCATION="FAIL",
+        ),
+        _fault(
+            "reused-ids",
+            "Operation ids come from the submission second, so "
+            "submissions in the same second share one.",
+            SUBMIT_UNIQUE="FAIL",
+        ),
+        _fault(
+            "blocking-submit",
+            "The submission waits for the work before answering 202.",
+            SUBMIT_NONBLOCKING="WARN",
+        ),
+        _fault(
+            "submit-body-text", "The 202 body is plain text, not a JSON status.", SUBMIT_BODY="WARN"
+        ),
+        _fault(
+            "status-not-json", "The status resource answers text/plain.", STATUS_200_JSON="FAIL"
+        ),
+        _fault(
+            "unknown-state", "A running operation reports IN_PROGRESS.", STATUS_STATE_NAMES="FAIL"
+        ),
+        _fault(
+            "wrong-operation-id",
+            "The status body names another operation's id.",
+            STATUS_ID_MATCH="FAIL",
+        ),
+        _fault("poll-advances", "Each status read moves the operation along.", STATUS_SAFE="FAIL"),
+        _fault("progress-decreases", "Progress goes down halfway through.", STATUS_DETAILS="WARN"),
+        _fault("terminal-flips", "A succeeded operation later reports FAILED.", TRANS_MODEL="FAIL"),
+        _fault(
+            "wrong-outcome", "An operation that should fail ends SUCCESS.", TRANS_OUTCOME="FAIL"
+        ),
+        _fault("no-resource-url", "SUCCESS comes without the resource URL.", RESULT_URL="FAIL"),
         _fault("failed-no-msg", "FAILED comes without a message.", RESULT_FAILED_MSG="WARN"),
-        _fault("sync-read-empty", "Reading the created resource answers 200 with no body.",
-               SYNC_STATE="FAIL"),
+        _fault(
+            "sync-read-empty",
+            "Reading the created resource answers 200 with no body.",
+            SYNC_STATE="FAIL",
+        ),
         _fault("delete-200", "DELETE answers 200 with a JSON body.", DELETE_204="FAIL"),
-        _fault("delete-204-body", "DELETE answers 204 but sends a JSON body.",
-               DELETE_204="FAIL"),
-        _fault("delete-content-length", "DELETE answers 204 with Content-Length: 0.",
-               DELETE_NO_CONTENT_LENGTH="WARN"),
-        _fault("delete-never", "DELETE answers 204 but the resource is never deleted.",
-               DELETE_GONE="FAIL"),
+        _fault("delete-204-body", "DELETE answers 204 but sends a JSON body.", DELETE_204="FAIL"),
+        _fault(
+            "delete-content-length",
+            "DELETE answers 204 with Content-Length: 0.",
+            DELETE_NO_CONTENT_LENGTH="WARN",
+        ),
+        _fault(
+            "delete-never",
+            "DELETE answers 204 but the resource is never deleted.",
+            DELETE_GONE="FAIL",
+        ),
     ]
 }
 
 QUIRKS: dict[str, Behaviour] = {
     b.name: b
     for b in [
-        Behaviour("relative-location",
-                  "Location is a relative reference with dot segments and no leading slash."),
+        Behaviour(
+            "relative-location",
+            "Location is a relative reference with dot segments and no leading slash.",
+        ),
         Behaviour("absolute-location", "Location is an absolute URL on the API's own origin."),
         Behaviour("instant", "Operations are already finished at the first poll."),
         Behaviour("extra-fields", "Responses carry fields the contract does not mention."),

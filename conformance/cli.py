@@ -1,0 +1,106 @@
+"""`async-conformance`: run the suite from an installed wheel, or serve the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["cases_dir", "main"]
+
+
+def cases_dir() -> Path:
+    """The conformance cases: inside the installed package, or beside it in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_cases", here.parent / "cases"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the conformance cases are missing from this installation")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .simulator import FAULTS, QUIRKS, Settings, create_app
+
+    try:
+        settings = Settings(
+            duration=args.duration,
+            completed_window=args.completed_window,
+            timed_out_window=args.timed_out_window,
+            delete_delay=args.delete_delay,
+        )
+        app = create_app(settings=settings, behaviours=args.fault)
+    except ValueError as exc:
+        print(f"async-conformance serve: {exc}", file=sys.stderr)
+        return 2
+    if args.list_faults:
+        for kind, table in (("fault", FAULTS), ("quirk", QUIRKS)):
+            for behaviour in table.values():
+                print(f"{kind:<6} {behaviour.name:<22} {behaviour.description}")
+        return 0
+    shown = f" with {', '.join(args.fault)}" if args.fault else ""
+    print(f"reference simulator{shown} on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _run(pytest_args: Sequence[str]) -> int:
+    import pytest
+
+    return int(pytest.main([str(cases_dir()), "--rootdir", str(Path.cwd()), *pytest_args]))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="async-conformance",
+        description="Conformance suite for asynchronous HTTP APIs.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "run",
+        help="run the conformance cases; every other argument goes to pytest",
+        add_help=False,
+    )
+    serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a named fault or quirk (repeatable; --list-faults shows them)",
+    )
+    serve.add_argument("--list-faults", action="store_true", help="list faults and quirks")
+    serve.add_argument(
+        "--duration", type=float, default=4.0, help="seconds an operation runs (default 4)"
+    )
+    serve.add_argument(
+        "--delete-delay",
+        type=float,
+        default=2.0,
+        help="seconds a deleted account lingers (default 2)",
+    )
+    serve.add_argument(
+        "--completed-window",
+        type=float,
+        default=300.0,
+        help="seconds a completed operation id stays (default 300)",
+    )
+    serve.add_argument(
+        "--timed-out-window",
+        type=float,
+        default=3600.0,
+        help="seconds a timed-out operation id stays (default 3600)",
+    )
+    if argv[:1] == ["run"]:
+        return _run(argv[1:])
+    args = parser.parse_args(argv)
+    return _serve(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
