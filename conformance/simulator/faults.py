@@ -87,7 +87,12 @@ FAULTS: dict[str, Behaviour] = {
             SYNC_STATE="FAIL",
         ),
         _fault("delete-200", "DELETE answers 200 with a JSON body.", DELETE_204="FAIL"),
-        _fault("delete-204-body", "DELETE answers 204 but sends a JSON body.", DELETE_204="FAIL"),
+        _fault(
+            "delete-204-body",
+            "DELETE answers 204 but sends a JSON body (and its Content-Length).",
+            DELETE_204="FAIL",
+            DELETE_NO_CONTENT_LENGTH="WARN",
+        ),
         _fault(
             "delete-content-length",
             "DELETE answers 204 with Content-Length: 0.",

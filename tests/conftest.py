@@ -1,0 +1,54 @@
+"""Fixtures for the project's own tests: run the suite the way a user does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import cases_dir
+
+CASES = cases_dir()
+
+
+@dataclass
+class SuiteRun:
+    result: pytest.RunResult
+    document: dict[str, Any] | None
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        assert self.document is not None, "the run wrote no conformance.json"
+        return {r["id"]: r["verdict"] for r in self.document["requirements"]}
+
+    def with_verdict(self, *verdicts: str) -> dict[str, str]:
+        return {k: v for k, v in self.verdicts.items() if v in verdicts}
+
+    def requirement(self, req_id: str) -> dict[str, Any]:
+        assert self.document is not None
+        return next(r for r in self.document["requirements"] if r["id"] == req_id)
+
+
+@pytest.fixture
+def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:
+    """Run the conformance cases in-process with extra options; parse conformance.json."""
+
+    def run(*args: str) -> SuiteRun:
+        report_dir = pytester.path / "reports"
+        result = pytester.runpytest_inprocess(
+            str(CASES), f"--report-dir={report_dir}", "-p", "no:cacheprovider", *args
+        )
+        path = report_dir / "conformance.json"
+        document = json.loads(path.read_text()) if path.exists() else None
+        return SuiteRun(result, document)
+
+    return run
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

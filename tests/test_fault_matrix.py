@@ -1,0 +1,74 @@
+"""The suite catches every named fault of the simulator, and passes the correct one."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.catalogue import CATALOGUE, Level
+from conformance.simulator import FAULTS, QUIRKS
+
+# The sections the core suite covers; Retention and Robustness come with later work.
+CORE_SECTIONS = {"Submission", "Status", "Transitions", "Result", "Synchronous calls", "Delete"}
+CORE = {r.id for r in CATALOGUE.values() if r.section in CORE_SECTIONS}
+
+
+def test_correct_simulator_passes_every_core_requirement(run_suite):
+    run = run_suite("--target", "builtin")
+    assert run.result.ret == 0
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+    core = {k: v for k, v in run.verdicts.items() if k in CORE}
+    # Retry-After is INFO: without the header there is nothing to honour.
+    assert core.pop("STATUS-RETRY-AFTER") == "SKIP"
+    assert set(core.values()) == {"PASS"}
+    assert run.document is not None and run.document["gate"] == "pass"
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_suite_catches_fault(run_suite, name):
+    fault = FAULTS[name]
+    run = run_suite("--fault", name)
+    assert run.with_verdict("FAIL", "WARN") == fault.expect
+    must_fails = "FAIL" in fault.expect.values()
+    assert run.result.ret == (1 if must_fails else 0), run.result.stdout.str()[-2000:]
+    for req_id, verdict in fault.expect.items():
+        case = next(c for c in run.requirement(req_id)["cases"] if c["verdict"] == verdict)
+        assert case["observed"] and case["expected"]
+        assert case["exchanges"], "a failure carries the HTTP exchanges behind it"
+
+
+@pytest.mark.parametrize("name", sorted(QUIRKS))
+def test_correct_but_unusual_behaviour_passes(run_suite, name):
+    run = run_suite("--fault", name)
+    assert run.result.ret == 0
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+
+
+def test_retry_after_is_honoured_and_recorded(run_suite):
+    run = run_suite("--fault", "retry-after")
+    assert run.verdicts["STATUS-RETRY-AFTER"] == "PASS"
+
+
+def test_every_core_must_has_a_fault_that_breaks_it():
+    broken = {req for f in FAULTS.values() for req, v in f.expect.items() if v == "FAIL"}
+    musts = {r for r in CORE if CATALOGUE[r].level is Level.MUST}
+    assert musts - broken == set()
+
+
+def test_should_violation_fails_only_in_strict_mode(run_suite):
+    lenient = run_suite("--fault", "delete-content-length")
+    strict = run_suite("--fault", "delete-content-length", "--strict-conformance")
+    assert lenient.result.ret == 0
+    lenient.result.stdout.fnmatch_lines(["*WARN*DELETE-NO-CONTENT-LENGTH (SHOULD)*"])
+    assert strict.result.ret == 1
+    assert strict.document is not None and strict.document["gate"] == "fail"
+
+
+def test_failure_message_names_requirement_observed_and_expected(run_suite):
+    run = run_suite("--fault", "submit-200")
+    run.result.stdout.fnmatch_lines(
+        [
+            "*SUBMIT-202 (MUST): An asynchronous call is accepted with 202*",
+            "*Observed: 200*",
+            "*Expected: 202 Accepted*",
+        ]
+    )
