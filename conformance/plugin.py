@@ -24,7 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("async-conformance", "async API conformance")
     group.addoption(
         "--target",
-        default=BUILTIN,
+        default=None,
         metavar="builtin|URL",
         help="What to test: 'builtin' (the in-process reference simulator, the default) "
         "or the base URL of a live server.",
@@ -82,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     invocation = config.invocation_params.dir
     try:
         target = resolve(
-            config.getoption("target"),
+            config.getoption("target") or BUILTIN,
             _absolute(config.getoption("target_config"), invocation),
             invocation / "pyproject.toml",
             config.getoption("clock"),
@@ -112,17 +112,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    session = config.stash.get(SESSION_KEY, None)
-    if session is None:
+    # Shown up front when the user chose a target; otherwise the recorder shows it once
+    # conformance cases are collected, so unrelated test runs stay quiet.
+    recorder = config.stash.get(RECORDER_KEY, None)
+    options = ("target", "target_config", "clock", "fault")
+    if recorder is None or not any(config.getoption(name) for name in options):
         return None
-    target = session.target
-    faults = ""
-    if target.behaviours:
-        faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
-    return (
-        f"async-conformance: target {target.label}, dialect {session.description.dialect.name}, "
-        f"clock {target.clock}, description {target.loaded.source}{faults}"
-    )
+    recorder.header_shown = True
+    return recorder.header()
 
 
 @pytest.fixture(scope="session")

@@ -43,6 +43,18 @@ class Recorder:
         self.results = Results()
         self.started = _now()
         self.written: Path | None = None
+        self.header_shown = False
+
+    def header(self) -> str:
+        target = self.session.target
+        faults = ""
+        if target.behaviours:
+            faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
+        return (
+            f"async-conformance: target {target.label}, "
+            f"dialect {self.session.description.dialect.name}, clock {target.clock}, "
+            f"description {target.loaded.source}{faults}"
+        )
 
     # -- collection ----------------------------------------------------------
 
@@ -55,6 +67,12 @@ class Recorder:
             item.stash[REQUIREMENT_KEY] = req_id
             self.results.collected(req_id, item.nodeid)
             item.user_properties.append(("requirement", req_id))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        reporter = session.config.pluginmanager.getplugin("terminalreporter")
+        if self.results.covering and not self.header_shown and reporter is not None:
+            reporter.write_line(self.header())
+            self.header_shown = True
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).

@@ -1,0 +1,125 @@
+"""Target descriptions: defaults, every kind of bad input, `${VAR}` expansion, where they come from."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from conformance.description import DescriptionError, load, parse
+from conformance.simulator._serve import serve_in_thread
+
+from .conftest import CASES, write
+
+
+def test_defaults_are_the_cloudcenter_dialect():
+    description = parse({}, "t").effective
+    assert description.dialect.name == "cloudcenter"
+    assert description.dialect.states.terminal == {"SUCCESS", "FAILED"}
+    assert description.scenarios["success"].path == "/v1/tenants/1/clouds/1/accounts"
+    assert description.retention.completed == 300 and description.retention.timed_out == 3600
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"polling": {"intervall": 1}}, "unknown key 'polling.intervall'; allowed here: interval"),
+        (
+            {"polling": {"interval": "fast"}},
+            "polling.interval = 'fast': Input should be a valid number",
+        ),
+        ({"polling": {"interval": 0}}, "polling.interval = 0: Input should be greater than 0"),
+        ({"retention": {"tolerance": 300}}, "tolerance (300 s) must be smaller than the completed"),
+        (
+            {"retention": {"completed": -5}},
+            "retention.completed = -5: Input should be greater than 0",
+        ),
+        ({"retention": {"timeout_state": "PENDING"}}, "timeout_state 'PENDING' is not a state"),
+        ({"retention": {"expired_status": [200]}}, "expired_status may list 404 and 410 only"),
+        ({"scenarios": {"success": {"json": {}}}}, "missing key 'scenarios.success.path'"),
+        (
+            {"scenarios": {"later": {"path": "/x"}}},
+            "Input should be 'success', 'failure' or 'timeout'",
+        ),
+        ({"dialect": {"name": "other"}}, "dialect.name = 'other' is not a known dialect"),
+        ({"dialect": {"states": {"success": ["RUNNING"]}}}, "'RUNNING' is listed under both"),
+    ],
+)
+def test_bad_descriptions_name_the_key_and_the_way_out(raw, message):
+    with pytest.raises(DescriptionError) as info:
+        parse(raw, "target.toml")
+    assert message in str(info.value)
+    assert "target.toml" in str(info.value)
+
+
+def test_env_references_expand_and_are_remembered_as_secrets(monkeypatch):
+    monkeypatch.setenv("API_TOKEN", "s3cr3t")
+    loaded = parse({"headers": {"Authorization": "Bearer ${API_TOKEN}"}}, "t")
+    assert loaded.effective.headers["Authorization"] == "Bearer s3cr3t"
+    assert loaded.described.headers["Authorization"] == "Bearer ${API_TOKEN}"
+    assert loaded.secrets == {"s3cr3t"}
+
+
+def test_missing_env_variable_is_named(monkeypatch):
+    monkeypatch.delenv("NOPE_TOKEN", raising=False)
+    with pytest.raises(DescriptionError, match=r"headers.X-Key refers to \$\{NOPE_TOKEN\}"):
+        parse({"headers": {"X-Key": "${NOPE_TOKEN}"}}, "t")
+
+
+def test_pyproject_table_is_read_when_no_file_is_given(tmp_path):
+    pyproject = write(
+        tmp_path / "pyproject.toml",
+        "[tool.async-conformance]\n[tool.async-conformance.polling]\ninterval = 0.5\n",
+    )
+    loaded = load(None, pyproject, base_url="http://127.0.0.1:1")
+    assert loaded.effective.polling.interval == 0.5
+    assert "[tool.async-conformance]" in loaded.source
+
+
+def test_invalid_toml_and_missing_file(tmp_path):
+    with pytest.raises(DescriptionError, match="does not exist"):
+        load(tmp_path / "absent.toml", None)
+    with pytest.raises(DescriptionError, match="is not valid TOML"):
+        load(write(tmp_path / "bad.toml", "base_url = \n"), None)
+
+
+def test_broken_description_fails_before_any_request(pytester, tmp_path):
+    hits: list[str] = []
+
+    async def anything(request):
+        hits.append(request.url.path)
+        return PlainTextResponse("hello")
+
+    app = Starlette(routes=[Route("/{path:path}", anything, methods=["GET", "POST"])])
+    bad = write(tmp_path / "target.toml", "[polling]\ninterval = -1\n")
+    with serve_in_thread(app) as url:
+        result = pytester.runpytest_inprocess(
+            str(CASES), "--target", url, "--target-config", str(bad), "-p", "no:cacheprovider"
+        )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*polling.interval = -1: Input should be greater than 0*"])
+    assert "Traceback" not in result.stderr.str()
+    assert hits == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--target", "ftp://x"], "*is neither 'builtin' nor an http(s) URL*"),
+        (
+            ["--target", "http://127.0.0.1:9", "--clock", "virtual"],
+            "*--clock virtual needs an in-process target*",
+        ),
+        (
+            ["--target", "http://127.0.0.1:9", "--fault", "submit-200"],
+            "*--fault applies to --target builtin only*",
+        ),
+        (["--fault", "no-such-fault"], "*unknown simulator fault or quirk no-such-fault*"),
+        (["--clock", "control"], "*--clock control is not available in this version*"),
+    ],
+)
+def test_impossible_target_options_are_usage_errors(pytester, args, message):
+    result = pytester.runpytest_inprocess(str(CASES), "-p", "no:cacheprovider", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])

@@ -1,0 +1,117 @@
+"""The driver against crafted responses (respx): Location, Retry-After, budgets, limits."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from conformance.clock import VirtualClock
+from conformance.description import parse
+from conformance.driver import Driver, Redactor, retry_after_seconds
+
+BASE = "https://api.example.test"
+SUBMIT = f"{BASE}/v1/tenants/1/clouds/1/accounts"
+
+
+def make_driver(**overrides: object) -> tuple[Driver, VirtualClock]:
+    description = parse({"base_url": BASE, **overrides}, "test").effective
+    clock = VirtualClock()
+    client = httpx.Client(base_url=BASE, headers=description.headers)
+    return Driver(client, description, clock), clock
+
+
+def status(state: str, **extra: object) -> httpx.Response:
+    return httpx.Response(200, json={"operationId": "op1", "status": state, **extra})
+
+
+@respx.mock
+def test_relative_location_resolves_against_the_request_uri():
+    respx.post(SUBMIT).respond(202, headers={"Location": "../../../../operationStatus/op1"})
+    route = respx.get(f"{BASE}/v1/operationStatus/op1").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver()
+    run = driver.run("success")
+    assert str(run.submission.status_url) == f"{BASE}/v1/operationStatus/op1"
+    assert route.called
+    assert run.ended == "terminal" and run.terminal is not None
+
+
+@respx.mock
+def test_location_on_another_origin_is_not_followed():
+    respx.post(SUBMIT).respond(202, headers={"Location": "https://evil.test/op/1"})
+    driver, _ = make_driver()
+    run = driver.run("success")
+    assert run.submission.status_url is None
+    assert "another origin (https://evil.test:443)" in (run.submission.location_problem or "")
+    assert run.polls == []
+
+
+@respx.mock
+def test_allowed_origin_is_followed():
+    respx.post(SUBMIT).respond(202, headers={"Location": "https://status.example.test/op/1"})
+    respx.get("https://status.example.test/op/1").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver(allowed_origins=["https://status.example.test"])
+    assert driver.run("success").terminal is not None
+
+
+@respx.mock
+def test_polls_at_the_interval_and_honours_retry_after():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op/1", "Retry-After": "7"})
+    respx.get(f"{BASE}/op/1").mock(
+        side_effect=[
+            status("RUNNING"),
+            httpx.Response(200, json={"status": "RUNNING"}, headers={"Retry-After": "3"}),
+            status("SUCCESS"),
+            status("SUCCESS"),
+            status("SUCCESS"),
+        ]
+    )
+    driver, clock = make_driver(polling={"interval": 2})
+    start = clock.now()
+    run = driver.run("success")
+    assert [p.waited for p in run.polls] == [7, 2, 3, 2, 2]
+    assert clock.now() - start == 16
+    assert run.states == ["RUNNING", "RUNNING", "SUCCESS", "SUCCESS", "SUCCESS"]
+
+
+@respx.mock
+def test_budget_ends_a_run_that_never_finishes():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op/1", "Retry-After": "1000"})
+    respx.get(f"{BASE}/op/1").mock(return_value=status("RUNNING"))
+    driver, clock = make_driver(polling={"interval": 1, "budget": 10})
+    start = clock.now()
+    run = driver.run("success")
+    assert run.ended == "budget" and run.terminal is None
+    assert clock.now() - start == 10  # Retry-After is bounded by the budget
+
+
+@respx.mock
+def test_transport_errors_are_recorded_not_raised():
+    respx.post(SUBMIT).mock(side_effect=httpx.ConnectError("refused"))
+    driver, _ = make_driver()
+    run = driver.run("success")
+    assert run.submission.exchange.error == "ConnectError: refused"
+    assert run.submission.status_url is None
+
+
+@respx.mock
+def test_huge_bodies_are_cut_at_the_limit():
+    respx.get(f"{BASE}/big").respond(200, content=b"x" * 10_000)
+    driver, _ = make_driver(polling={"max_body_bytes": 2048})
+    exchange = driver.send("big", "GET", "/big")
+    assert exchange.truncated and len(exchange.body) == 2048
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("5", 5.0), ("0", 0.0), ("Thu, 01 Jan 1970 00:01:40 GMT", 60.0), ("soon", None), (None, None)],
+)
+def test_retry_after_values(value, expected):
+    assert retry_after_seconds(value, now=40.0) == expected
+
+
+def test_redactor_hides_secrets_and_sensitive_headers():
+    redactor = Redactor(["tok-123", "tok-123-long"])
+    assert redactor.text("Bearer tok-123-long and tok-123") == "Bearer [secret] and [secret]"
+    headers = redactor.headers([("Authorization", "x"), ("X-Trace", "tok-123")])
+    assert headers == [["Authorization", "[redacted]"], ["X-Trace", "[secret]"]]

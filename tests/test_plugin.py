@@ -1,0 +1,136 @@
+"""The plugin as users meet it: listing, markers, reports, header, secrets, inertness."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conformance.catalogue import CATALOGUE
+
+from .conftest import CASES, write
+
+
+def test_list_requirements_shows_cases_and_gaps(pytester):
+    result = pytester.runpytest_inprocess(
+        str(CASES), "--list-requirements", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "Submission",
+            "  SUBMIT-202 * MUST * An asynchronous call is accepted with 202*",
+            "* source: *RFC 9110 §15.3.3",
+            "* case: *test_submission.py::test_submission_is_accepted_with_202[[]success[]]",
+            "  RETAIN-COMPLETED * MUST *",
+            "* NOT-COVERED",
+        ]
+    )
+    result.assert_outcomes()  # listed, not run
+    assert not (pytester.path / "reports").exists()
+
+
+def test_report_header_names_target_dialect_and_clock(run_suite):
+    run = run_suite()
+    run.result.stdout.fnmatch_lines(
+        [
+            "async-conformance: target builtin simulator (in-process), dialect cloudcenter, "
+            "clock virtual, description builtin target description"
+        ]
+    )
+
+
+def test_conformance_json_is_complete(run_suite):
+    run = run_suite()
+    doc = run.document
+    assert doc is not None
+    assert doc["tool"]["name"] == "async-conformance" and doc["tool"]["version"]
+    assert doc["clock"] == "virtual" and doc["dialect"] == "cloudcenter"
+    assert doc["started_at"] <= doc["finished_at"]
+    assert [r["id"] for r in doc["requirements"]] == list(CATALOGUE)
+    retention = run.requirement("RETAIN-COMPLETED")
+    assert retention["verdict"] == "NOT-COVERED" and retention["cases"] == []
+    submit = run.requirement("SUBMIT-202")
+    assert submit["level"] == "MUST" and submit["source"].endswith("RFC 9110 §15.3.3")
+    assert {c["verdict"] for c in submit["cases"]} == {"PASS"} and len(submit["cases"]) == 2
+    assert doc["exchange_count"] > 10
+
+
+def test_unknown_requirement_id_errors_that_case_only(pytester):
+    pytester.makepyfile(
+        test_user="""
+        import pytest
+
+        @pytest.mark.requirement("SUBMIT-220")
+        def test_typo(conformance):
+            pass
+
+        @pytest.mark.requirement("SUBMIT-202")
+        def test_fine(conformance):
+            assert conformance.run("success").submission.exchange.status == 202
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*unknown requirement id 'SUBMIT-220'. Did you mean SUBMIT-202?*"])
+
+
+def test_plugin_is_inert_without_conformance_cases(pytester):
+    pytester.makepyfile(test_plain="def test_ok():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "async-conformance:" not in result.stdout.str()
+    assert not (pytester.path / "reports").exists()
+
+
+def test_secrets_never_reach_any_output(run_suite, tmp_path, monkeypatch):
+    monkeypatch.setenv("SIM_TOKEN", "tok-very-secret-42")
+    config = write(
+        tmp_path / "target.toml",
+        "[headers]\nAuthorization = 'Bearer ${SIM_TOKEN}'\nX-Tenant = 'tok-very-secret-42'\n"
+        "[scenarios.success]\npath = '/v1/tenants/1/clouds/1/accounts'\n"
+        "json = { name = 'x', note = '${SIM_TOKEN}' }\n",
+    )
+    junit = tmp_path / "junit.xml"
+    run = run_suite(
+        "--target-config", str(config), "--fault", "submit-200", f"--junitxml={junit}", "-v"
+    )
+    assert run.result.ret == 1
+    outputs = [
+        run.result.stdout.str(),
+        run.result.stderr.str(),
+        json.dumps(run.document),
+        junit.read_text(),
+    ]
+    for text in outputs:
+        assert "tok-very-secret-42" not in text
+    failure = next(c for c in run.requirement("SUBMIT-202")["cases"] if c["verdict"] == "FAIL")
+    sent = failure["exchanges"][0]
+    assert ["authorization", "[redacted]"] in sent["request_headers"]
+    assert ["x-tenant", "[secret]"] in sent["request_headers"]
+    assert "[secret]" in sent["request_body"]
+
+
+def test_junit_records_the_requirement_of_each_case(run_suite, tmp_path):
+    junit = tmp_path / "junit.xml"
+    run_suite(f"--junitxml={junit}")
+    cases = ET.parse(junit).getroot().iter("testcase")
+    props = {
+        c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")} for c in cases
+    }
+    assert props["test_submission_is_accepted_with_202[success]"] == {"requirement": "SUBMIT-202"}
+
+
+def test_warn_shows_as_its_own_outcome(run_suite):
+    run = run_suite("--fault", "failed-no-msg", "-v")
+    run.result.stdout.fnmatch_lines(["*test_failure_says_why WARN*", "*1 warned*"])
+    assert run.result.ret == 0
+
+
+@pytest.mark.parametrize("fault", ["no-location"])
+def test_blocked_cases_are_errors_that_say_why(run_suite, fault):
+    run = run_suite("--fault", fault)
+    assert run.verdicts["STATUS-200-JSON"] == "ERROR"
+    case = run.requirement("STATUS-200-JSON")["cases"][0]
+    assert case["message"].startswith("could not run: the success run has no status to judge")
