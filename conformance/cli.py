@@ -46,6 +46,13 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _requirements(markdown: bool) -> int:
+    from .report._listing import render_listing, render_markdown
+
+    print(render_markdown() if markdown else "\n".join(render_listing({})).lstrip("\n"))
+    return 0
+
+
 def _run(pytest_args: Sequence[str]) -> int:
     import pytest
 
@@ -64,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the conformance cases; every other argument goes to pytest",
         add_help=False,
     )
+    requirements = sub.add_parser("requirements", help="print the requirement catalogue")
+    requirements.add_argument("--markdown", action="store_true", help="as a Markdown table")
     serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -99,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["run"]:
         return _run(argv[1:])
     args = parser.parse_args(argv)
+    if args.command == "requirements":
+        return _requirements(args.markdown)
     return _serve(args)
 
 

@@ -1,4 +1,4 @@
-"""Target descriptions: defaults, every kind of bad input, `${VAR}` expansion, where they come from."""
+"""Target descriptions: defaults, bad input of every kind, `${VAR}` expansion, sources."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ class Retention(_Model):
     tolerance: float = Field(default=5.0, ge=0)
     timeout_anchor: Literal["submission", "timeout"] = "submission"
     operation_timeout: float = Field(default=0.0, ge=0)
-    timeout_state: str = "RUNNING"
+    timeout_state: str | None = None  # default: the dialect's first running state
     expired_status: list[int] = [404]
 
     @model_validator(mode="after")
@@ -154,9 +154,15 @@ class Description(_Model):
 
     @model_validator(mode="after")
     def _timeout_state_known(self) -> Description:
-        if self.retention.timeout_state not in self.dialect.states.all:
+        state = self.retention.timeout_state
+        if state is not None and state not in self.dialect.states.all:
             raise ValueError(
-                f"retention.timeout_state {self.retention.timeout_state!r} is not a state "
+                f"retention.timeout_state {state!r} is not a state "
                 f"of the dialect; use one of {sorted(self.dialect.states.all)}"
             )
         return self
+
+    @property
+    def timeout_state(self) -> str:
+        """The state a timed-out operation shows until it expires."""
+        return self.retention.timeout_state or self.dialect.states.running[0]

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from ..catalogue import CATALOGUE
 
-__all__ = ["render_listing"]
+__all__ = ["render_listing", "render_markdown"]
 
 
 def render_listing(covering: Mapping[str, Sequence[str]]) -> list[str]:
@@ -28,3 +28,13 @@ def render_listing(covering: Mapping[str, Sequence[str]]) -> list[str]:
         where = ", ".join(covering[req_id])
         lines.append(f"  {req_id:<26} UNKNOWN requirement, marked on: {where}")
     return lines
+
+
+def render_markdown() -> str:
+    """The catalogue as the Markdown table in README.md (a test keeps the two equal)."""
+    rows = ["| ID | Level | Section | Requirement | Source |", "|---|---|---|---|---|"]
+    for req in CATALOGUE.values():
+        rows.append(
+            f"| `{req.id}` | {req.level.value} | {req.section} | {req.title} | {req.source} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,109 @@
+"""Live servers over real HTTP with the wall clock: the simulator, and an independent server."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.simulator import Settings, create_app
+from conformance.simulator._serve import serve_in_thread
+
+from . import independent_server
+from .conftest import write
+
+FAST = Settings(duration=0.3, delete_delay=0.2)
+
+SIMULATOR_TOML = """
+[scenarios.success]
+path = "/v1/tenants/1/clouds/1/accounts"
+json = { name = "live-success", simulate = "success" }
+
+[scenarios.failure]
+path = "/v1/tenants/1/clouds/1/accounts"
+json = { name = "live-failure", simulate = "failure" }
+
+[polling]
+interval = 0.05
+budget = 5
+delete_budget = 5
+"""
+
+# Written from README.md's "Describing your server" alone.
+INDEPENDENT_TOML = """
+[headers]
+Authorization = "Bearer ${INDEPENDENT_TOKEN}"
+
+[scenarios.success]
+path = "/api/v2/widgets"
+json = { label = "conformance" }
+
+[scenarios.failure]
+path = "/api/v2/widgets"
+json = { label = "conformance", mode = "broken" }
+
+[sync]
+method = "GET"
+path = "/api/v2/widgets"
+
+[dialect]
+status_field = "state"
+id_field = "job"
+result_url_field = "result"
+message_field = "note"
+progress_field = "percent"
+
+[dialect.states]
+running = ["QUEUED", "WORKING"]
+success = ["DONE"]
+failure = ["ERROR"]
+
+[polling]
+interval = 0.05
+budget = 5
+delete_budget = 5
+"""
+
+
+def test_live_simulator_passes_with_the_real_clock(run_suite, tmp_path):
+    config = write(tmp_path / "target.toml", SIMULATOR_TOML)
+    with serve_in_thread(create_app(settings=FAST)) as url:
+        run = run_suite("--target", url, "--target-config", str(config))
+    assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+    assert run.document is not None and run.document["clock"] == "real"
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement"), [("poll-advances", "STATUS-SAFE"), ("delete-200", "DELETE-204")]
+)
+def test_live_simulator_faults_are_caught_with_the_real_clock(
+    run_suite, tmp_path, fault, requirement
+):
+    config = write(tmp_path / "target.toml", SIMULATOR_TOML)
+    with serve_in_thread(create_app(settings=FAST, behaviours=[fault])) as url:
+        run = run_suite("--target", url, "--target-config", str(config))
+    assert run.result.ret == 1
+    assert run.with_verdict("FAIL") == {requirement: "FAIL"}
+
+
+def test_independent_server_gets_correct_verdicts(run_suite, tmp_path, monkeypatch):
+    monkeypatch.setenv("INDEPENDENT_TOKEN", independent_server.TOKEN)
+    config = write(tmp_path / "target.toml", INDEPENDENT_TOML)
+    with independent_server.running() as url:
+        run = run_suite("--target", url, "--target-config", str(config))
+    assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+    assert run.verdicts["TRANS-OUTCOME"] == "PASS" and run.verdicts["DELETE-GONE"] == "PASS"
+    assert independent_server.TOKEN not in run.result.stdout.str()
+    assert independent_server.TOKEN not in str(run.document)
+
+
+def test_independent_server_fails_when_described_in_the_wrong_dialect(
+    run_suite, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("INDEPENDENT_TOKEN", independent_server.TOKEN)
+    wrong = INDEPENDENT_TOML.split("[dialect]")[0] + "[polling]\ninterval = 0.05\nbudget = 1\n"
+    config = write(tmp_path / "target.toml", wrong)
+    with independent_server.running() as url:
+        run = run_suite("--target", url, "--target-config", str(config))
+    assert run.result.ret == 1
+    assert run.verdicts["STATUS-STATE-NAMES"] == "FAIL"

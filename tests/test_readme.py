@@ -1,0 +1,77 @@
+"""README.md stays true: the requirement table, the example description, the commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from conformance.description import Description, parse
+from conformance.description._load import tomllib
+from conformance.report._listing import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _example_toml() -> str:
+    match = re.search(r"```toml\n# target.toml\n(.*?)```", README, re.S)
+    assert match, "README.md lost its annotated target.toml"
+    return match.group(1)
+
+
+def test_requirement_table_matches_the_catalogue():
+    match = re.search(
+        r"<!-- requirements:start -->\n(.*?)\n<!-- requirements:end -->", README, re.S
+    )
+    assert match
+    assert match.group(1) == render_markdown(), (
+        "regenerate it with `async-conformance requirements --markdown`"
+    )
+
+
+def test_example_description_is_valid(monkeypatch):
+    monkeypatch.setenv("STAGING_TOKEN", "x")
+    loaded = parse(tomllib.loads(_example_toml()), "README example")
+    assert set(loaded.effective.scenarios) == {"success", "failure", "timeout"}
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    keys = set()
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        keys.add(key)
+        annotation: Any = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        for sub in candidates:
+            if isinstance(sub, type) and issubclass(sub, BaseModel):
+                keys |= _keys(sub, key + ".")
+    return keys
+
+
+def _present(data: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in data.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict):
+            keys |= _present(value, prefix + key + ".")
+    return keys
+
+
+def test_example_description_shows_every_key():
+    present = _present(tomllib.loads(_example_toml()))
+    # Scenario keys are per scenario; the example shows them under [scenarios.success].
+    present |= {k.replace("scenarios.success.", "sync.") for k in present}
+    present |= {k.replace("resource.read.", "resource.delete.") for k in present}
+    missing = {k for k in _keys(Description) if not k.startswith("scenarios")} - present
+    assert missing == set()
+
+
+def test_ci_runs_the_quick_start_commands():
+    commands = re.findall(r"```bash\n(python3 -m pip install .*?)\n```", README)
+    assert len(commands) == 2
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in commands:
+        assert command in ci
