@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,9 +55,9 @@ def _requirements(markdown: bool) -> int:
 
 
 def _run(pytest_args: Sequence[str]) -> int:
-    import pytest
-
-    return int(pytest.main([str(cases_dir()), "--rootdir", str(Path.cwd()), *pytest_args]))
+    # A fresh interpreter, so pytest imports (and may assertion-rewrite) the plugin itself.
+    command = [sys.executable, "-m", "pytest", str(cases_dir()), "--rootdir", str(Path.cwd())]
+    return subprocess.call([*command, *pytest_args])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

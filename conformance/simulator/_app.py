@@ -155,6 +155,10 @@ class Simulator:
         if self.has("poll-advances"):
             op.reads += 1
         body = self._status_body(op, now)
+        account = self.store.accounts.get(op.account_id)
+        if body["status"] == "SUCCESS" and account is not None:
+            # Once an operation says SUCCESS its account exists, however it got there.
+            account.visible_from = min(account.visible_from, now)
         if self.has("status-not-json"):
             text = f"status={body['status']} progress={body['progress']}"
             return PlainTextResponse(text)
