@@ -134,3 +134,19 @@ def test_blocked_cases_are_errors_that_say_why(run_suite, fault):
     assert run.verdicts["STATUS-200-JSON"] == "ERROR"
     case = run.requirement("STATUS-200-JSON")["cases"][0]
     assert case["message"].startswith("could not run: the success run has no status to judge")
+
+
+def test_secret_in_the_base_url_is_redacted_everywhere(run_suite, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH_TOKEN", "pathtok-99")
+    config = write(
+        tmp_path / "target.toml", "base_url = 'http://builtin.simulator/${PATH_TOKEN}'\n"
+    )
+    junit = tmp_path / "junit.xml"
+    run = run_suite(
+        "--target-config", str(config), "--target", "builtin", f"--junitxml={junit}", "-rA"
+    )
+    assert run.result.ret == 1  # every request goes to a path the simulator does not have
+    assert run.verdicts["SUBMIT-202"] == "FAIL"
+    for text in (run.result.stdout.str(), json.dumps(run.document), junit.read_text()):
+        assert "pathtok-99" not in text
+    run.result.stdout.fnmatch_lines(["*http://builtin.simulator/[[]secret[]]/v1/tenants*"])

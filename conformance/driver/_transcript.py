@@ -70,6 +70,10 @@ class Redactor:
         # Longest first, so a secret that contains another is replaced whole.
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
+    @property
+    def active(self) -> bool:
+        return bool(self._secrets)
+
     def text(self, value: str) -> str:
         for secret in self._secrets:
             value = value.replace(secret, "[secret]")

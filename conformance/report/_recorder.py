@@ -50,7 +50,7 @@ class Recorder:
         faults = ""
         if target.behaviours:
             faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
-        return (
+        return self.session.redactor.text(
             f"async-conformance: target {target.label}, "
             f"dialect {self.session.description.dialect.name}, clock {target.clock}, "
             f"description {target.loaded.source}{faults}"
@@ -106,6 +106,14 @@ class Recorder:
         if report.when != "call" and report.passed:
             return report
         result = self._classify(item.nodeid, req_id, report, call)
+        redact = self.session.redactor
+        if redact.active and report.longrepr is not None:
+            # Failure text quotes URLs and bodies: strip configured secrets from it too.
+            if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+                path, line, reason = report.longrepr
+                report.longrepr = (path, line, redact.text(reason))
+            else:
+                report.longrepr = redact.text(str(report.longrepr))
         report.conformance_verdict = result.verdict.value  # type: ignore[attr-defined]
         strict_fail = self.strict and get(req_id).level is Level.SHOULD
         if result.verdict is Verdict.WARN and not strict_fail:
