@@ -29,14 +29,15 @@ def test_status_names_its_own_operation(conformance, scenario):
 @pytest.mark.requirement("STATUS-SAFE")
 def test_reading_the_status_does_not_change_it(conformance):
     driver = conformance.driver
-    often, once = driver.submit("success"), driver.submit("success")
+    # The once-read twin goes first: if anything, the often-read one should lag behind.
+    once, often = conformance.submit("success"), conformance.submit("success")
     for sub in (often, once):
         if sub.status_url is None:
             raise Blocked(f"no status URL to read: {sub.location_problem}", [sub.exchange])
     burst = driver.burst(often.status_url, 6, "read often")
     control = driver.poll(once.status_url, "read once")
     status.reads_are_safe(
-        burst, control, conformance.description, exact=conformance.target.clock == "virtual"
+        burst, control, conformance.description, exact=conformance.target.clock != "real"
     )
 
 

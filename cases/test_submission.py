@@ -21,6 +21,7 @@ def test_location_names_the_status_resource(conformance, scenario):
 
 @pytest.mark.requirement("SUBMIT-UNIQUE")
 def test_concurrent_submissions_get_distinct_ids(conformance):
+    conformance.require_scenario("success")
     count = conformance.description.polling.concurrency
     submission.ids_unique(conformance.driver.submit_concurrently("success", count))
 

@@ -20,6 +20,16 @@ def cases_dir() -> Path:
     raise FileNotFoundError("the conformance cases are missing from this installation")
 
 
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -76,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     requirements.add_argument("--markdown", action="store_true", help="as a Markdown table")
     serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument(
         "--fault",
         action="append",

@@ -13,8 +13,9 @@ import time
 from typing import Protocol
 
 import anyio
+import httpx
 
-__all__ = ["Clock", "RealClock", "VirtualClock"]
+__all__ = ["Clock", "ClockControlError", "ControlClock", "RealClock", "VirtualClock"]
 
 #: Where virtual time starts: a fixed instant, so transcripts of two runs compare.
 VIRTUAL_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -74,3 +75,60 @@ class VirtualClock:
 
     async def async_sleep(self, seconds: float) -> None:
         self.advance(max(seconds, 0.0))
+
+
+class ClockControlError(RuntimeError):
+    """The target's test-clock endpoint is missing or answered something unusable."""
+
+
+class ControlClock:
+    """A live server's test clock, moved over HTTP (see README, 'The test-clock protocol').
+
+    The server's clock stands still until the suite advances it, so the suite keeps
+    the last `now` the server reported and only talks to the server to move it.
+    """
+
+    mode = "control"
+
+    def __init__(self, client: httpx.Client, path: str) -> None:
+        self._client = client
+        self._path = path.rstrip("/")
+        self._lock = threading.Lock()
+        self._now = self._read(self._client.get(self._path), "GET")
+
+    def _read(self, response: httpx.Response, method: str) -> float:
+        url = f"{method} {response.request.url}"
+        if response.status_code != 200:
+            raise ClockControlError(
+                f"{url} answered {response.status_code}; --clock control needs the target to "
+                "offer the test-clock endpoint (README, 'The test-clock protocol'), or use "
+                "--clock real."
+            )
+        try:
+            now = response.json()["now"]
+        except (ValueError, KeyError, TypeError):
+            raise ClockControlError(
+                f'{url} answered {response.text[:80]!r}; expected JSON {{"now": <seconds>}}'
+            ) from None
+        if isinstance(now, bool) or not isinstance(now, (int, float)):
+            raise ClockControlError(f"{url} gave now = {now!r}; expected a number of seconds")
+        return float(now)
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        response = self._client.post(f"{self._path}/advance", json={"seconds": seconds})
+        now = self._read(response, "POST")
+        with self._lock:
+            if now < self._now + seconds - 1e-6:
+                raise ClockControlError(
+                    f"the test clock moved from {self._now} to {now} when advanced by {seconds} s"
+                )
+            self._now = now
+
+    async def async_sleep(self, seconds: float) -> None:  # pragma: no cover - suite side only
+        raise NotImplementedError("a ControlClock is moved by the suite, not awaited")

@@ -90,11 +90,16 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     except (DescriptionError, TargetError) as exc:
         raise pytest.UsageError(str(exc)) from None
+    report_dir = _absolute(config.getoption("report_dir"), invocation) or invocation / "reports"
+    if report_dir.exists() and not report_dir.is_dir():
+        raise pytest.UsageError(
+            f"--report-dir {report_dir} is a file; name a directory (it is created if missing)."
+        )
     session = ConformanceSession(target)
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
         session,
-        _absolute(config.getoption("report_dir"), invocation) or invocation / "reports",
+        report_dir,
         strict=config.getoption("strict_conformance"),
         list_only=config.getoption("list_requirements"),
     )

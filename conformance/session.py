@@ -8,6 +8,7 @@ requirement.
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any
 
 import httpx
@@ -16,8 +17,9 @@ from anyio.from_thread import start_blocking_portal
 
 from .clock import Clock, RealClock, VirtualClock
 from .description import Description, ScenarioName
-from .driver import Driver, Exchange, Redactor, Run, Transcript
+from .driver import Driver, Exchange, RedactingFilter, Redactor, Run, Submission, Transcript
 from .driver._transport import PortalTransport
+from .retention import Retained, RetentionObservation, observe
 from .simulator import Simulator
 from .target import BUILTIN, Target
 from .verdicts import Blocked
@@ -45,6 +47,7 @@ class ConformanceSession:
         self._driver: Driver | None = None
         self._runs: dict[ScenarioName, Run] = {}
         self._cache: dict[str, Any] = {}
+        self._guard_logs()
 
     @property
     def driver(self) -> Driver:
@@ -72,6 +75,16 @@ class ConformanceSession:
     def close(self) -> None:
         self._stack.close()
 
+    def _guard_logs(self) -> None:
+        """Keep secrets out of the HTTP libraries' log lines while this session runs."""
+        if not self.redactor.active:
+            return
+        guard = RedactingFilter(self.redactor)
+        for name in ("httpx", "httpcore"):
+            logger = logging.getLogger(name)
+            logger.addFilter(guard)
+            self._stack.callback(logger.removeFilter, guard)
+
     # -- shared observations -------------------------------------------------
 
     def require_scenario(self, scenario: ScenarioName) -> None:
@@ -80,6 +93,11 @@ class ConformanceSession:
                 f"the target description declares no {scenario!r} scenario; add "
                 f"[scenarios.{scenario}] to check this"
             )
+
+    def submit(self, scenario: ScenarioName) -> Submission:
+        """A fresh submission of `scenario` (SKIP when the description has none)."""
+        self.require_scenario(scenario)
+        return self.driver.submit(scenario)
 
     def run(self, scenario: ScenarioName) -> Run:
         """The session's one run of `scenario` (submitted and followed on first use)."""
@@ -101,6 +119,8 @@ class ConformanceSession:
         return value
 
     def deletion(self) -> Deletion:
+        self.require_scenario("success")
+
         def make() -> Deletion:
             run = self.driver.run("success")
             delete = self.driver.resource_call("delete", run, "delete resource")
@@ -110,3 +130,21 @@ class ConformanceSession:
             return Deletion(run, delete, reads)
 
         return self.once("deletion", make)  # type: ignore[no-any-return]
+
+    def retention(self) -> RetentionObservation:
+        """Every retention probe of the session, run once on one schedule."""
+        make = lambda: observe(self.driver, real_clock=self.target.clock == "real")  # noqa: E731
+        return self.once("retention", make)  # type: ignore[no-any-return]
+
+    def retained(self, scenario: ScenarioName) -> Retained:
+        """The retention observation of one scenario's operation."""
+        self.require_scenario(scenario)
+        observation = self.retention()
+        found = (
+            observation.timed_out if scenario == "timeout" else observation.completed.get(scenario)
+        )
+        if found is None:
+            raise Blocked(f"no {scenario} operation could be observed for retention")
+        if isinstance(found, Blocked):
+            raise found
+        return found

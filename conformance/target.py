@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import httpx
+
 from .description import Loaded, load, parse
 from .description._load import tomllib
 from .simulator.faults import check_names
@@ -51,6 +53,11 @@ def resolve(
         loaded = _builtin_description(config_path)
         kind, url = BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
     elif target.startswith(("http://", "https://")):
+        try:
+            if not httpx.URL(target).host:
+                raise ValueError("no host")
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise TargetError(f"--target {target!r} is not a usable URL ({exc}).") from None
         loaded = load(config_path, pyproject, base_url=target)
         kind, url = "live", target
     else:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .catalogue import get
-from .driver import Exchange
 
-__all__ = ["Blocked", "ConformanceFailure", "Verdict", "worst"]
+if TYPE_CHECKING:  # the driver raises Blocked itself, so no import at run time
+    from .driver import Exchange
+
+__all__ = ["Blocked", "ConformanceFailure", "Inconclusive", "Verdict", "worst"]
 
 
 class Verdict(str, enum.Enum):
@@ -78,3 +81,16 @@ class Blocked(Exception):
         lines = [f"could not run: {self.reason}"]
         lines += [f"  {e.describe()}" for e in self.exchanges[-5:]]
         return "\n".join(lines)
+
+
+class Inconclusive(Exception):
+    """The observation cannot decide the requirement either way (a WARN, never PASS or FAIL)."""
+
+    def __init__(self, requirement: str, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
+        self.requirement = get(requirement)
+        self.reason = reason
+        self.exchanges = list(exchanges)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.requirement.id} inconclusive: {self.reason}"

@@ -52,3 +52,10 @@ def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # No test of the project's own may hang CI: live servers and clocks are involved.
+    for item in items:
+        if item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(120))

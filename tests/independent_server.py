@@ -21,6 +21,8 @@ TOKEN = "independent-token-7f3a"
 QUEUED_FOR = 0.05
 WORK_FOR = 0.3
 DELETE_AFTER = 0.2
+COMPLETED_WINDOW = 1.5  # a finished job's id answers this long after it finished
+TIMED_OUT_WINDOW = 3.0  # a job that never finishes answers this long after it was created
 
 
 class _State:
@@ -32,6 +34,7 @@ class _State:
 
 class _Handler(BaseHTTPRequestHandler):
     state: _State
+    faults: frozenset[str] = frozenset()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
@@ -58,19 +61,25 @@ class _Handler(BaseHTTPRequestHandler):
         view: dict[str, Any] = {"job": job["id"]}
         if age < QUEUED_FOR:
             view.update(state="QUEUED", percent=0, note="waiting for a worker")
-        elif age < QUEUED_FOR + WORK_FOR:
+        elif job["mode"] == "slow" or age < QUEUED_FOR + WORK_FOR:
             view.update(
                 state="WORKING",
                 percent=int(100 * (age - QUEUED_FOR) / WORK_FOR),
                 note="building the widget",
             )
-        elif job["ok"]:
+        elif job["mode"] == "ok":
             view.update(
                 state="DONE", percent=100, note="done", result=f"/api/v2/widgets/{job['widget']}"
             )
         else:
             view.update(state="ERROR", percent=100, note="the widget label is not allowed")
         return view
+
+    @staticmethod
+    def _expiry(job: dict[str, Any]) -> float:
+        if job["mode"] == "slow":
+            return float(job["created"]) + TIMED_OUT_WINDOW
+        return float(job["created"]) + QUEUED_FOR + WORK_FOR + COMPLETED_WINDOW
 
     def do_POST(self) -> None:
         if not self._authorised():
@@ -86,12 +95,12 @@ class _Handler(BaseHTTPRequestHandler):
         job = {
             "id": uuid.uuid4().hex,
             "created": time.time(),
-            "ok": mode == "ok",
+            "mode": mode,
             "widget": uuid.uuid4().hex,
         }
         with self.state.lock:
             self.state.jobs[job["id"]] = job
-            if job["ok"]:
+            if mode == "ok":
                 self.state.widgets[job["widget"]] = {
                     "id": job["widget"],
                     "label": label,
@@ -115,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if match := re.fullmatch(r"/api/v2/jobs/([0-9a-f]+)", self.path):
             job = self.state.jobs.get(match.group(1))
-            if job is None:
+            if job is None or time.time() >= self._expiry(job):
                 return self._send(404, {"error": "unknown job"})
             return self._send(200, self._job_view(job))
         if self.path == "/api/v2/widgets":
@@ -136,13 +145,15 @@ class _Handler(BaseHTTPRequestHandler):
         if widget is None:
             return self._send(404, {"error": "unknown widget"})
         widget["deleted"] = widget["deleted"] or time.time()
+        if "delete-204-body" in self.faults:  # a real-world mistake: JSON on a 204
+            return self._send(204, {"deleted": widget["id"]})
         self._send(204)
 
 
 @contextlib.contextmanager
-def running() -> Iterator[str]:
+def running(faults: frozenset[str] | set[str] = frozenset()) -> Iterator[str]:
     """Serve on 127.0.0.1 on a free port; yields the base URL and stops on exit."""
-    handler = type("Handler", (_Handler,), {"state": _State()})
+    handler = type("Handler", (_Handler,), {"state": _State(), "faults": frozenset(faults)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

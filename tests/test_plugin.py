@@ -23,7 +23,7 @@ def test_list_requirements_shows_cases_and_gaps(pytester):
             "  SUBMIT-202 * MUST * An asynchronous call is accepted with 202*",
             "* source: *RFC 9110 §15.3.3",
             "* case: *test_submission.py::test_submission_is_accepted_with_202[[]success[]]",
-            "  RETAIN-COMPLETED * MUST *",
+            "  ROBUST-SUBMIT * MUST *",
             "* NOT-COVERED",
         ]
     )
@@ -49,8 +49,11 @@ def test_conformance_json_is_complete(run_suite):
     assert doc["clock"] == "virtual" and doc["dialect"] == "cloudcenter"
     assert doc["started_at"] <= doc["finished_at"]
     assert [r["id"] for r in doc["requirements"]] == list(CATALOGUE)
-    retention = run.requirement("RETAIN-COMPLETED")
-    assert retention["verdict"] == "NOT-COVERED" and retention["cases"] == []
+    robust = run.requirement("ROBUST-SUBMIT")
+    assert robust["verdict"] == "NOT-COVERED" and robust["cases"] == []
+    kept = run.requirement("RETAIN-COMPLETED")["cases"][0]["details"]["retention"]
+    assert kept["window_s"] == 300 and kept["resolution_s"] > 0
+    assert kept["window_start_between"][0] <= kept["window_start_between"][1]
     submit = run.requirement("SUBMIT-202")
     assert submit["level"] == "MUST" and submit["source"].endswith("RFC 9110 §15.3.3")
     assert {c["verdict"] for c in submit["cases"]} == {"PASS"} and len(submit["cases"]) == 2

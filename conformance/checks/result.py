@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..description import Description
 from ..driver import Driver, Run
-from ..verdicts import ConformanceFailure
+from ..verdicts import Blocked, ConformanceFailure
 from ._common import needs_terminal
 
 __all__ = ["failure_has_message", "success_names_resource"]
@@ -22,6 +22,8 @@ def success_names_resource(run: Run, driver: Driver) -> None:
             expected="the URL of the resource the operation produced",
             exchanges=[terminal.exchange],
         )
+    if not driver.same_origin(url):
+        raise Blocked(driver.off_origin("the resource URL", str(url), url), [terminal.exchange])
     read = driver.send("read result", "GET", url)
     if read.status is None or not 200 <= read.status < 300:
         raise ConformanceFailure(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+import httpx
+
 from ..description import Description
 from ..driver import Poll, Run, retry_after_seconds
 from ..verdicts import Blocked, ConformanceFailure
@@ -47,19 +51,32 @@ def state_names_known(run: Run, description: Description) -> None:
             )
 
 
+def _url_values(url: str) -> set[str]:
+    """The path segments and query values of a URL, percent-decoded."""
+    parsed = httpx.URL(url)
+    segments = {unquote(s) for s in parsed.path.split("/") if s}
+    return segments | {v for _, v in parsed.params.multi_items()}
+
+
 def id_matches_url(run: Run, description: Description) -> None:
+    """The body's id is the operation's: the one the 202 gave, else one the status URL names."""
     field = description.dialect.id_field
+    given = run.submission.operation_id
     for poll in needs_polls(run):
         if poll.body is None or poll.body.get(field) is None:
             continue
         value = str(poll.body[field])
-        segments = poll.exchange.url.split("?")[0].rstrip("/").split("/")
-        if value not in segments:
+        if given is not None:
+            ok, expected = value == given, f"{given!r}, the id the 202 gave"
+        else:
+            ok = value in _url_values(poll.exchange.url)
+            expected = "an id that the status URL names"
+        if not ok:
             raise ConformanceFailure(
                 "STATUS-ID-MATCH",
                 observed=f"{field} = {value!r} at {poll.exchange.url}",
-                expected=f"the id that the status URL names ({segments[-1]!r})",
-                exchanges=[poll.exchange],
+                expected=expected,
+                exchanges=[run.submission.exchange, poll.exchange],
             )
 
 

@@ -39,6 +39,9 @@ def accepted_with_202(run: Run) -> None:
 def location_names_status(run: Run) -> None:
     sub = run.submission
     _answered(sub)
+    if sub.off_origin:
+        # Not following it is the suite's own policy, so this is "could not run", not FAIL.
+        raise Blocked(sub.location_problem or "Location is on another origin", [sub.exchange])
     if sub.status_url is None:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
@@ -61,10 +64,16 @@ def ids_unique(subs: list[Submission]) -> None:
     for sub in subs:
         _answered(sub)
     exchanges = [s.exchange for s in subs]
-    urls = [str(s.status_url) for s in subs if s.status_url is not None]
-    ids = [s.operation_id for s in subs if s.operation_id is not None]
-    if not urls and not ids:
-        raise Blocked("no submission gave an operation id or a status URL", exchanges)
+    accepted = [s for s in subs if s.status_url is not None]
+    if len(accepted) < len(subs):
+        raise Blocked(
+            f"only {len(accepted)} of {len(subs)} concurrent submissions were accepted with a "
+            "status URL to compare",
+            exchanges,
+        )
+    urls = [str(s.status_url) for s in accepted]
+    # Ids only as the bodies give them: a URL's last segment need not be the id.
+    ids = [s.operation_id for s in accepted if s.operation_id is not None]
     for label, values in (("status URLs", urls), ("operation ids", ids)):
         repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:

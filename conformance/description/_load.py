@@ -161,15 +161,24 @@ def load(path: Path | None, pyproject: Path | None, base_url: str | None = None)
             raise DescriptionError(
                 f"target description {path} does not exist; check the --target-config path."
             ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DescriptionError(
+                f"target description {path} cannot be read as UTF-8 text: {exc}"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise DescriptionError(f"target description {path} is not valid TOML: {exc}") from None
         return parse(raw, str(path), base_url)
     if pyproject is not None and pyproject.is_file():
         try:
             document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise DescriptionError(f"{pyproject} is not valid TOML: {exc}") from None
-        table = document.get("tool", {}).get("async-conformance")
+        tool = document.get("tool", {})
+        table = tool.get("async-conformance") if isinstance(tool, dict) else None
+        if table is not None and not isinstance(table, dict):
+            raise DescriptionError(
+                f"{pyproject}: [{PYPROJECT_TABLE}] must be a table of settings, not {table!r}"
+            )
         if table is not None:
             return parse(table, f"{pyproject} [{PYPROJECT_TABLE}]", base_url)
     return parse({}, "(defaults)", base_url)

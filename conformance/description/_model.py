@@ -7,9 +7,11 @@ cloudcenter dialect; README.md documents every key.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import string
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 __all__ = [
     "Description",
@@ -27,6 +29,36 @@ ScenarioName = Literal["success", "failure", "timeout"]
 SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure", "timeout")
 
 
+def _ascii_values(headers: dict[str, str]) -> dict[str, str]:
+    for name, value in headers.items():
+        if not (name.isascii() and value.isascii()):
+            # Never echo the value: it may hold an expanded secret.
+            raise ValueError(f"header {name!r} must have an ASCII name and value")
+    return headers
+
+
+def _method(value: str) -> str:
+    if not value.isascii() or not value.isalpha():
+        raise ValueError(f"{value!r} is not an HTTP method such as GET, POST or DELETE")
+    return value.upper()
+
+
+def _http_url(value: str) -> str:
+    try:
+        url = httpx.URL(value)
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{value!r} must be an absolute http:// or https:// URL")
+    return value
+
+
+Headers = Annotated[dict[str, str], AfterValidator(_ascii_values)]
+Method = Annotated[str, AfterValidator(_method)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+_PLACEHOLDERS = {"resource_url", "operation_id"}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -34,17 +66,31 @@ class _Model(BaseModel):
 class RequestSpec(_Model):
     """One HTTP request the suite sends: a submission or a synchronous call."""
 
-    method: str = "POST"
+    method: Method = "POST"
     path: str
     json_body: Any = Field(default=None, alias="json")
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: Headers = Field(default_factory=dict)
 
 
 class ResourceCall(_Model):
     """How to reach a created resource; `url` is a template over the run's values."""
 
-    method: str
+    method: Method
     url: str = "{resource_url}"
+
+    @model_validator(mode="after")
+    def _known_placeholders(self) -> ResourceCall:
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(self.url) if f is not None}
+        except ValueError as exc:
+            raise ValueError(f"url {self.url!r} is not a valid template: {exc}") from None
+        unknown = names - _PLACEHOLDERS
+        if unknown:
+            raise ValueError(
+                f"url {self.url!r} uses {sorted(unknown)}; the placeholders are "
+                f"{{resource_url}} and {{operation_id}}"
+            )
+        return self
 
 
 class Resource(_Model):
@@ -113,7 +159,7 @@ class Retention(_Model):
     tolerance: float = Field(default=5.0, ge=0)
     timeout_anchor: Literal["submission", "timeout"] = "submission"
     operation_timeout: float = Field(default=0.0, ge=0)
-    timeout_state: str | None = None  # default: the dialect's first running state
+    timeout_state: str | None = None  # default: any of the dialect's running states
     expired_status: list[int] = [404]
 
     @model_validator(mode="after")
@@ -139,10 +185,10 @@ _DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
 
 
 class Description(_Model):
-    base_url: str | None = None
+    base_url: HttpUrl | None = None
     clock: ClockMode | None = None
-    allowed_origins: list[str] = Field(default_factory=list)
-    headers: dict[str, str] = Field(default_factory=dict)
+    allowed_origins: list[HttpUrl] = Field(default_factory=list)
+    headers: Headers = Field(default_factory=dict)
     scenarios: dict[ScenarioName, RequestSpec] = {
         "success": RequestSpec(path=_DEFAULT_PATH, json={"name": "async-conformance"})
     }
@@ -163,6 +209,7 @@ class Description(_Model):
         return self
 
     @property
-    def timeout_state(self) -> str:
-        """The state a timed-out operation shows until it expires."""
-        return self.retention.timeout_state or self.dialect.states.running[0]
+    def timeout_states(self) -> list[str]:
+        """The states a timed-out operation may show until it expires."""
+        state = self.retention.timeout_state
+        return [state] if state is not None else list(self.dialect.states.running)

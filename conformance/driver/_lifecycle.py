@@ -8,6 +8,8 @@ for the checks in `conformance.checks` to rule on.
 from __future__ import annotations
 
 import email.utils
+import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +18,16 @@ import httpx
 
 from ..clock import Clock
 from ..description import Description, ScenarioName
+from ..verdicts import Blocked
 from ._transcript import Exchange, Transcript
 
 __all__ = ["Driver", "Poll", "Run", "Submission"]
 
 #: Polls after the first terminal state, to see that it stays.
 CONFIRM_POLLS = 2
+#: The shortest wait between polls, as a share of the interval, whatever Retry-After says.
+MIN_WAIT_SHARE = 0.1
+_DELAY_SECONDS = re.compile(r"[0-9]{1,10}")
 
 
 @dataclass
@@ -40,7 +46,8 @@ class Submission:
     location: str | None = None
     status_url: httpx.URL | None = None
     location_problem: str | None = None
-    operation_id: str | None = None
+    off_origin: bool = False
+    operation_id: str | None = None  # as the 202 body gives it
 
 
 @dataclass
@@ -70,7 +77,7 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELAY_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -121,6 +128,9 @@ class Driver:
             sent_at=self.clock.now(),
         )
         cap = self.description.polling.max_body_bytes
+        # httpx's timeout bounds each read; this bounds the whole response, so a server
+        # that trickles bytes cannot hold the run.
+        deadline = time.monotonic() + self.description.polling.request_timeout
         try:
             response = self.client.send(request, stream=True)
             try:
@@ -131,6 +141,12 @@ class Driver:
                         exchange.truncated = True
                         del body[cap:]
                         break
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(
+                            f"the response took longer than polling.request_timeout "
+                            f"({self.description.polling.request_timeout:g} s) in all",
+                            request=request,
+                        )
             finally:
                 response.close()
             exchange.status = response.status_code
@@ -152,8 +168,6 @@ class Driver:
         self._resolve_location(submission)
         body = exchange.json_object() or {}
         op_id = body.get(self.description.dialect.id_field)
-        if op_id is None and submission.status_url is not None:
-            op_id = submission.status_url.path.rstrip("/").rsplit("/", 1)[-1] or None
         submission.operation_id = None if op_id is None else str(op_id)
         return submission
 
@@ -171,13 +185,17 @@ class Driver:
             submission.location_problem = f"Location {location!r} is not a URI reference: {exc}"
             return
         if not self.same_origin(resolved):
-            submission.location_problem = (
-                f"Location {location!r} is on another origin ({_origin_text(resolved)}); "
-                "it was not followed. If that origin belongs to the target, list it in "
-                "allowed_origins in the target description."
-            )
+            submission.location_problem = self.off_origin("Location", location, resolved)
+            submission.off_origin = True
             return
         submission.status_url = resolved
+
+    def off_origin(self, what: str, value: str, url: httpx.URL) -> str:
+        return (
+            f"{what} {value!r} is on another origin ({_origin_text(url)}), so the suite did "
+            "not follow it. If that origin belongs to the target, list it in allowed_origins "
+            "in the target description."
+        )
 
     def same_origin(self, url: httpx.URL) -> bool:
         allowed = {_origin(httpx.URL(self.description.base_url or str(self.client.base_url)))}
@@ -202,8 +220,20 @@ class Driver:
             retry_after_seconds(exchange.header("retry-after"), self.clock.now()),
         )
 
-    def follow(self, submission: Submission) -> Run:
-        """Poll the status URL until a terminal state holds, the budget ends, or polling breaks."""
+    def follow(
+        self,
+        submission: Submission,
+        *,
+        interval: float | None = None,
+        first_wait: float = 0.0,
+        confirm: int = CONFIRM_POLLS,
+    ) -> Run:
+        """Poll the status URL until a terminal state holds, the budget ends, or polling breaks.
+
+        By default polls come at the description's interval, or as Retry-After asks.
+        A fixed `interval` (after `first_wait`) overrides both: the retention cases use
+        it to pin down when an operation completed.
+        """
         run = Run(submission)
         url = submission.status_url
         if url is None:
@@ -215,8 +245,13 @@ class Driver:
             submission.exchange.header("retry-after"), self.clock.now()
         )
         while True:
-            default = polling.interval if run.polls else 0.0
-            wait = retry_after if retry_after is not None else default
+            if interval is not None:
+                wait = interval if run.polls else first_wait
+            else:
+                default = polling.interval if run.polls else 0.0
+                wait = retry_after if retry_after is not None else default
+                if run.polls:  # Retry-After: 0 must not turn polling into a busy loop
+                    wait = max(wait, polling.interval * MIN_WAIT_SHARE)
             wait = min(wait, max(deadline - self.clock.now(), 0.0))
             self.clock.sleep(wait)
             poll = self.poll(url, f"poll {submission.scenario} {len(run.polls) + 1}", wait)
@@ -229,8 +264,17 @@ class Driver:
                 break
             if poll.state in terminal and run.terminal_index is None:
                 run.terminal_index = len(run.polls) - 1
+            # Confirm a terminal state only well inside its retention window: with scaled-down
+            # windows, an id may rightly be gone by the next poll.
+            window_left = (
+                run.polls[run.terminal_index].exchange.sent_at
+                + self.description.retention.completed / 2
+                - self.clock.now()
+                if run.terminal_index is not None
+                else 0.0
+            )
             confirmed = run.terminal_index is not None and (
-                len(run.polls) > run.terminal_index + CONFIRM_POLLS
+                len(run.polls) > run.terminal_index + confirm or window_left < polling.interval
             )
             if confirmed:
                 run.ended = "terminal"
@@ -260,18 +304,31 @@ class Driver:
         return status_url.join(value)
 
     def resource_call(self, which: str, run: Run, label: str) -> Exchange | None:
-        """Read or delete the run's resource as the description says; None without a URL."""
+        """Read or delete the run's resource as the description says; None without a URL.
+
+        Raises Blocked for a resource URL on another origin: the suite's credentials go
+        only where the user allowed them.
+        """
         call = getattr(self.description.resource, which)
         resource_url = self.resource_url(run)
         if resource_url is None and "{resource_url}" in call.url:
             return None
-        url = call.url.format(
-            resource_url=str(resource_url), operation_id=run.submission.operation_id or ""
+        url = self.client.base_url.join(
+            call.url.format(
+                resource_url=str(resource_url), operation_id=run.submission.operation_id or ""
+            )
         )
-        return self.send(label, call.method, url)
+        if not self.same_origin(url):
+            raise Blocked(self.off_origin("the resource URL", str(url), url), run.exchanges[-1:])
+        # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.
+        headers = {"Connection": "close"} if call.method.upper() == "DELETE" else None
+        return self.send(label, call.method, url, headers=headers)
 
     def wait_until_gone(self, run: Run) -> list[Exchange]:
-        """Read the resource until it answers 404 or the delete budget ends."""
+        """Read the resource until it answers 404 or 410, or the delete budget ends.
+
+        A transport error is read again (the DELETE may have left the connection broken).
+        """
         polling = self.description.polling
         deadline = self.clock.now() + polling.delete_budget
         reads: list[Exchange] = []
@@ -280,7 +337,7 @@ class Driver:
             if read is None:
                 break
             reads.append(read)
-            if read.status == 404 or read.error is not None or self.clock.now() >= deadline:
+            if read.status in (404, 410) or self.clock.now() >= deadline:
                 break
             self.clock.sleep(min(polling.interval, max(deadline - self.clock.now(), 0.0)))
         return reads

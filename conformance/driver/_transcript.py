@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
-__all__ = ["Exchange", "Redactor", "Transcript"]
+__all__ = ["Exchange", "RedactingFilter", "Redactor", "Transcript"]
 
 #: Headers whose values never leave the process, whatever the user configured.
 SENSITIVE_HEADERS = frozenset(
@@ -53,7 +55,7 @@ class Exchange:
     def json_object(self) -> dict[str, Any] | None:
         try:
             value = self.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return value if isinstance(value, dict) else None
 
@@ -67,8 +69,10 @@ class Redactor:
     """Removes configured secrets and sensitive header values from what is written out."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        # Longest first, so a secret that contains another is replaced whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        # Each secret also as it looks escaped in JSON, a Python repr or a URL; longest
+        # first, so a secret that contains another is replaced whole.
+        forms = {form for s in secrets if s for form in _forms(s)}
+        self._secrets = sorted(forms, key=len, reverse=True)
 
     @property
     def active(self) -> bool:
@@ -106,6 +110,31 @@ class Redactor:
             "truncated": exchange.truncated or len(exchange.body) > EXCERPT_CHARS,
             "error": self.text(exchange.error) if exchange.error else None,
         }
+
+
+def _forms(secret: str) -> set[str]:
+    return {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        repr(secret)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret),
+    } - {""}
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites log records (httpx logs every URL at INFO) without the secrets."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor.text(record.getMessage())
+        record.args = ()
+        return True
 
 
 class Transcript:

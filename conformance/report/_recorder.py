@@ -17,7 +17,7 @@ import pytest
 from .. import __version__
 from ..catalogue import Level, get
 from ..session import ConformanceSession
-from ..verdicts import Blocked, ConformanceFailure, Verdict
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, Verdict
 from ._json import write_json
 from ._listing import render_listing
 from ._results import CaseResult, Results
@@ -114,8 +114,10 @@ class Recorder:
                 report.longrepr = (path, line, redact.text(reason))
             else:
                 report.longrepr = redact.text(str(report.longrepr))
+        if redact.active:
+            report.sections = [(title, redact.text(text)) for title, text in report.sections]
         report.conformance_verdict = result.verdict.value  # type: ignore[attr-defined]
-        strict_fail = self.strict and get(req_id).level is Level.SHOULD
+        strict_fail = self.strict and get(req_id).level is not Level.INFO
         if result.verdict is Verdict.WARN and not strict_fail:
             report.outcome = "passed"
         self.results.add(result)
@@ -125,6 +127,7 @@ class Recorder:
         self, nodeid: str, req_id: str, report: pytest.TestReport, call: pytest.CallInfo[None]
     ) -> CaseResult:
         result = CaseResult(nodeid, req_id, Verdict.PASS, duration=report.duration)
+        result.details = {k: v for k, v in report.user_properties if k != "requirement"}
         if report.skipped:
             result.verdict = Verdict.SKIP
             longrepr = report.longrepr
@@ -143,6 +146,10 @@ class Recorder:
             result.hint = redact.text(exc.hint) or None
             result.exchanges = [redact.exchange(e) for e in exc.exchanges]
             result.message = f"Observed: {result.observed}; expected: {result.expected}"
+        elif isinstance(exc, Inconclusive):
+            result.verdict = Verdict.WARN
+            result.message = redact.text(f"inconclusive: {exc.reason}")
+            result.exchanges = [redact.exchange(e) for e in exc.exchanges]
         elif isinstance(exc, Blocked):
             result.verdict = Verdict.ERROR
             result.message = redact.text(f"could not run: {exc.reason}")

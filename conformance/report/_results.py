@@ -23,6 +23,7 @@ class CaseResult:
     hint: str | None = None
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     duration: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -33,6 +34,8 @@ class CaseResult:
         for key in ("message", "observed", "expected", "hint"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
+        if self.details:
+            data["details"] = self.details
         if self.exchanges:
             data["exchanges"] = self.exchanges
         return data
@@ -91,10 +94,10 @@ class Results:
 
     @staticmethod
     def gate(requirements: list[RequirementResult], strict: bool) -> bool:
-        """True when the run passes: no FAIL or ERROR, and in strict mode no SHOULD WARN."""
+        """True when the run passes: no FAIL or ERROR, and in strict mode no WARN but INFO's."""
         for r in requirements:
             if r.verdict in (Verdict.FAIL, Verdict.ERROR):
                 return False
-            if strict and r.verdict is Verdict.WARN and r.requirement.level is Level.SHOULD:
+            if strict and r.verdict is Verdict.WARN and r.requirement.level is not Level.INFO:
                 return False
         return True

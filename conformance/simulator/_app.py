@@ -11,12 +11,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..clock import Clock, RealClock
+from ..clock import Clock, RealClock, VirtualClock
 from ._openapi import OPENAPI
 from ._store import Operation, Outcome, Settings, Store
 from .faults import check_names
 
-__all__ = ["Simulator", "create_app"]
+__all__ = ["TEST_CLOCK_PATH", "Simulator", "create_app"]
+
+#: Where the simulator serves the test-clock protocol when started with one.
+TEST_CLOCK_PATH = "/_test/clock"
 
 _OUTCOMES: tuple[Outcome, ...] = ("success", "failure", "timeout")
 _MESSAGES = {
@@ -38,11 +41,12 @@ class Simulator:
         clock: Clock | None = None,
         settings: Settings | None = None,
         behaviours: Iterable[str] = (),
+        test_clock: bool = False,
     ) -> None:
         self.clock = clock or RealClock()
         self.settings = settings or Settings()
         self.behaviours = check_names(behaviours)
-        self.store = Store(self.settings)
+        self.store = Store(self.settings, self.behaviours)
         base = "/v1/tenants/{tenant}/clouds/{cloud}/accounts"
         self.app = Starlette(
             routes=[
@@ -54,6 +58,13 @@ class Simulator:
                 Route("/openapi.json", self.openapi, methods=["GET"]),
             ]
         )
+        if test_clock:
+            if not isinstance(self.clock, VirtualClock):
+                raise ValueError("the test-clock endpoint needs a VirtualClock to move")
+            self.app.router.routes += [
+                Route(TEST_CLOCK_PATH, self.clock_now, methods=["GET"]),
+                Route(TEST_CLOCK_PATH + "/advance", self.clock_advance, methods=["POST"]),
+            ]
 
     def has(self, name: str) -> bool:
         return name in self.behaviours
@@ -90,7 +101,9 @@ class Simulator:
         status = 200 if self.has("submit-200") else 202
         if self.has("submit-body-text"):
             return PlainTextResponse("Accepted", status_code=status, headers=headers)
-        return JSONResponse(self._status_body(op, self.clock.now()), status, headers)
+        body = self._status_body(op, self.clock.now())
+        body["operationId"] = op.id  # the wrong-operation-id fault is the status resource's
+        return JSONResponse(body, status, headers)
 
     def _location(self, request: Request, op: Operation) -> dict[str, str]:
         if self.has("no-location"):
@@ -149,11 +162,18 @@ class Simulator:
 
     async def status(self, request: Request) -> Response:
         now = self.clock.now()
-        op = self.store.operation(request.path_params["operation"], now)
+        op_id = request.path_params["operation"]
+        op, issued = self.store.lookup(op_id, now)
+        if op is None and issued and self.has("expired-500"):
+            return _error(500, "internal error: operation record missing")
+        if op is None and not issued and self.has("unknown-200"):
+            return JSONResponse({"operationId": op_id, "status": "RUNNING", "progress": 0})
         if op is None:
             return _error(404, "no operation with this id (it may have expired)")
         if self.has("poll-advances"):
             op.reads += 1
+            if op.reads == 4:  # completion is whenever the fourth read happens
+                op.duration = now - op.submitted_at
         body = self._status_body(op, now)
         account = self.store.accounts.get(op.account_id)
         if body["status"] == "SUCCESS" and account is not None:
@@ -211,11 +231,32 @@ class Simulator:
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(OPENAPI)
 
+    # -- the test-clock protocol ---------------------------------------------
+
+    async def clock_now(self, request: Request) -> Response:
+        return JSONResponse({"now": self.clock.now()})
+
+    async def clock_advance(self, request: Request) -> Response:
+        try:
+            seconds = json.loads(await request.body())["seconds"]
+        except (ValueError, KeyError, TypeError):
+            return _error(400, 'the body must be JSON {"seconds": <number>}')
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            return _error(400, "seconds must be a number >= 0: the test clock only moves forward")
+        assert isinstance(self.clock, VirtualClock)
+        self.clock.advance(float(seconds))
+        return JSONResponse({"now": self.clock.now()})
+
 
 def create_app(
     clock: Clock | None = None,
     settings: Settings | None = None,
     behaviours: Iterable[str] = (),
+    test_clock: bool = False,
 ) -> Starlette:
-    """The simulator's ASGI app; `behaviours` names faults or quirks from `faults.py`."""
-    return Simulator(clock, settings, behaviours).app
+    """The simulator's ASGI app; `behaviours` names faults or quirks from `faults.py`.
+
+    With `test_clock`, `clock` must be a `VirtualClock` and the app serves the
+    test-clock protocol at `TEST_CLOCK_PATH` so a suite can move it over HTTP.
+    """
+    return Simulator(clock, settings, behaviours, test_clock).app

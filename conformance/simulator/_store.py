@@ -8,6 +8,7 @@ concurrent requests only ever read or insert.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -23,12 +24,27 @@ class Settings:
     completed_window: float = 300.0  # an id stays this long after completion
     timed_out_window: float = 3600.0  # a timed-out id stays this long after submission
     delete_delay: float = 2.0  # a deleted account disappears this long after DELETE
+    operation_timeout: float = 600.0  # a timeout-scenario operation times out this long in
+    timeout_anchor: Literal["submission", "timeout"] = "submission"  # where its window starts
 
     def __post_init__(self) -> None:
+        for name in (
+            "duration",
+            "delete_delay",
+            "completed_window",
+            "timed_out_window",
+            "operation_timeout",
+        ):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, not {getattr(self, name)}")
         for name in ("duration", "delete_delay"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, not {getattr(self, name)}")
-        for name in ("completed_window", "timed_out_window"):
+        if self.timeout_anchor not in ("submission", "timeout"):
+            raise ValueError(
+                f"timeout_anchor must be 'submission' or 'timeout', not {self.timeout_anchor!r}"
+            )
+        for name in ("completed_window", "timed_out_window", "operation_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, not {getattr(self, name)}")
 
@@ -60,9 +76,14 @@ class Account:
     delete_requested_at: float | None = None
 
 
+#: Retention faults: how each one bends the window of a completed operation.
+_WINDOW_SCALE = {"retention-short": 0.8, "window-1pct-short": 0.99, "window-1pct-long": 1.01}
+
+
 class Store:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, behaviours: frozenset[str] = frozenset()) -> None:
         self.settings = settings
+        self.behaviours = behaviours
         self.operations: dict[str, Operation] = {}
         self.accounts: dict[str, Account] = {}
 
@@ -88,16 +109,31 @@ class Store:
         return op
 
     def expires_at(self, op: Operation) -> float:
+        settings, faults = self.settings, self.behaviours
+        if "never-expires" in faults:
+            return float("inf")
         completed = op.completed_at
         if completed is None:
-            return op.submitted_at + self.settings.timed_out_window
-        return completed + self.settings.completed_window
+            if "timeout-five-minutes" in faults:
+                return op.submitted_at + settings.completed_window
+            anchor = settings.timeout_anchor
+            if "timeout-anchor-wrong" in faults:
+                anchor = "timeout" if anchor == "submission" else "submission"
+            start = op.submitted_at + (settings.operation_timeout if anchor == "timeout" else 0)
+            return start + settings.timed_out_window
+        window = settings.completed_window
+        for fault in faults & _WINDOW_SCALE.keys():
+            window *= _WINDOW_SCALE[fault]
+        if "failed-not-retained" in faults and op.outcome == "failure":
+            window = min(window, 30.0)
+        return completed + window
 
-    def operation(self, op_id: str, now: float) -> Operation | None:
+    def lookup(self, op_id: str, now: float) -> tuple[Operation | None, bool]:
+        """The operation if still available, and whether the id was ever issued."""
         op = self.operations.get(op_id)
-        if op is None or now >= self.expires_at(op):
-            return None
-        return op
+        if op is None:
+            return None, False
+        return (op if now < self.expires_at(op) else None), True
 
     def account(self, account_id: str, now: float, *, deletes: bool = True) -> Account | None:
         account = self.accounts.get(account_id)

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["BEHAVIOURS", "FAULTS", "QUIRKS", "Behaviour", "check_names"]
+__all__ = ["BEHAVIOURS", "FAULTS", "QUIRKS", "RETENTION_FAULTS", "Behaviour", "check_names"]
 
 
 @dataclass(frozen=True)
 class Behaviour:
     name: str
     description: str
-    #: requirement id -> the verdict the suite must give it ("FAIL" or "WARN")
+    #: requirement id -> the verdict the suite must give it ("FAIL", "WARN", or "ERROR"
+    #: where the suite must refuse to judge)
     expect: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -45,8 +46,9 @@ FAULTS: dict[str, Behaviour] = {
         ),
         _fault(
             "off-origin-location",
-            "Location is absolute and names an internal host instead of the API's origin.",
-            SUBMIT_LOCATION="FAIL",
+            "Location is absolute and names an internal host instead of the API's origin "
+            "(the suite does not follow it, so it cannot judge: ERROR, with the way out).",
+            SUBMIT_LOCATION="ERROR",
         ),
         _fault(
             "reused-ids",
@@ -56,8 +58,11 @@ FAULTS: dict[str, Behaviour] = {
         ),
         _fault(
             "blocking-submit",
-            "The submission waits for the work before answering 202.",
+            "The submission waits for the work before answering 202 (so when it completed "
+            "is known only to within the whole submission: retention is inconclusive).",
             SUBMIT_NONBLOCKING="WARN",
+            RETAIN_COMPLETED="WARN",
+            EXPIRE_COMPLETED="WARN",
         ),
         _fault(
             "submit-body-text", "The 202 body is plain text, not a JSON status.", SUBMIT_BODY="WARN"
@@ -119,6 +124,56 @@ QUIRKS: dict[str, Behaviour] = {
         Behaviour("retry-after", "The 202 and running statuses carry Retry-After: 2."),
     ]
 }
+
+RETENTION_FAULTS: dict[str, Behaviour] = {
+    b.name: b
+    for b in [
+        _fault(
+            "retention-short",
+            "Completed ids are dropped after 80 % of their window.",
+            RETAIN_COMPLETED="FAIL",
+        ),
+        _fault(
+            "window-1pct-short",
+            "The completed window is 1 % short (297 s of 300).",
+            RETAIN_COMPLETED="FAIL",
+        ),
+        _fault(
+            "window-1pct-long",
+            "The completed window is 1 % long (303 s of 300).",
+            EXPIRE_COMPLETED="FAIL",
+        ),
+        _fault(
+            "never-expires",
+            "Operation ids are never dropped.",
+            EXPIRE_COMPLETED="FAIL",
+            RETAIN_TIMEOUT="FAIL",
+        ),
+        _fault(
+            "failed-not-retained",
+            "FAILED operations are dropped after 30 s.",
+            RETAIN_COMPLETED="FAIL",
+        ),
+        _fault(
+            "timeout-five-minutes",
+            "A timed-out operation gets the 5-minute window instead of 1 hour.",
+            RETAIN_TIMEOUT="FAIL",
+        ),
+        _fault(
+            "timeout-anchor-wrong",
+            "The timed-out window starts at the other moment than configured "
+            "(the operation's timeout instead of its submission, or the reverse).",
+            RETAIN_TIMEOUT="FAIL",
+        ),
+        _fault("expired-500", "An expired id answers 500.", EXPIRED_404="FAIL"),
+        _fault(
+            "unknown-200",
+            "A never-issued id answers 200 with a RUNNING status.",
+            EXPIRED_404="FAIL",
+        ),
+    ]
+}
+FAULTS.update(RETENTION_FAULTS)
 
 BEHAVIOURS: dict[str, Behaviour] = {**FAULTS, **QUIRKS}
 

@@ -1,0 +1,117 @@
+"""Retention: ids stay for their window, then are gone, and a gone id answers 404 (or 410).
+
+Every verdict leans only on what is certain: a probe that saw the id gone counts
+against the window only if it was answered before the earliest moment the window
+could have ended; a probe that saw the id still there counts only if it was sent
+after the latest moment. Anything in between is inconclusive (WARN), never PASS
+or FAIL, and so is a completion bracket wider than the tolerance.
+"""
+
+from __future__ import annotations
+
+from ..description import Description
+from ..driver import Exchange, Poll
+from ..retention import Retained
+from ..schedule import Slot
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive
+
+__all__ = ["expired_ids_answer_not_found", "gone_after_window", "kept_for_window"]
+
+
+def _poll(slot: Slot[Poll]) -> Poll:
+    if slot.result is None:
+        raise Blocked(f"the {slot.label} probe did not run")
+    return slot.result
+
+
+def _available(poll: Poll) -> bool:
+    return poll.exchange.status == 200 and poll.body is not None
+
+
+def _precise(requirement: str, retained: Retained, tolerance: float) -> None:
+    if retained.start.width > tolerance:
+        raise Inconclusive(
+            requirement,
+            f"the {retained.scenario} window's start is known only to within "
+            f"{retained.start.width:.3f} s, more than the tolerance ({tolerance:g} s)",
+            [r.exchanges[-1] for r in retained.runs],
+        )
+
+
+def kept_for_window(
+    requirement: str,
+    retained: Retained,
+    description: Description,
+    expect_states: list[str] | None = None,
+) -> None:
+    """The id still answers just inside its window (in one of `expect_states`, when given)."""
+    poll = _poll(retained.inside)
+    ex = poll.exchange
+    deadline = retained.start.low + retained.window  # the earliest the window can end
+    if not _available(poll):
+        early = deadline - ex.received_at
+        if early < 0:
+            raise Inconclusive(
+                requirement,
+                f"the probe was answered {-early:.3f} s after the earliest end of the window",
+                [ex],
+            )
+        raise ConformanceFailure(
+            requirement,
+            observed=f"{ex.error or ex.status} at most {ex.received_at - retained.start.low:.3f} s "
+            f"into the {retained.scenario} operation's window",
+            expected=f"200 with the operation's status for the whole {retained.window:g} s",
+            exchanges=[ex],
+            hint="Count the window from completion (or, for a timed-out operation, as "
+            "retention.timeout_anchor says), not from an earlier moment.",
+        )
+    # An unknown state name is STATUS-STATE-NAMES's business, not this requirement's.
+    known = poll.state in description.dialect.states.all
+    if expect_states is not None and known and poll.state not in expect_states:
+        raise ConformanceFailure(
+            requirement,
+            observed=f"the timed-out operation shows {poll.state!r} near the end of its window",
+            expected=f"{' or '.join(expect_states)} (retention.timeout_state) until it expires",
+            exchanges=[ex],
+        )
+    _precise(requirement, retained, description.retention.tolerance)
+
+
+def gone_after_window(requirement: str, retained: Retained, description: Description) -> None:
+    """The id no longer answers once the window and the tolerance have passed."""
+    poll = _poll(retained.outside)
+    ex = poll.exchange
+    tolerance = description.retention.tolerance
+    latest_end = retained.start.high + retained.window + tolerance
+    if _available(poll):
+        raise ConformanceFailure(
+            requirement,
+            observed=f"200 at least {ex.sent_at - retained.start.high:.3f} s into the "
+            f"{retained.scenario} operation's window",
+            expected=f"gone ({' or '.join(map(str, description.retention.expired_status))}) "
+            f"after {retained.window:g} s and the {tolerance:g} s tolerance "
+            f"({latest_end - retained.start.high:g} s)",
+            exchanges=[ex],
+        )
+    _precise(requirement, retained, tolerance)
+
+
+def expired_ids_answer_not_found(
+    description: Description, never_issued: Exchange | None, expired: list[Poll]
+) -> None:
+    """Expired (no longer available) and never-issued ids answer an allowed code."""
+    allowed = description.retention.expired_status
+    gone = [p.exchange for p in expired if not _available(p)]
+    checked = ([never_issued] if never_issued is not None else []) + gone
+    if not checked:
+        raise Blocked("no never-issued or expired id could be probed")
+    for ex in checked:
+        if ex.status not in allowed:
+            what = "a never-issued id" if ex is never_issued else "an expired id"
+            raise ConformanceFailure(
+                "EXPIRED-404",
+                observed=f"{what} answered {ex.error or ex.status}",
+                expected=" or ".join(map(str, allowed)),
+                exchanges=[ex],
+                hint="An unknown id is a client's mistake: answer 404, never 2xx or 5xx.",
+            )

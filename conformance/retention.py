@@ -1,0 +1,223 @@
+"""Observing how long operation ids stay available: brackets, probes, one schedule.
+
+From outside, an operation's completion is only known to lie between the last
+poll that saw it running (`t0`) and the first that saw it terminal (`t1`). This
+module narrows that bracket (a second operation of the same scenario is polled
+in fine steps around the moment the first one completed), then plans two probes
+per operation on one `Schedule`: one just inside the window, where the id must
+still answer, and one just outside it plus the tolerance, where it must be gone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .description import Description, ScenarioName
+from .driver import Driver, Exchange, Poll, Run, Submission
+from .schedule import Schedule, Slot
+from .verdicts import Blocked
+
+__all__ = ["Bracket", "Retained", "RetentionObservation", "observe"]
+
+#: Bracket resolution as a share of the shortest window (0.1 %: a 1 % error is 10 steps).
+RESOLUTION_SHARE = 0.001
+#: With the wall clock, steps finer than this only add load.
+MIN_REAL_STEP = 0.01
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """An instant known only to lie in (`low`, `high`]."""
+
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+@dataclass
+class Retained:
+    """One operation, when its window started, and the two probes planned around its end."""
+
+    scenario: ScenarioName
+    window: float
+    start: Bracket
+    inside: Slot[Poll]
+    outside: Slot[Poll]
+    runs: list[Run] = field(default_factory=list)
+
+    def details(self, resolution: float, tolerance: float) -> dict[str, Any]:
+        """What the verdict data records: the bracket, the resolution, the probe times."""
+
+        def probe(slot: Slot[Poll]) -> dict[str, Any]:
+            ex = slot.result.exchange if slot.result is not None else None
+            return {
+                "planned_at": slot.at,
+                "sent_at": ex.sent_at if ex else None,
+                "status": ex.status if ex else None,
+                "offset_from_window_start_s": None if ex is None else ex.sent_at - self.start.low,
+            }
+
+        return {
+            "scenario": self.scenario,
+            "window_s": self.window,
+            "tolerance_s": tolerance,
+            "window_start_between": [self.start.low, self.start.high],
+            "bracket_width_s": self.start.width,
+            "resolution_s": resolution,
+            "inside_probe": probe(self.inside),
+            "outside_probe": probe(self.outside),
+        }
+
+
+@dataclass
+class RetentionObservation:
+    resolution: float
+    margin: float
+    completed: dict[str, Retained | Blocked] = field(default_factory=dict)
+    timed_out: Retained | Blocked | None = None
+    never_issued: Exchange | None = None
+
+
+def _completion(run: Run) -> Bracket | None:
+    """When the run's operation completed, as seen from outside; None without a terminal poll."""
+    terminal_index = run.terminal_index
+    if terminal_index is None:
+        return None
+    terminal = run.polls[terminal_index].exchange
+    running = [p for p in run.polls[:terminal_index] if p.state is not None]
+    low = running[-1].exchange.sent_at if running else run.submission.exchange.sent_at
+    return Bracket(low, terminal.received_at)
+
+
+def _readable(poll: Poll) -> bool:
+    return poll.exchange.status == 200 and poll.body is not None
+
+
+def _resolution(description: Description, real: bool) -> float:
+    shortest = min(description.retention.completed, description.retention.timed_out)
+    step = min(shortest * RESOLUTION_SHARE, description.polling.interval)
+    return max(step, MIN_REAL_STEP) if real else step
+
+
+def _narrow(driver: Driver, scenario: ScenarioName, step: float) -> tuple[Bracket, Run, list[Run]]:
+    """Bracket one completion of `scenario` to about `step` seconds.
+
+    Returns the bracket, the run it belongs to, and every run made on the way.
+    """
+    first = driver.run(scenario)
+    rough = _completion(first)
+    if rough is None:
+        raise Blocked(
+            f"the {scenario} operation reached no terminal state, so its window has no start",
+            first.exchanges,
+        )
+    if rough.width <= step:
+        return rough, first, [first]
+    # A twin submitted now should complete about as long after its submission.
+    lead = rough.low - first.submission.exchange.sent_at
+    twin = driver.submit(scenario)
+    second = driver.follow(twin, interval=step, first_wait=max(lead - step, 0.0), confirm=0)
+    fine = _completion(second)
+    if fine is None or fine.width > rough.width:
+        return rough, first, [first, second]
+    return fine, second, [first, second]
+
+
+def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.URL:
+    fresh = f"never-issued-{uuid.uuid4().hex}"
+    path = status_url.path
+    if operation_id and operation_id in path:
+        return status_url.copy_with(path=path.replace(operation_id, fresh))
+    return status_url.join(fresh)
+
+
+def _plan(
+    schedule: Schedule,
+    driver: Driver,
+    scenario: ScenarioName,
+    sub: Submission,
+    start: Bracket,
+    window: float,
+    margin: float,
+    tolerance: float,
+) -> Retained:
+    url = sub.status_url
+    assert url is not None
+
+    def probe(label: str) -> Any:
+        return lambda: driver.poll(url, f"retention {scenario} {label}")
+
+    inside = schedule.at(start.low + window - margin, "inside", probe("inside the window"))
+    outside = schedule.at(
+        start.high + window + tolerance + margin, "outside", probe("after the window")
+    )
+    return Retained(scenario, window, start, inside, outside)
+
+
+def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
+    """Run every retention probe of the session on one schedule."""
+    description = driver.description
+    retention = description.retention
+    step = _resolution(description, real_clock)
+    schedule = Schedule(driver.clock)
+    observation = RetentionObservation(resolution=step, margin=step)
+    latencies: list[float] = []
+    plans: list[tuple[str, ScenarioName, Submission, Bracket, float, list[Run]]] = []
+
+    for scenario in ("success", "failure"):
+        if scenario not in description.scenarios:
+            continue
+        try:
+            bracket, chosen, runs = _narrow(driver, scenario, step)
+        except Blocked as exc:
+            observation.completed[scenario] = exc
+            continue
+        latencies += [e.latency for r in runs for e in r.exchanges]
+        plans.append(("completed", scenario, chosen.submission, bracket, retention.completed, runs))
+
+    if "timeout" in description.scenarios:
+        sub = driver.submit("timeout")
+        if sub.status_url is None:
+            observation.timed_out = Blocked(
+                f"the timeout submission gave no status URL: {sub.location_problem}",
+                [sub.exchange],
+            )
+        elif not _readable(first := driver.poll(sub.status_url, "poll timeout 1")):
+            observation.timed_out = Blocked(
+                f"the timeout operation's status answered {first.exchange.status} at once "
+                "(see SUBMIT-LOCATION)",
+                [sub.exchange, first.exchange],
+            )
+        else:
+            offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
+            anchor = Bracket(sub.exchange.sent_at + offset, sub.exchange.received_at + offset)
+            latencies.append(sub.exchange.latency)
+            plans.append(("timed_out", "timeout", sub, anchor, retention.timed_out, []))
+
+    # With the wall clock a probe lands a little after its time: keep it clear of the edge.
+    if real_clock:
+        observation.margin = step + 2 * max(latencies, default=0.0) + MIN_REAL_STEP
+    for kind, scenario, sub, start, window, runs in plans:
+        retained = _plan(
+            schedule, driver, scenario, sub, start, window, observation.margin, retention.tolerance
+        )
+        retained.runs = runs
+        if kind == "completed":
+            observation.completed[scenario] = retained
+        else:
+            observation.timed_out = retained
+
+    known = next((p[2] for p in plans if p[2].status_url is not None), None)
+    if known is not None and known.status_url is not None:
+        url = _never_issued_url(known.status_url, known.operation_id)
+        observation.never_issued = driver.send("never-issued id", "GET", url)
+
+    schedule.run()
+    return observation

@@ -1,0 +1,65 @@
+"""Probes planned at clock times, run in time order on one clock.
+
+All retention probes of a run go into one schedule, so the run lasts about the
+longest window rather than the sum of the windows, whichever clock drives it:
+a virtual clock jumps from probe to probe, the wall clock sleeps in between.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from .clock import Clock
+
+__all__ = ["Schedule", "Slot"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class Slot(Generic[T]):
+    """One planned action; after `Schedule.run`, its result and when it really started."""
+
+    at: float
+    label: str
+    action: Callable[[], T]
+    started: float | None = None
+    result: T | None = None
+
+    @property
+    def lateness(self) -> float:
+        return 0.0 if self.started is None else self.started - self.at
+
+
+@dataclass(order=True)
+class _Entry:
+    at: float
+    seq: int
+    slot: Slot[object] = field(compare=False)
+
+
+class Schedule:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._heap: list[_Entry] = []
+        self._seq = itertools.count()
+
+    def at(self, when: float, label: str, action: Callable[[], T]) -> Slot[T]:
+        slot: Slot[T] = Slot(when, label, action)
+        heapq.heappush(self._heap, _Entry(when, next(self._seq), slot))  # type: ignore[arg-type]
+        return slot
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def run(self) -> None:
+        """Run every slot in time order, letting the clock move to each one first."""
+        while self._heap:
+            slot = heapq.heappop(self._heap).slot
+            self.clock.sleep(slot.at - self.clock.now())
+            slot.started = self.clock.now()
+            slot.result = slot.action()
