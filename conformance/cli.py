@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def _port(value: str) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from .clock import VirtualClock
     from .simulator import FAULTS, QUIRKS, Settings, create_app
+    from .simulator._app import TEST_CLOCK_PATH
 
     try:
         settings = Settings(
@@ -41,8 +44,12 @@ def _serve(args: argparse.Namespace) -> int:
             completed_window=args.completed_window,
             timed_out_window=args.timed_out_window,
             delete_delay=args.delete_delay,
+            operation_timeout=args.operation_timeout,
+            timeout_anchor=args.timeout_anchor,
         )
-        app = create_app(settings=settings, behaviours=args.fault)
+        # With --test-clock the simulator's time stands still until a client moves it.
+        clock = VirtualClock(time.time()) if args.test_clock else None
+        app = create_app(clock, settings, args.fault, test_clock=args.test_clock)
     except ValueError as exc:
         print(f"async-conformance serve: {exc}", file=sys.stderr)
         return 2
@@ -52,6 +59,8 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"{kind:<6} {behaviour.name:<22} {behaviour.description}")
         return 0
     shown = f" with {', '.join(args.fault)}" if args.fault else ""
+    if args.test_clock:
+        shown += f"{' and' if args.fault else ' with'} a test clock at {TEST_CLOCK_PATH}"
     print(f"reference simulator{shown} on http://{args.host}:{args.port} (Ctrl-C stops it)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
@@ -115,6 +124,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=3600.0,
         help="seconds a timed-out operation id stays (default 3600)",
+    )
+    serve.add_argument(
+        "--operation-timeout",
+        type=float,
+        default=600.0,
+        help="seconds after which a timeout-scenario operation times out (default 600)",
+    )
+    serve.add_argument(
+        "--timeout-anchor",
+        choices=("submission", "timeout"),
+        default="submission",
+        help="where a timed-out operation's window starts (default submission)",
+    )
+    serve.add_argument(
+        "--test-clock",
+        action="store_true",
+        help="freeze the simulator's clock and serve the test-clock protocol, so the suite "
+        "can move it (--clock control)",
     )
     if argv[:1] == ["run"]:
         return _run(argv[1:])

@@ -8,14 +8,22 @@ costs nothing. The simulator reads the same object, so both sides agree.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio
 import httpx
 
-__all__ = ["Clock", "ClockControlError", "ControlClock", "RealClock", "VirtualClock"]
+__all__ = [
+    "Clock",
+    "ClockControlError",
+    "ControlClock",
+    "FrozenClock",
+    "RealClock",
+    "VirtualClock",
+]
 
 #: Where virtual time starts: a fixed instant, so transcripts of two runs compare.
 VIRTUAL_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
@@ -94,7 +102,13 @@ class ControlClock:
         self._client = client
         self._path = path.rstrip("/")
         self._lock = threading.Lock()
-        self._now = self._read(self._client.get(self._path), "GET")
+        try:
+            response = self._client.get(self._path)
+        except httpx.HTTPError as exc:
+            raise ClockControlError(
+                f"the test clock at {self._path} could not be reached: {exc}"
+            ) from None
+        self._now = self._read(response, "GET")
 
     def _read(self, response: httpx.Response, method: str) -> float:
         url = f"{method} {response.request.url}"
@@ -121,7 +135,10 @@ class ControlClock:
     def sleep(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        response = self._client.post(f"{self._path}/advance", json={"seconds": seconds})
+        try:
+            response = self._client.post(f"{self._path}/advance", json={"seconds": seconds})
+        except httpx.HTTPError as exc:
+            raise ClockControlError(f"the test clock could not be advanced: {exc}") from None
         now = self._read(response, "POST")
         with self._lock:
             if now < self._now + seconds - 1e-6:
@@ -132,3 +149,40 @@ class ControlClock:
 
     async def async_sleep(self, seconds: float) -> None:  # pragma: no cover - suite side only
         raise NotImplementedError("a ControlClock is moved by the suite, not awaited")
+
+
+class FrozenClock:
+    """Virtual time for an ASGI app the suite did not write: freezegun freezes the process.
+
+    The app reads `time.time()` or `datetime.now()` as usual and sees the frozen
+    instant; the suite moves it with `sleep`. asyncio keeps real monotonic time
+    (`real_asyncio=True`), so the app's event loop still runs.
+    """
+
+    mode = "virtual"
+
+    def __init__(self, start: float = VIRTUAL_EPOCH) -> None:
+        import freezegun
+
+        when = datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc)
+        self._freezer = freezegun.freeze_time(when, real_asyncio=True)
+        self._factory: Any = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> FrozenClock:
+        self._factory = self._freezer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._freezer.stop()
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            with self._lock:
+                self._factory.tick(seconds)
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)

@@ -15,13 +15,13 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
-from .clock import Clock, RealClock, VirtualClock
+from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
 from .description import Description, ScenarioName
 from .driver import Driver, Exchange, RedactingFilter, Redactor, Run, Submission, Transcript
 from .driver._transport import PortalTransport
 from .retention import Retained, RetentionObservation, observe
 from .simulator import Simulator
-from .target import BUILTIN, Target
+from .target import ASGI, BUILTIN, Target
 from .verdicts import Blocked
 
 __all__ = ["ConformanceSession", "Deletion"]
@@ -40,7 +40,7 @@ class ConformanceSession:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.description: Description = target.loaded.effective
-        self.clock: Clock = VirtualClock() if target.clock == "virtual" else RealClock()
+        self._virtual: VirtualClock | FrozenClock | None = None
         self.redactor = Redactor(target.loaded.secrets)
         self.transcript = Transcript()
         self._stack = contextlib.ExitStack()
@@ -51,18 +51,38 @@ class ConformanceSession:
 
     @property
     def driver(self) -> Driver:
-        """The driver, connected on first use (collection alone sends nothing)."""
+        """The driver, connected on first use (collection alone sends nothing).
+
+        Raises ClockControlError when --clock control finds no usable test clock.
+        """
         if self._driver is None:
-            self._driver = Driver(
-                self._open_client(), self.description, self.clock, self.transcript
-            )
+            client = self._open_client()
+            self._driver = Driver(client, self.description, self._clock(client), self.transcript)
         return self._driver
+
+    def _clock(self, client: httpx.Client) -> Clock:
+        mode = self.target.clock
+        if mode == "control":
+            return ControlClock(client, self.description.test_clock_path)
+        if mode == "virtual" and self._virtual is not None:
+            return self._virtual
+        return RealClock()
 
     def _open_client(self) -> httpx.Client:
         transport: httpx.BaseTransport | None = None
+        mode, app = self.target.clock, self.target.app
         if self.target.kind == BUILTIN:
+            # The simulator keeps its own clock; in control mode the suite moves it over HTTP.
+            server_clock: Clock = RealClock() if mode == "real" else VirtualClock()
+            self._virtual = server_clock if isinstance(server_clock, VirtualClock) else None
+            simulator = Simulator(
+                server_clock, behaviours=self.target.behaviours, test_clock=mode == "control"
+            )
+            app = simulator.app
+        elif self.target.kind == ASGI and mode == "virtual":
+            self._virtual = self._stack.enter_context(FrozenClock())
+        if app is not None:
             portal = self._stack.enter_context(start_blocking_portal())
-            app = Simulator(self.clock, behaviours=self.target.behaviours).app
             transport = PortalTransport(app, portal)
         client = httpx.Client(
             base_url=self.target.url,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -12,9 +16,10 @@ from .description import Loaded, load, parse
 from .description._load import tomllib
 from .simulator.faults import check_names
 
-__all__ = ["BUILTIN", "Target", "TargetError", "resolve"]
+__all__ = ["ASGI", "BUILTIN", "Target", "TargetError", "resolve"]
 
 BUILTIN = "builtin"
+ASGI = "asgi"
 CLOCK_MODES = ("virtual", "control", "real")
 
 
@@ -24,15 +29,43 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "builtin" (in-process simulator) or "live" (an HTTP server)
+    kind: str  # "builtin" (in-process simulator), "asgi" (a user's app, in-process) or "live"
     url: str
     clock: str
     behaviours: frozenset[str]
     loaded: Loaded
+    app: Any = None  # the ASGI app of an "asgi" target
 
     @property
     def label(self) -> str:
-        return "builtin simulator (in-process)" if self.kind == BUILTIN else self.url
+        if self.kind == BUILTIN:
+            return "builtin simulator (in-process)"
+        if self.kind == ASGI:
+            return f"{self.url} (ASGI app, in-process)"
+        return self.url
+
+    @property
+    def in_process(self) -> bool:
+        return self.kind in (BUILTIN, ASGI)
+
+
+def _import_app(spec: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise TargetError(
+            f"--target asgi:{spec} names no app; use asgi:MODULE:ATTRIBUTE, "
+            "e.g. --target asgi:myservice.main:app"
+        )
+    if os.getcwd() not in sys.path:  # as uvicorn does, so a module in the current folder imports
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise TargetError(f"--target asgi:{spec}: cannot import {module_name}: {exc!r}") from None
+    app = getattr(module, attribute, None)
+    if not callable(app):
+        raise TargetError(f"--target asgi:{spec}: {module_name} has no ASGI app {attribute!r}")
+    return app
 
 
 def _builtin_description(path: Path | None) -> Loaded:
@@ -49,9 +82,14 @@ def resolve(
     clock: str | None,
     behaviours: list[str],
 ) -> Target:
+    app: Any = None
     if target == BUILTIN:
         loaded = _builtin_description(config_path)
         kind, url = BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
+    elif target.startswith("asgi:"):
+        app = _import_app(target.removeprefix("asgi:"))
+        loaded = load(config_path, pyproject)
+        kind, url = ASGI, loaded.effective.base_url or "http://asgi.app"
     elif target.startswith(("http://", "https://")):
         try:
             if not httpx.URL(target).host:
@@ -62,22 +100,19 @@ def resolve(
         kind, url = "live", target
     else:
         raise TargetError(
-            f"--target {target!r} is neither 'builtin' nor an http(s) URL. "
-            "Use --target builtin for the in-process simulator, or the base URL of your "
-            "server, e.g. --target http://127.0.0.1:8080."
+            f"--target {target!r} is neither 'builtin', 'asgi:MODULE:APP' nor an http(s) URL. "
+            "Use --target builtin for the in-process simulator, asgi:myservice.main:app for "
+            "your ASGI app in-process, or the base URL of your server, e.g. "
+            "--target http://127.0.0.1:8080."
         )
     mode = clock or loaded.effective.clock or ("virtual" if kind == BUILTIN else "real")
     if mode not in CLOCK_MODES:
         raise TargetError(f"--clock {mode!r} is not a clock mode; use one of {CLOCK_MODES}.")
-    if mode == "virtual" and kind != BUILTIN:
+    if mode == "virtual" and kind not in (BUILTIN, ASGI):
         raise TargetError(
             f"--clock virtual needs an in-process target, but {url} is a live server whose "
-            "clock the suite cannot move. Use --clock real."
-        )
-    if mode == "control":
-        raise TargetError(
-            "--clock control is not available in this version; use --clock virtual with "
-            "--target builtin, or --clock real."
+            "clock the suite cannot move. Use --clock control if the server offers the "
+            "test-clock endpoint, else --clock real."
         )
     if behaviours and kind != BUILTIN:
         raise TargetError("--fault applies to --target builtin only; a live server has its own.")
@@ -85,4 +120,4 @@ def resolve(
         names = check_names(behaviours)
     except ValueError as exc:
         raise TargetError(f"--fault: {exc}") from None
-    return Target(kind, url, mode, names, loaded)
+    return Target(kind, url, mode, names, loaded, app)

@@ -58,4 +58,4 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # No test of the project's own may hang CI: live servers and clocks are involved.
     for item in items:
         if item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(120))
+            item.add_marker(pytest.mark.timeout(120, method="thread"))

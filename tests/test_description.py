@@ -44,6 +44,11 @@ def test_defaults_are_the_cloudcenter_dialect():
         ),
         ({"dialect": {"name": "other"}}, "dialect.name = 'other' is not a known dialect"),
         ({"dialect": {"states": {"success": ["RUNNING"]}}}, "'RUNNING' is listed under both"),
+        ({"headers": {"X-Name": "caf\u00e9"}}, "header 'X-Name' must have an ASCII name and value"),
+        ({"base_url": "ftp://x"}, "must be an absolute http:// or https:// URL"),
+        ({"allowed_origins": ["example.com"]}, "allowed_origins.0: 'example.com' must be"),
+        ({"resource": {"read": {"method": "GET", "url": "{id}"}}}, "the placeholders are"),
+        ({"scenarios": {"success": {"path": "/", "method": "P OST"}}}, "is not an HTTP method"),
     ],
 )
 def test_bad_descriptions_name_the_key_and_the_way_out(raw, message):
@@ -116,10 +121,38 @@ def test_broken_description_fails_before_any_request(pytester, tmp_path):
             "*--fault applies to --target builtin only*",
         ),
         (["--fault", "no-such-fault"], "*unknown simulator fault or quirk no-such-fault*"),
-        (["--clock", "control"], "*--clock control is not available in this version*"),
+        (["--target", "http://[::1"], "*is not a usable URL*"),
     ],
 )
 def test_impossible_target_options_are_usage_errors(pytester, args, message):
     result = pytester.runpytest_inprocess(str(CASES), "-p", "no:cacheprovider", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
+
+
+def test_unreadable_files_and_bad_pyproject_tables(tmp_path):
+    with pytest.raises(DescriptionError, match="cannot be read as UTF-8 text"):
+        load(tmp_path, None)  # a directory
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(DescriptionError, match="cannot be read as UTF-8 text"):
+        load(binary, None)
+    pyproject = write(tmp_path / "pyproject.toml", 'tool.async-conformance = "x"\n')
+    with pytest.raises(DescriptionError, match="must be a table of settings"):
+        load(None, pyproject)
+
+
+def test_secret_values_are_never_echoed_in_errors(monkeypatch):
+    monkeypatch.setenv("BAD_TOKEN", "s\u00e9cret")
+    with pytest.raises(DescriptionError) as info:
+        parse({"headers": {"Authorization": "${BAD_TOKEN}"}}, "t")
+    assert "s\u00e9cret" not in str(info.value)
+
+
+def test_report_dir_that_is_a_file_is_a_usage_error(pytester, tmp_path):
+    blocker = write(tmp_path / "reports", "not a directory")
+    result = pytester.runpytest_inprocess(
+        str(CASES), f"--report-dir={blocker}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--report-dir * is a file; name a directory*"])

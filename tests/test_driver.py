@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import time
+from urllib.parse import quote
+
 import httpx
 import pytest
 import respx
 
 from conformance.clock import VirtualClock
 from conformance.description import parse
-from conformance.driver import Driver, Redactor, retry_after_seconds
+from conformance.driver import Driver, Exchange, Redactor, retry_after_seconds
+from conformance.verdicts import Blocked
 
 BASE = "https://api.example.test"
 SUBMIT = f"{BASE}/v1/tenants/1/clouds/1/accounts"
@@ -115,3 +120,76 @@ def test_redactor_hides_secrets_and_sensitive_headers():
     assert redactor.text("Bearer tok-123-long and tok-123") == "Bearer [secret] and [secret]"
     headers = redactor.headers([("Authorization", "x"), ("X-Trace", "tok-123")])
     assert headers == [["Authorization", "[redacted]"], ["X-Trace", "[secret]"]]
+
+
+@respx.mock
+def test_retry_after_zero_or_garbage_does_not_busy_loop():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op/1"})
+    respx.get(f"{BASE}/op/1").mock(
+        return_value=httpx.Response(200, json={"status": "RUNNING"}, headers={"Retry-After": "0"})
+    )
+    driver, _ = make_driver(polling={"interval": 1, "budget": 10})
+    run = driver.run("success")
+    assert run.ended == "budget"
+    assert len(run.polls) <= 10 / (1 * 0.1) + 2  # at least a tenth of the interval apart
+    assert retry_after_seconds("\u00b2", 0) is None  # a superscript two is no number
+
+
+@respx.mock
+def test_a_trickling_response_is_cut_at_the_request_timeout():
+    def trickle():
+        for _ in range(50):
+            time.sleep(0.05)
+            yield b"x"
+
+    respx.get(f"{BASE}/slow").mock(return_value=httpx.Response(200, content=trickle()))
+    driver, _ = make_driver(polling={"request_timeout": 0.3})
+    started = time.monotonic()
+    exchange = driver.send("slow", "GET", "/slow")
+    assert time.monotonic() - started < 1.5
+    assert exchange.error is not None and "request_timeout" in exchange.error
+
+
+@respx.mock
+def test_body_reading_stops_at_the_cap():
+    chunks = 0
+
+    def endless():
+        nonlocal chunks
+        while True:
+            chunks += 1
+            yield b"y" * 1024
+
+    respx.get(f"{BASE}/endless").mock(return_value=httpx.Response(200, content=endless()))
+    driver, _ = make_driver(polling={"max_body_bytes": 4096})
+    exchange = driver.send("endless", "GET", "/endless")
+    assert exchange.truncated and len(exchange.body) == 4096
+    assert chunks <= 6
+
+
+@respx.mock
+def test_resource_url_on_another_origin_is_not_followed():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op/1"})
+    respx.get(f"{BASE}/op/1").mock(
+        return_value=status("SUCCESS", resourceUrl="https://evil.test/steal")
+    )
+    stolen = respx.route(host="evil.test").respond(200)
+    driver, _ = make_driver(headers={"Authorization": "Bearer x"})
+    run = driver.run("success")
+    with pytest.raises(Blocked, match="another origin"):
+        driver.resource_call("delete", run, "delete")
+    assert not stolen.called
+
+
+def test_deeply_nested_json_is_recorded_not_raised():
+    exchange = Exchange(1, "x", "GET", "/", [], b"", 0.0, body=b"[" * 200_000)
+    assert exchange.json_object() is None
+
+
+def test_redactor_catches_escaped_forms_of_a_secret():
+    secret = 'hun"ter 2\\x'
+    redactor = Redactor([secret])
+    body = json.dumps({"token": secret})
+    assert secret not in redactor.text(body) and "hun" not in redactor.text(body)
+    url = f"https://x.test/?k={quote(secret)}"
+    assert "hun" not in redactor.text(url)

@@ -187,6 +187,7 @@ _DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
 class Description(_Model):
     base_url: HttpUrl | None = None
     clock: ClockMode | None = None
+    test_clock_path: str = "/_test/clock"
     allowed_origins: list[HttpUrl] = Field(default_factory=list)
     headers: Headers = Field(default_factory=dict)
     scenarios: dict[ScenarioName, RequestSpec] = {

@@ -16,6 +16,7 @@ import pytest
 
 from .. import __version__
 from ..catalogue import Level, get
+from ..clock import ClockControlError
 from ..session import ConformanceSession
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, Verdict
 from ._json import write_json
@@ -73,6 +74,12 @@ class Recorder:
         if self.results.covering and not self.header_shown and reporter is not None:
             reporter.write_line(self.header())
             self.header_shown = True
+        if self.results.covering and not self.list_only and self.session.target.clock == "control":
+            # Find out now, not in every case, whether the target's test clock works.
+            try:
+                self.session.driver  # noqa: B018 - connects and reads the test clock
+            except ClockControlError as exc:
+                pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
