@@ -111,7 +111,7 @@ def test_broken_description_fails_before_any_request(pytester, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--target", "ftp://x"], "*is neither 'builtin' nor an http(s) URL*"),
+        (["--target", "ftp://x"], "*is neither 'builtin', 'asgi:MODULE:APP' nor an http(s) URL*"),
         (
             ["--target", "http://127.0.0.1:9", "--clock", "virtual"],
             "*--clock virtual needs an in-process target*",

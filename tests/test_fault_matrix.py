@@ -20,8 +20,12 @@ CORE_SECTIONS = {
 CORE = {r.id for r in CATALOGUE.values() if r.section in CORE_SECTIONS}
 
 
-def test_correct_simulator_passes_every_core_requirement(run_suite):
-    run = run_suite("--target", "builtin")
+IN_PROCESS_CLOCKS = ["virtual", "control"]
+
+
+@pytest.mark.parametrize("clock", IN_PROCESS_CLOCKS)
+def test_correct_simulator_passes_every_core_requirement(run_suite, clock):
+    run = run_suite("--target=builtin", f"--clock={clock}")
     assert run.result.ret == 0
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
     core = {k: v for k, v in run.verdicts.items() if k in CORE}
@@ -31,10 +35,13 @@ def test_correct_simulator_passes_every_core_requirement(run_suite):
     assert run.document is not None and run.document["gate"] == "pass"
 
 
-@pytest.mark.parametrize("name", sorted(FAULTS))
-def test_suite_catches_fault(run_suite, name):
+@pytest.mark.parametrize(
+    ("name", "clock"),
+    [(n, c) for n in sorted(FAULTS) for c in IN_PROCESS_CLOCKS if c in FAULTS[n].clocks],
+)
+def test_suite_catches_fault(run_suite, name, clock):
     fault = FAULTS[name]
-    run = run_suite("--fault", name)
+    run = run_suite("--fault", name, f"--clock={clock}")
     judged = {k: v for k, v in fault.expect.items() if v != "ERROR"}
     assert run.with_verdict("FAIL", "WARN") == judged
     gate_fails = {"FAIL", "ERROR"} & set(fault.expect.values())
@@ -53,9 +60,10 @@ def test_suite_catches_fault(run_suite, name):
                 assert case["message"].startswith("could not run"), case["message"]
 
 
+@pytest.mark.parametrize("clock", IN_PROCESS_CLOCKS)
 @pytest.mark.parametrize("name", sorted(QUIRKS))
-def test_correct_but_unusual_behaviour_passes(run_suite, name):
-    run = run_suite("--fault", name)
+def test_correct_but_unusual_behaviour_passes(run_suite, name, clock):
+    run = run_suite("--fault", name, f"--clock={clock}")
     assert run.result.ret == 0
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
 

@@ -20,14 +20,23 @@ class Behaviour:
     #: requirement id -> the verdict the suite must give it ("FAIL", "WARN", or "ERROR"
     #: where the suite must refuse to judge)
     expect: dict[str, str] = field(default_factory=dict)
+    #: the clock modes in which the behaviour can happen at all
+    clocks: frozenset[str] = frozenset({"virtual", "control", "real"})
 
     @property
     def is_fault(self) -> bool:
         return bool(self.expect)
 
 
-def _fault(name: str, description: str, **expect: str) -> Behaviour:
-    return Behaviour(name, description, {k.replace("_", "-"): v for k, v in expect.items()})
+def _fault(
+    name: str,
+    description: str,
+    clocks: Iterable[str] = ("virtual", "control", "real"),
+    **expect: str,
+) -> Behaviour:
+    return Behaviour(
+        name, description, {k.replace("_", "-"): v for k, v in expect.items()}, frozenset(clocks)
+    )
 
 
 FAULTS: dict[str, Behaviour] = {
@@ -59,7 +68,10 @@ FAULTS: dict[str, Behaviour] = {
         _fault(
             "blocking-submit",
             "The submission waits for the work before answering 202 (so when it completed "
-            "is known only to within the whole submission: retention is inconclusive).",
+            "is known only to within the whole submission: retention is inconclusive). "
+            "Not under a test clock: there time stands still until the suite moves it, so "
+            "no work can be waited for.",
+            clocks=("virtual", "real"),
             SUBMIT_NONBLOCKING="WARN",
             RETAIN_COMPLETED="WARN",
             EXPIRE_COMPLETED="WARN",
