@@ -105,7 +105,7 @@ def resolve(
             "your ASGI app in-process, or the base URL of your server, e.g. "
             "--target http://127.0.0.1:8080."
         )
-    mode = clock or loaded.effective.clock or ("virtual" if kind == BUILTIN else "real")
+    mode = clock or loaded.effective.clock or ("virtual" if kind in (BUILTIN, ASGI) else "real")
     if mode not in CLOCK_MODES:
         raise TargetError(f"--clock {mode!r} is not a clock mode; use one of {CLOCK_MODES}.")
     if mode == "virtual" and kind not in (BUILTIN, ASGI):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.simulator import Settings, create_app
+from conformance.simulator import RETENTION_FAULTS, Settings, create_app
 from conformance.simulator._serve import serve_in_thread
 
 from . import independent_server
@@ -143,3 +143,28 @@ def test_body_on_a_live_204_is_caught(run_suite, tmp_path, monkeypatch):
     assert run.verdicts["DELETE-204"] == "FAIL"
     # The stray bytes must not break what comes after on the same connection.
     assert run.verdicts["DELETE-GONE"] == "PASS"
+
+
+def _retention_toml(completed: float, timed_out: float, tolerance: float) -> str:
+    head = SIMULATOR_TOML.split("[retention]")[0]
+    return (
+        head
+        + f"[retention]\ncompleted = {completed}\ntimed_out = {timed_out}\n"
+        + (f"tolerance = {tolerance}\n")
+    )
+
+
+# Windows of a few seconds; a 1 % error needs a longer window to be seen on the wall clock
+# (1 % of 10 s is 100 ms, well above the bracket, the margins and thread scheduling).
+WINDOWS = {"default": (2.0, 4.0, 0.5), "precise": (10.0, 2.0, 0.03)}
+
+
+@pytest.mark.parametrize("name", sorted(RETENTION_FAULTS))
+def test_real_clock_catches_retention_fault(run_suite, tmp_path, name):
+    completed, timed_out, tolerance = WINDOWS["precise" if "1pct" in name else "default"]
+    settings = Settings(duration=0.3, completed_window=completed, timed_out_window=timed_out)
+    config = write(tmp_path / "target.toml", _retention_toml(completed, timed_out, tolerance))
+    with serve_in_thread(create_app(settings=settings, behaviours=[name])) as url:
+        run = run_suite(f"--target={url}", f"--target-config={config}", "-k", "retention")
+    assert run.with_verdict("FAIL", "WARN") == RETENTION_FAULTS[name].expect
+    assert run.result.ret == 1

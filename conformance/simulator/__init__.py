@@ -2,6 +2,15 @@
 
 from ._app import Simulator, create_app
 from ._store import Settings
-from .faults import BEHAVIOURS, FAULTS, QUIRKS, Behaviour
+from .faults import BEHAVIOURS, FAULTS, QUIRKS, RETENTION_FAULTS, Behaviour
 
-__all__ = ["BEHAVIOURS", "FAULTS", "QUIRKS", "Behaviour", "Settings", "Simulator", "create_app"]
+__all__ = [
+    "BEHAVIOURS",
+    "FAULTS",
+    "QUIRKS",
+    "RETENTION_FAULTS",
+    "Behaviour",
+    "Settings",
+    "Simulator",
+    "create_app",
+]

@@ -125,7 +125,7 @@ class Store:
         for fault in faults & _WINDOW_SCALE.keys():
             window *= _WINDOW_SCALE[fault]
         if "failed-not-retained" in faults and op.outcome == "failure":
-            window = min(window, 30.0)
+            window /= 10
         return completed + window
 
     def lookup(self, op_id: str, now: float) -> tuple[Operation | None, bool]:

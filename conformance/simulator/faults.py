@@ -163,7 +163,7 @@ RETENTION_FAULTS: dict[str, Behaviour] = {
         ),
         _fault(
             "failed-not-retained",
-            "FAILED operations are dropped after 30 s.",
+            "FAILED operations are dropped after a tenth of their window.",
             RETAIN_COMPLETED="FAIL",
         ),
         _fault(
