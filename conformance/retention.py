@@ -23,6 +23,8 @@ from .verdicts import Blocked
 
 __all__ = ["Bracket", "Retained", "RetentionObservation", "observe"]
 
+COMPLETED_SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure")
+
 #: Bracket resolution as a share of the shortest window (0.1 %: a 1 % error is 10 steps).
 RESOLUTION_SHARE = 0.001
 #: With the wall clock, steps finer than this only add load.
@@ -106,30 +108,6 @@ def _resolution(description: Description, real: bool) -> float:
     return max(step, MIN_REAL_STEP) if real else step
 
 
-def _narrow(driver: Driver, scenario: ScenarioName, step: float) -> tuple[Bracket, Run, list[Run]]:
-    """Bracket one completion of `scenario` to about `step` seconds.
-
-    Returns the bracket, the run it belongs to, and every run made on the way.
-    """
-    first = driver.run(scenario)
-    rough = _completion(first)
-    if rough is None:
-        raise Blocked(
-            f"the {scenario} operation reached no terminal state, so its window has no start",
-            first.exchanges,
-        )
-    if rough.width <= step:
-        return rough, first, [first]
-    # A twin submitted now should complete about as long after its submission.
-    lead = rough.low - first.submission.exchange.sent_at
-    twin = driver.submit(scenario)
-    second = driver.follow(twin, interval=step, first_wait=max(lead - step, 0.0), confirm=0)
-    fine = _completion(second)
-    if fine is None or fine.width > rough.width:
-        return rough, first, [first, second]
-    return fine, second, [first, second]
-
-
 def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.URL:
     fresh = f"never-issued-{uuid.uuid4().hex}"
     path = status_url.path
@@ -162,25 +140,50 @@ def _plan(
 
 
 def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
-    """Run every retention probe of the session on one schedule."""
+    """Run every retention probe of the session on one schedule.
+
+    First, one operation per completed scenario shows about how long that scenario
+    runs. Then a twin of each, and the timed-out operation, start together, and
+    everything after (the twins' fine polls, every probe) runs as slots of one
+    schedule, so no operation's probe waits for another's setup.
+    """
     description = driver.description
     retention = description.retention
     step = _resolution(description, real_clock)
     schedule = Schedule(driver.clock)
     observation = RetentionObservation(resolution=step, margin=step)
+    firsts: dict[ScenarioName, tuple[Run, Bracket]] = {}
     latencies: list[float] = []
-    plans: list[tuple[str, ScenarioName, Submission, Bracket, float, list[Run]]] = []
 
-    for scenario in ("success", "failure"):
+    for scenario in COMPLETED_SCENARIOS:
         if scenario not in description.scenarios:
             continue
-        try:
-            bracket, chosen, runs = _narrow(driver, scenario, step)
-        except Blocked as exc:
-            observation.completed[scenario] = exc
-            continue
-        latencies += [e.latency for r in runs for e in r.exchanges]
-        plans.append(("completed", scenario, chosen.submission, bracket, retention.completed, runs))
+        first = driver.run(scenario)
+        latencies += [e.latency for e in first.exchanges]
+        rough = _completion(first)
+        if rough is None:
+            observation.completed[scenario] = Blocked(
+                f"the {scenario} operation reached no terminal state, so its window has no "
+                "start (see TRANS-OUTCOME)",
+                first.exchanges,
+            )
+        else:
+            firsts[scenario] = (first, rough)
+    # With the wall clock a probe lands a little after its time: keep it clear of the edge.
+    if real_clock:
+        observation.margin = step + 2 * max(latencies, default=0.0) + MIN_REAL_STEP
+
+    def plan(
+        scenario: ScenarioName, sub: Submission, start: Bracket, window: float, runs: list[Run]
+    ) -> Retained:
+        retained = _plan(
+            schedule, driver, scenario, sub, start, window, observation.margin, retention.tolerance
+        )
+        retained.runs = runs
+        return retained
+
+    for scenario, (first, rough) in firsts.items():
+        _follow_twin(driver, schedule, observation, scenario, first, rough, plan)
 
     if "timeout" in description.scenarios:
         sub = driver.submit("timeout")
@@ -189,35 +192,76 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
                 f"the timeout submission gave no status URL: {sub.location_problem}",
                 [sub.exchange],
             )
-        elif not _readable(first := driver.poll(sub.status_url, "poll timeout 1")):
+        elif not _readable(poll := driver.poll(sub.status_url, "poll timeout 1")):
             observation.timed_out = Blocked(
-                f"the timeout operation's status answered {first.exchange.status} at once "
+                f"the timeout operation's status answered {poll.exchange.status} at once "
                 "(see SUBMIT-LOCATION)",
-                [sub.exchange, first.exchange],
+                [sub.exchange, poll.exchange],
             )
         else:
             offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
             anchor = Bracket(sub.exchange.sent_at + offset, sub.exchange.received_at + offset)
-            latencies.append(sub.exchange.latency)
-            plans.append(("timed_out", "timeout", sub, anchor, retention.timed_out, []))
+            observation.timed_out = plan("timeout", sub, anchor, retention.timed_out, [])
 
-    # With the wall clock a probe lands a little after its time: keep it clear of the edge.
-    if real_clock:
-        observation.margin = step + 2 * max(latencies, default=0.0) + MIN_REAL_STEP
-    for kind, scenario, sub, start, window, runs in plans:
-        retained = _plan(
-            schedule, driver, scenario, sub, start, window, observation.margin, retention.tolerance
-        )
-        retained.runs = runs
-        if kind == "completed":
-            observation.completed[scenario] = retained
-        else:
-            observation.timed_out = retained
-
-    known = next((p[2] for p in plans if p[2].status_url is not None), None)
+    known = next((run.submission for run, _ in firsts.values()), None)
     if known is not None and known.status_url is not None:
         url = _never_issued_url(known.status_url, known.operation_id)
         observation.never_issued = driver.send("never-issued id", "GET", url)
 
     schedule.run()
     return observation
+
+
+def _follow_twin(
+    driver: Driver,
+    schedule: Schedule,
+    observation: RetentionObservation,
+    scenario: ScenarioName,
+    first: Run,
+    rough: Bracket,
+    plan: Any,
+) -> None:
+    """Start a twin of `first` and poll it in fine steps, as slots, around its completion."""
+    step = observation.resolution
+    window = driver.description.retention.completed
+    budget = driver.description.polling.budget
+    twin = driver.submit(scenario)
+    if twin.status_url is None:
+        observation.completed[scenario] = Blocked(
+            f"the second {scenario} submission gave no status URL: {twin.location_problem}",
+            [twin.exchange],
+        )
+        return
+    url, run = twin.status_url, Run(twin)
+    lead = rough.low - first.submission.exchange.sent_at  # how long the first one ran, at least
+    terminal = driver.description.dialect.states.terminal
+
+    def fine_poll() -> None:
+        poll = driver.poll(url, f"retention {scenario} fine poll {len(run.polls) + 1}")
+        run.polls.append(poll)
+        if not _readable(poll):
+            observation.completed[scenario] = Blocked(
+                f"the second {scenario} operation's status answered {poll.exchange.status}",
+                run.exchanges,
+            )
+        elif poll.state in terminal:
+            run.terminal_index = len(run.polls) - 1
+            fine = _completion(run)
+            assert fine is not None
+            # Whichever operation's completion is known more precisely carries the probes.
+            if fine.width <= rough.width:
+                observation.completed[scenario] = plan(scenario, twin, fine, window, [first, run])
+            else:
+                observation.completed[scenario] = plan(
+                    scenario, first.submission, rough, window, [first, run]
+                )
+        elif driver.clock.now() - twin.exchange.sent_at > budget:
+            observation.completed[scenario] = Blocked(
+                f"the second {scenario} operation reached no terminal state within the budget",
+                run.exchanges[-3:],
+            )
+        else:
+            schedule.at(driver.clock.now() + step, f"{scenario} fine poll", fine_poll)
+
+    start = twin.exchange.sent_at + max(lead - step, 0.0)
+    schedule.at(start, f"{scenario} fine poll", fine_poll)

@@ -51,11 +51,19 @@ class Recorder:
         faults = ""
         if target.behaviours:
             faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
-        return self.session.redactor.text(
+        line = (
             f"async-conformance: target {target.label}, "
             f"dialect {self.session.description.dialect.name}, clock {target.clock}, "
             f"description {target.loaded.source}{faults}"
         )
+        if target.clock == "real":
+            retention = self.session.description.retention
+            longest = max(retention.completed, retention.timed_out) + retention.tolerance
+            line += (
+                f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
+                "(the longest window); `-k 'not retention'` leaves them out"
+            )
+        return self.session.redactor.text(line)
 
     # -- collection ----------------------------------------------------------
 
