@@ -163,3 +163,26 @@ def test_virtual_mode_on_a_users_asgi_app(run_suite, tmp_path):
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
     assert run.verdicts["EXPIRE-COMPLETED"] == "PASS"
     assert run.document is not None and run.document["clock"] == "virtual"
+
+
+@pytest.mark.parametrize(
+    ("anchor_in_description", "passes"), [("timeout", True), ("submission", False)]
+)
+def test_timed_out_window_anchored_at_the_timeout(
+    run_suite, tmp_path, anchor_in_description, passes
+):
+    # The server counts the hour from the moment the operation timed out (600 s in).
+    head = SIMULATOR_TOML.split("[retention]")[0]
+    config = write(
+        tmp_path / "target.toml",
+        head + f"[retention]\ntimeout_anchor = '{anchor_in_description}'\n"
+        "operation_timeout = 600\n",
+    )
+    settings = Settings(timeout_anchor="timeout", operation_timeout=600)
+    app = create_app(VirtualClock(time.time()), settings, test_clock=True)
+    with serve_in_thread(app) as url:
+        run = run_suite(
+            f"--target={url}", "--clock=control", f"--target-config={config}", "-k", "retention"
+        )
+    assert (run.verdicts["RETAIN-TIMEOUT"] == "PASS") is passes
+    assert run.result.ret == (0 if passes else 1)
