@@ -121,6 +121,10 @@ class Recorder:
         if report.when != "call" and report.passed:
             return report
         result = self._classify(item.nodeid, req_id, report, call)
+        verdict = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
+            # A verdict, not a crash: show what the user acts on, not the suite's plumbing.
+            report.longrepr = f"{item.nodeid}\n{verdict}"
         redact = self.session.redactor
         if redact.active and report.longrepr is not None:
             # Failure text quotes URLs and bodies: strip configured secrets from it too.
