@@ -9,6 +9,7 @@ costs nothing. The simulator reads the same object, so both sides agree.
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 import time
 from typing import Any, Protocol
@@ -43,12 +44,19 @@ class Clock(Protocol):
 
 
 class RealClock:
-    """The wall clock: sleeping really waits."""
+    """The wall clock: sleeping really waits.
+
+    Epoch seconds as of the clock's creation plus monotonic time since, so a step of
+    the system clock (NTP) cannot move a probe across a window's edge.
+    """
 
     mode = "real"
 
+    def __init__(self) -> None:
+        self._offset = time.time() - time.monotonic()
+
     def now(self) -> float:
-        return time.time()
+        return self._offset + time.monotonic()
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -124,7 +132,7 @@ class ControlClock:
             raise ClockControlError(
                 f'{url} answered {response.text[:80]!r}; expected JSON {{"now": <seconds>}}'
             ) from None
-        if isinstance(now, bool) or not isinstance(now, (int, float)):
+        if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
             raise ClockControlError(f"{url} gave now = {now!r}; expected a number of seconds")
         return float(now)
 
@@ -141,9 +149,11 @@ class ControlClock:
             raise ClockControlError(f"the test clock could not be advanced: {exc}") from None
         now = self._read(response, "POST")
         with self._lock:
-            if now < self._now + seconds - 1e-6:
+            # Forward by exactly `seconds`: a clock that lags or runs on would skew every bracket.
+            if abs(now - (self._now + seconds)) > 1e-3 + 1e-9 * abs(now):
                 raise ClockControlError(
-                    f"the test clock moved from {self._now} to {now} when advanced by {seconds} s"
+                    f"the test clock moved from {self._now} to {now} when advanced by {seconds} s; "
+                    "the protocol moves it by exactly the seconds asked, and only then"
                 )
             self._now = now
 

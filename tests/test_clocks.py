@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 
@@ -123,6 +124,8 @@ def test_control_mode_against_a_server_without_the_endpoint_stops_before_any_cas
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*/_test/clock answered 404; --clock control needs the target*"])
     result.assert_outcomes()
+    report = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    assert report["gate"] == "fail" and "answered 404" in report["aborted"]
 
 
 def test_control_mode_against_the_live_simulator(run_suite, tmp_path):

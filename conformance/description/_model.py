@@ -43,6 +43,14 @@ def _method(value: str) -> str:
     return value.upper()
 
 
+def _path(value: str) -> str:
+    if not value.startswith("/") or value.startswith("//") or "://" in value:
+        raise ValueError(
+            f"{value!r} must be a path on the target (such as /_test/clock), not a URL"
+        )
+    return value
+
+
 def _http_url(value: str) -> str:
     try:
         url = httpx.URL(value)
@@ -60,7 +68,9 @@ _PLACEHOLDERS = {"resource_url", "operation_id"}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
 
 class RequestSpec(_Model):
@@ -187,7 +197,7 @@ _DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
 class Description(_Model):
     base_url: HttpUrl | None = None
     clock: ClockMode | None = None
-    test_clock_path: str = "/_test/clock"
+    test_clock_path: Annotated[str, AfterValidator(_path)] = "/_test/clock"
     allowed_origins: list[HttpUrl] = Field(default_factory=list)
     headers: Headers = Field(default_factory=dict)
     scenarios: dict[ScenarioName, RequestSpec] = {

@@ -45,6 +45,7 @@ class Recorder:
         self.started = _now()
         self.written: Path | None = None
         self.header_shown = False
+        self.aborted: str | None = None
 
     def header(self) -> str:
         target = self.session.target
@@ -58,7 +59,8 @@ class Recorder:
         )
         if target.clock == "real":
             retention = self.session.description.retention
-            longest = max(retention.completed, retention.timed_out) + retention.tolerance
+            anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
+            longest = max(retention.completed, retention.timed_out + anchor) + retention.tolerance
             line += (
                 f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
                 "(the longest window); `-k 'not retention'` leaves them out"
@@ -87,7 +89,8 @@ class Recorder:
             try:
                 self.session.driver  # noqa: B018 - connects and reads the test clock
             except ClockControlError as exc:
-                pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+                self.aborted = self.session.redactor.text(str(exc))
+                pytest.exit(self.aborted, returncode=pytest.ExitCode.USAGE_ERROR)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
@@ -220,10 +223,15 @@ class Recorder:
             "requirements": [r.as_dict() for r in requirements],
         }
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.list_only or not self.results.covering:
             return
-        self.written = write_json(self.report_dir / REPORT_NAME, self.document())
+        document = self.document()
+        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            # A run that stopped early proves nothing: never let its report read as a pass.
+            document["gate"] = "fail"
+            document["aborted"] = self.aborted or f"pytest stopped with exit status {exitstatus}"
+        self.written = write_json(self.report_dir / REPORT_NAME, document)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.written is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -241,7 +242,8 @@ class Simulator:
             seconds = json.loads(await request.body())["seconds"]
         except (ValueError, KeyError, TypeError):
             return _error(400, 'the body must be JSON {"seconds": <number>}')
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+        if not number or not math.isfinite(seconds) or seconds < 0:
             return _error(400, "seconds must be a number >= 0: the test clock only moves forward")
         assert isinstance(self.clock, VirtualClock)
         self.clock.advance(float(seconds))
