@@ -189,3 +189,26 @@ def test_timed_out_window_anchored_at_the_timeout(
         )
     assert (run.verdicts["RETAIN-TIMEOUT"] == "PASS") is passes
     assert run.result.ret == (0 if passes else 1)
+
+
+@pytest.mark.parametrize("answer", [{"now": 81.0}, {"now": float("nan")}])
+@respx.mock
+def test_control_clock_refuses_a_clock_that_runs_on_or_is_not_a_number(answer):
+    respx.get("http://t.test/_test/clock").respond(200, json={"now": 50.0})
+    respx.post("http://t.test/_test/clock/advance").respond(
+        200, content=json.dumps(answer).encode(), headers={"content-type": "application/json"}
+    )
+    with httpx.Client(base_url="http://t.test") as client:
+        clock = ControlClock(client, "/_test/clock")
+        with pytest.raises(ClockControlError):
+            clock.sleep(30)
+
+
+@pytest.mark.parametrize("seconds", ["NaN", "Infinity", "-1", '"10"'])
+def test_simulator_test_clock_refuses_impossible_moves(seconds):
+    app = create_app(VirtualClock(0.0), test_clock=True)
+    with serve_in_thread(app) as url:
+        answer = httpx.post(f"{url}/_test/clock/advance", content=f'{{"seconds": {seconds}}}')
+        now = httpx.get(f"{url}/_test/clock").json()["now"]
+    assert answer.status_code == 400
+    assert now == 0.0

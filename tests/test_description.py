@@ -46,6 +46,8 @@ def test_defaults_are_the_cloudcenter_dialect():
         ({"dialect": {"states": {"success": ["RUNNING"]}}}, "'RUNNING' is listed under both"),
         ({"headers": {"X-Name": "caf\u00e9"}}, "header 'X-Name' must have an ASCII name and value"),
         ({"base_url": "ftp://x"}, "must be an absolute http:// or https:// URL"),
+        ({"retention": {"completed": float("inf")}}, "retention.completed = inf"),
+        ({"test_clock_path": "http://evil.test/clock"}, "must be a path on the target"),
         ({"allowed_origins": ["example.com"]}, "allowed_origins.0: 'example.com' must be"),
         ({"resource": {"read": {"method": "GET", "url": "{id}"}}}, "the placeholders are"),
         ({"scenarios": {"success": {"path": "/", "method": "P OST"}}}, "is not an HTTP method"),

@@ -7,6 +7,7 @@ suite, so a window 1 % off is set up exactly and must be caught exactly.
 from __future__ import annotations
 
 import re
+import time
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ from conformance.checks.retention import gone_after_window, kept_for_window
 from conformance.clock import VirtualClock
 from conformance.description import parse
 from conformance.driver import Driver, Exchange, Poll
-from conformance.retention import Bracket, Retained, observe
+from conformance.retention import Bracket, Retained, _never_issued_url, observe
 from conformance.schedule import Slot
 from conformance.verdicts import ConformanceFailure, Inconclusive
 
@@ -51,7 +52,7 @@ def _server(clock: VirtualClock, completed_window: float, timed_out_window: floa
     respx.get(url__regex=rf"{BASE}/ops/(?P<op_id>[\w-]+)").mock(side_effect=status)
 
 
-def _observe(completed: float, timed_out: float, tolerance: float):
+def _observe(completed: float, timed_out: float, tolerance: float, described: float = 300.0):
     description = parse(
         {
             "base_url": BASE,
@@ -59,7 +60,7 @@ def _observe(completed: float, timed_out: float, tolerance: float):
                 "success": {"path": "/submit", "json": "success"},
                 "timeout": {"path": "/submit", "json": "timeout"},
             },
-            "retention": {"tolerance": tolerance},
+            "retention": {"tolerance": tolerance, "completed": described},
         },
         "test",
     ).effective
@@ -137,5 +138,57 @@ def test_a_gone_answer_before_the_earliest_end_is_a_failure():
 
 def test_a_bracket_wider_than_the_tolerance_is_inconclusive_not_pass():
     retained = _retained(Bracket(100.0, 103.0), 300.0, (399.0, 399.0, 200))
-    with pytest.raises(Inconclusive, match=re.escape("within 3.000 s, more than the tolerance")):
+    with pytest.raises(Inconclusive, match=re.escape("(completion known within 3.000 s)")):
         kept_for_window("RETAIN-COMPLETED", retained, _description())
+
+
+def test_an_available_answer_far_before_the_edge_is_inconclusive():
+    # The probe saw 200 only 298 s into a 300 s window: a 299 s window would look the same.
+    retained = _retained(Bracket(100.0, 100.2), 300.0, (398.0, 398.0, 200))
+    with pytest.raises(Inconclusive, match="from the latest end"):
+        kept_for_window("RETAIN-COMPLETED", retained, _description())
+
+
+def test_a_gone_answer_long_after_the_edge_is_inconclusive():
+    # Gone at 320 s proves nothing about a window that should end at 301 s.
+    retained = _retained(Bracket(100.0, 100.2), 300.0, (420.0, 420.0, 404))
+    with pytest.raises(Inconclusive, match="from the earliest expiry"):
+        gone_after_window("EXPIRE-COMPLETED", retained, _description())
+
+
+@pytest.mark.parametrize("status", [None, 503])
+def test_a_probe_without_a_usable_answer_is_inconclusive(status):
+    for check, probe in [(kept_for_window, (399.9, 399.9)), (gone_after_window, (401.3, 401.3))]:
+        retained = _retained(Bracket(100.0, 100.2), 300.0, (*probe, status or 0))
+        if status is None:
+            retained.inside.result.exchange.error = "ConnectError: reset"  # type: ignore[union-attr]
+            retained.inside.result.exchange.status = None  # type: ignore[union-attr]
+        with pytest.raises(Inconclusive, match="no usable answer"):
+            check("RETAIN-COMPLETED", retained, _description())
+
+
+@pytest.mark.parametrize(
+    ("url", "operation_id", "expected"),
+    [
+        ("http://a.test/v1/operationStatus/1", "1", "/v1/operationStatus/never-issued-"),
+        ("http://a.test/ops/abc", None, "/ops/never-issued-"),
+        ("http://a.test/ops?id=abc", "abc", "/ops?id=never-issued-"),
+        ("http://a.test/ops/abc/status", "abc", None),
+    ],
+)
+def test_never_issued_ids_replace_only_the_id(url, operation_id, expected):
+    made = _never_issued_url(httpx.URL(url), operation_id)
+    if expected is None:
+        assert made is None
+    else:
+        assert made is not None and expected in str(made)
+        assert str(made).count("never-issued-") == 1
+
+
+@respx.mock
+def test_a_window_shorter_than_the_poll_interval_ends_in_bounded_time():
+    started = time.monotonic()
+    observation, _ = _observe(completed=0.5, timed_out=3600.0, tolerance=0.0, described=0.5)
+    assert time.monotonic() - started < 10
+    assert observation.resolution == pytest.approx(0.001)
+    assert isinstance(observation.completed["success"], Retained)
