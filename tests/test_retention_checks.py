@@ -156,15 +156,21 @@ def test_a_gone_answer_long_after_the_edge_is_inconclusive():
         gone_after_window("EXPIRE-COMPLETED", retained, _description())
 
 
-@pytest.mark.parametrize("status", [None, 503])
-def test_a_probe_without_a_usable_answer_is_inconclusive(status):
-    for check, probe in [(kept_for_window, (399.9, 399.9)), (gone_after_window, (401.3, 401.3))]:
-        retained = _retained(Bracket(100.0, 100.2), 300.0, (*probe, status or 0))
-        if status is None:
-            retained.inside.result.exchange.error = "ConnectError: reset"  # type: ignore[union-attr]
-            retained.inside.result.exchange.status = None  # type: ignore[union-attr]
-        with pytest.raises(Inconclusive, match="no usable answer"):
-            check("RETAIN-COMPLETED", retained, _description())
+@pytest.mark.parametrize(
+    ("check", "probe", "status"),
+    [
+        (kept_for_window, (399.9, 399.9), None),
+        (kept_for_window, (399.9, 399.9), 503),
+        (gone_after_window, (401.3, 401.3), None),
+    ],
+)
+def test_a_probe_without_a_usable_answer_is_inconclusive(check, probe, status):
+    retained = _retained(Bracket(100.0, 100.2), 300.0, (*probe, status or 0))
+    if status is None:
+        retained.inside.result.exchange.error = "ConnectError: reset"  # type: ignore[union-attr]
+        retained.inside.result.exchange.status = None  # type: ignore[union-attr]
+    with pytest.raises(Inconclusive, match="no usable answer"):
+        check("RETAIN-COMPLETED", retained, _description())
 
 
 @pytest.mark.parametrize(

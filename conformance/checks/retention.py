@@ -28,10 +28,10 @@ def _available(poll: Poll) -> bool:
     return poll.exchange.status == 200 and poll.body is not None
 
 
-def _usable(requirement: str, poll: Poll) -> None:
-    """A probe that got no answer, or a server error, says nothing about the window."""
+def _usable(requirement: str, poll: Poll, server_errors: bool = True) -> None:
+    """A probe that got no answer (or, inside the window, a server error) says nothing."""
     ex = poll.exchange
-    if ex.error is not None or (ex.status or 0) >= 500:
+    if ex.error is not None or (server_errors and (ex.status or 0) >= 500):
         raise Inconclusive(
             requirement, f"the probe got no usable answer ({ex.error or ex.status})", [ex]
         )
@@ -96,7 +96,8 @@ def kept_for_window(
 def gone_after_window(requirement: str, retained: Retained, description: Description) -> None:
     """The id no longer answers once the window and the tolerance have passed."""
     poll = _poll(retained.outside)
-    _usable(requirement, poll)
+    # After the window any answer but 200 means gone; EXPIRED-404 judges which code it was.
+    _usable(requirement, poll, server_errors=False)
     ex = poll.exchange
     tolerance = description.retention.tolerance
     latest_end = retained.start.high + retained.window + tolerance

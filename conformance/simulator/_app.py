@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -48,6 +49,7 @@ class Simulator:
         self.settings = settings or Settings()
         self.behaviours = check_names(behaviours)
         self.store = Store(self.settings, self.behaviours)
+        self._pending_id: str | None = None
         base = "/v1/tenants/{tenant}/clouds/{cloud}/accounts"
         self.app = Starlette(
             routes=[
@@ -82,8 +84,8 @@ class Simulator:
         outcome = body.get("simulate", "success")
         if outcome not in _OUTCOMES:
             return _error(400, f"'simulate' must be one of {list(_OUTCOMES)}, not {outcome!r}")
+        op_id = await self._new_id()
         now = self.clock.now()
-        op_id = str(int(now)) if self.has("reused-ids") else self.store.new_id()
         duration = 0.0 if self.has("instant") else self.settings.duration
         op = self.store.create(
             op_id,
@@ -105,6 +107,19 @@ class Simulator:
         body = self._status_body(op, self.clock.now())
         body["operationId"] = op.id  # the wrong-operation-id fault is the status resource's
         return JSONResponse(body, status, headers)
+
+    async def _new_id(self) -> str:
+        if not self.has("reused-ids"):
+            return self.store.new_id()
+        # The fault: a shared "next id" slot, cleared only once the record is stored, so
+        # submissions that overlap get the same id (sequential ones do not).
+        if self._pending_id is None:
+            self._pending_id = self.store.new_id()
+            op_id = self._pending_id
+            await anyio.sleep(0.02)
+            self._pending_id = None
+            return op_id
+        return self._pending_id
 
     def _location(self, request: Request, op: Operation) -> dict[str, str]:
         if self.has("no-location"):

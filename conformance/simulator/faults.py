@@ -61,8 +61,8 @@ FAULTS: dict[str, Behaviour] = {
         ),
         _fault(
             "reused-ids",
-            "Operation ids come from the submission second, so "
-            "submissions in the same second share one.",
+            "Operation ids come from a shared slot cleared only after the record is stored, "
+            "so overlapping submissions share one.",
             SUBMIT_UNIQUE="FAIL",
         ),
         _fault(
