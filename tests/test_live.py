@@ -154,9 +154,10 @@ def _retention_toml(completed: float, timed_out: float, tolerance: float) -> str
     )
 
 
-# Windows of a few seconds; a 1 % error needs a longer window to be seen on the wall clock
-# (1 % of 20 s is 200 ms, well above the bracket, the margins and thread scheduling).
-WINDOWS = {"default": (2.0, 4.0, 0.5), "precise": (20.0, 2.0, 0.05)}
+# Windows of a few seconds. A 1 % error needs a longer window on the wall clock: 1 % of 30 s
+# is 300 ms, enough room for a 120 ms tolerance plus the bracket and the probe margin (which
+# grow on a loaded machine), while verdicts stay decisive (uncertainty under the tolerance).
+WINDOWS = {"default": (2.0, 4.0, 0.5), "precise": (30.0, 2.0, 0.12)}
 
 
 @pytest.mark.parametrize("name", sorted(RETENTION_FAULTS))
