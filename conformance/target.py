@@ -44,10 +44,6 @@ class Target:
             return f"{self.url} (ASGI app, in-process)"
         return self.url
 
-    @property
-    def in_process(self) -> bool:
-        return self.kind in (BUILTIN, ASGI)
-
 
 def _import_app(spec: str) -> Any:
     module_name, _, attribute = spec.partition(":")

@@ -220,19 +220,10 @@ class Driver:
             retry_after_seconds(exchange.header("retry-after"), self.clock.now()),
         )
 
-    def follow(
-        self,
-        submission: Submission,
-        *,
-        interval: float | None = None,
-        first_wait: float = 0.0,
-        confirm: int = CONFIRM_POLLS,
-    ) -> Run:
+    def follow(self, submission: Submission) -> Run:
         """Poll the status URL until a terminal state holds, the budget ends, or polling breaks.
 
-        By default polls come at the description's interval, or as Retry-After asks.
-        A fixed `interval` (after `first_wait`) overrides both: the retention cases use
-        it to pin down when an operation completed.
+        Polls come at the description's interval, or as Retry-After asks.
         """
         run = Run(submission)
         url = submission.status_url
@@ -245,13 +236,10 @@ class Driver:
             submission.exchange.header("retry-after"), self.clock.now()
         )
         while True:
-            if interval is not None:
-                wait = interval if run.polls else first_wait
-            else:
-                default = polling.interval if run.polls else 0.0
-                wait = retry_after if retry_after is not None else default
-                if run.polls:  # Retry-After: 0 must not turn polling into a busy loop
-                    wait = max(wait, polling.interval * MIN_WAIT_SHARE)
+            default = polling.interval if run.polls else 0.0
+            wait = retry_after if retry_after is not None else default
+            if run.polls:  # Retry-After: 0 must not turn polling into a busy loop
+                wait = max(wait, polling.interval * MIN_WAIT_SHARE)
             wait = min(wait, max(deadline - self.clock.now(), 0.0))
             self.clock.sleep(wait)
             poll = self.poll(url, f"poll {submission.scenario} {len(run.polls) + 1}", wait)
@@ -274,7 +262,8 @@ class Driver:
                 else 0.0
             )
             confirmed = run.terminal_index is not None and (
-                len(run.polls) > run.terminal_index + confirm or window_left < polling.interval
+                len(run.polls) > run.terminal_index + CONFIRM_POLLS
+                or window_left < polling.interval
             )
             if confirmed:
                 run.ended = "terminal"

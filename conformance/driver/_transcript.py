@@ -41,9 +41,6 @@ class Exchange:
         name = name.lower()
         return next((v for k, v in self.headers if k.lower() == name), None)
 
-    def header_values(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
     @property
     def latency(self) -> float:
         return self.received_at - self.sent_at

@@ -23,10 +23,6 @@ class Behaviour:
     #: the clock modes in which the behaviour can happen at all
     clocks: frozenset[str] = frozenset({"virtual", "control", "real"})
 
-    @property
-    def is_fault(self) -> bool:
-        return bool(self.expect)
-
 
 def _fault(
     name: str,
