@@ -180,9 +180,11 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
             )
         else:
             firsts[scenario] = (first, rough)
-    # With the wall clock a probe lands a little after its time: keep it clear of the edge.
+    # With the wall clock a probe lands a little after its time (latency, a busy machine):
+    # keep it clear of the edge by the latency seen and a quarter of the user's tolerance.
     if real_clock:
-        observation.margin = step + 2 * max(latencies, default=0.0) + MIN_REAL_STEP
+        allowance = max(MIN_REAL_STEP, retention.tolerance / 4)
+        observation.margin = step + 2 * max(latencies, default=0.0) + allowance
 
     def plan(
         scenario: ScenarioName, sub: Submission, start: Bracket, window: float, runs: list[Run]
