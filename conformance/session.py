@@ -45,7 +45,6 @@ class ConformanceSession:
         self.transcript = Transcript()
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
-        self._runs: dict[ScenarioName, Run] = {}
         self._cache: dict[str, Any] = {}
         self._guard_logs()
 
@@ -122,9 +121,7 @@ class ConformanceSession:
     def run(self, scenario: ScenarioName) -> Run:
         """The session's one run of `scenario` (submitted and followed on first use)."""
         self.require_scenario(scenario)
-        if scenario not in self._runs:
-            self._runs[scenario] = self.driver.run(scenario)
-        return self._runs[scenario]
+        return self.once(f"run {scenario}", lambda: self.driver.run(scenario))  # type: ignore[no-any-return]
 
     def once(self, key: str, make: Any) -> Any:
         """Cache any other shared observation under `key`, a Blocked outcome included."""

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from ..description._model import States
-from ..driver import Poll, Run
+from ..driver import Exchange, Poll, Run
 from ..verdicts import Blocked
 
-__all__ = ["needs_polls", "needs_terminal", "reason"]
+__all__ = ["answered", "needs_polls", "needs_terminal", "reason"]
+
+
+def answered(exchange: Exchange, what: str) -> None:
+    """Blocked when `exchange` got no HTTP answer at all (a transport error)."""
+    if exchange.error is not None:
+        raise Blocked(f"{what} got no answer: {exchange.error}", [exchange])
 
 
 def reason(run: Run) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ..session import Deletion
 from ..verdicts import Blocked, ConformanceFailure
+from ._common import answered
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
 
 def _answered(deletion: Deletion) -> None:
-    if deletion.delete.error is not None:
-        raise Blocked(f"DELETE got no answer: {deletion.delete.error}", [deletion.delete])
+    answered(deletion.delete, "DELETE")
 
 
 def answers_204(deletion: Deletion) -> None:
