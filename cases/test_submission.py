@@ -10,20 +10,25 @@ SCENARIOS = ["success", "failure"]
 @pytest.mark.requirement("SUBMIT-202")
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_submission_is_accepted_with_202(conformance, scenario):
-    submission.accepted_with_202(conformance.run(scenario))
+    submission.accepted_with_202(conformance.run(scenario), conformance.description)
 
 
 @pytest.mark.requirement("SUBMIT-LOCATION")
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_location_names_the_status_resource(conformance, scenario):
-    submission.location_names_status(conformance.run(scenario))
+    submission.location_names_status(conformance.run(scenario), conformance.description)
 
 
 @pytest.mark.requirement("SUBMIT-UNIQUE")
 def test_concurrent_submissions_get_distinct_ids(conformance):
-    conformance.require_scenario("success")
-    count = conformance.description.polling.concurrency
-    submission.ids_unique(conformance.driver.submit_concurrently("success", count))
+    submission.ids_unique(conformance.concurrent().submissions)
+
+
+@pytest.mark.requirement("TRANS-OUTCOME")
+def test_concurrent_submissions_all_end_as_declared(conformance):
+    submission.concurrent_runs_end_as_declared(
+        conformance.concurrent(), conformance.run("success"), conformance.description
+    )
 
 
 @pytest.mark.requirement("SUBMIT-NONBLOCKING")

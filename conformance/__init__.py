@@ -7,4 +7,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+from .verdicts import cite
+
+__all__ = ["__version__", "cite"]

@@ -43,15 +43,17 @@ CATALOGUE: dict[str, Requirement] = {
             "SUBMIT-202",
             _MUST,
             "Submission",
-            "An asynchronous call is accepted with 202 Accepted, not 200 or 201.",
+            "An asynchronous call is accepted with 202 Accepted (or the codes the dialect "
+            "declares), not with another code.",
             f"{_PAGE}, Asynchronous; RFC 9110 §15.3.3",
         ),
         _r(
             "SUBMIT-LOCATION",
             _MUST,
             "Submission",
-            "The 202 names the operation-status resource in Location; a relative reference "
-            "resolves against the request URI; another origin is followed only when allowed.",
+            "The acceptance names the operation-status resource (in Location, or where the "
+            "dialect says); a relative reference resolves against the request URI; another "
+            "origin is followed only when allowed.",
             f"{_PAGE}, Asynchronous steps 1-2; RFC 9110 §10.2.2; RFC 3986 §5",
         ),
         _r(
@@ -81,7 +83,8 @@ CATALOGUE: dict[str, Requirement] = {
             "STATUS-200-JSON",
             _MUST,
             "Status",
-            "GET on the status URL answers 200 with a JSON object while the id is available.",
+            "GET on the status URL answers 200 (or a code the dialect declares) with a JSON "
+            "object while the id is available.",
             f"{_PAGE}, Asynchronous step 2",
         ),
         _r(
@@ -114,6 +117,14 @@ CATALOGUE: dict[str, Requirement] = {
             f"{_PAGE}, Asynchronous step 2",
         ),
         _r(
+            "STATUS-MEDIA-TYPE",
+            _SHOULD,
+            "Status",
+            "The acceptance and status bodies are labelled with a JSON media type "
+            "(application/json, or a type ending in +json).",
+            "RFC 8259 §11; RFC 9110 §8.3",
+        ),
+        _r(
             "STATUS-RETRY-AFTER",
             _INFO,
             "Status",
@@ -134,7 +145,8 @@ CATALOGUE: dict[str, Requirement] = {
             _MUST,
             "Transitions",
             "A scenario declared to succeed ends in the success state, one declared to fail "
-            "in the failure state, within the operation budget.",
+            "in the failure state, within the operation budget: every accepted submission, "
+            "also when several run at once.",
             f"{_PAGE}, Asynchronous step 3",
         ),
         # Result

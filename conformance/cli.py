@@ -73,10 +73,25 @@ def _requirements(markdown: bool) -> int:
     return 0
 
 
+def _joined(args: Sequence[str]) -> list[str]:
+    """`--target-config x.toml` as `--target-config=x.toml`, the form pytest reads safely."""
+    from .plugin import VALUE_OPTIONS
+
+    out: list[str] = []
+    items = iter(args)
+    for arg in items:
+        if arg in VALUE_OPTIONS:
+            value = next(items, None)
+            out.append(arg if value is None else f"{arg}={value}")
+        else:
+            out.append(arg)
+    return out
+
+
 def _run(pytest_args: Sequence[str]) -> int:
     # A fresh interpreter, so pytest imports (and may assertion-rewrite) the plugin itself.
     command = [sys.executable, "-m", "pytest", str(cases_dir()), "--rootdir", str(Path.cwd())]
-    return subprocess.call([*command, *pytest_args])
+    return subprocess.call([*command, *_joined(pytest_args)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

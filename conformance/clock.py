@@ -166,7 +166,10 @@ class FrozenClock:
 
     The app reads `time.time()` or `datetime.now()` as usual and sees the frozen
     instant; the suite moves it with `sleep`. asyncio keeps real monotonic time
-    (`real_asyncio=True`), so the app's event loop still runs.
+    (`real_asyncio=True`), so the app's event loop still runs, and so does pytest's
+    own timing (its modules are ignored), so its summary shows the real duration.
+    The suite reads the frozen instant from the freezer itself, not through the
+    patched functions.
     """
 
     mode = "virtual"
@@ -175,7 +178,7 @@ class FrozenClock:
         import freezegun
 
         when = datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc)
-        self._freezer = freezegun.freeze_time(when, real_asyncio=True)
+        self._freezer = freezegun.freeze_time(when, real_asyncio=True, ignore=["_pytest", "pluggy"])
         self._factory: Any = None
         self._lock = threading.Lock()
 
@@ -187,7 +190,8 @@ class FrozenClock:
         self._freezer.stop()
 
     def now(self) -> float:
-        return time.time()
+        frozen: datetime.datetime = self._factory()
+        return frozen.replace(tzinfo=datetime.timezone.utc).timestamp()
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:

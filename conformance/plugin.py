@@ -6,6 +6,7 @@ run collects cases marked with `requirement`; the logic lives in ordinary module
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,25 @@ from .target import BUILTIN, TargetError, resolve
 
 SESSION_KEY = pytest.StashKey[ConformanceSession]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
+
+#: The plugin's options that take a value, and those whose value is a path.
+VALUE_OPTIONS = ("--target", "--target-config", "--clock", "--fault", "--report-dir")
+PATH_OPTIONS = ("--target-config", "--report-dir")
+
+
+def spaced_options(args: list[str], cwd: Path) -> list[tuple[str, str]]:
+    """Options written `--option value` where pytest would take the value for a test path.
+
+    pytest picks its rootdir and configuration file before it knows this plugin's
+    options, so a separate value that names a file or folder moves the rootdir and
+    loses the project's configuration. Path options are refused whatever they name.
+    """
+    found = []
+    for option, value in itertools.pairwise(args):
+        refused = option in PATH_OPTIONS or (cwd / value).exists()
+        if option in VALUE_OPTIONS and not value.startswith("-") and refused:
+            found.append((option, value))
+    return found
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -80,6 +100,14 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):  # pragma: no cover - xdist workers report nothing
         return
     invocation = config.invocation_params.dir
+    spaced = spaced_options(list(config.invocation_params.args), invocation)
+    if spaced:
+        shown = ", ".join(f"{o}={v}" for o, v in spaced)
+        raise pytest.UsageError(
+            f"write {', '.join(f'{o} {v}' for o, v in spaced)} as {shown}: pytest looks for "
+            "its configuration before it knows this option and would take the separate value "
+            "for a test path (`async-conformance run` accepts both forms)."
+        )
     try:
         target = resolve(
             config.getoption("target") or BUILTIN,

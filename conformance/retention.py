@@ -18,11 +18,11 @@ from urllib.parse import unquote
 import httpx
 
 from .description import Description, ScenarioName
-from .driver import Driver, Exchange, Poll, Run, Submission
+from .driver import MISSING, Driver, Exchange, Poll, Run, Submission
+from .driver import field as body_field
 from .schedule import Schedule, Slot
-from .verdicts import Blocked
 
-__all__ = ["Bracket", "Retained", "RetentionObservation", "observe"]
+__all__ = ["Bracket", "Retained", "RetentionObservation", "Unobserved", "observe"]
 
 COMPLETED_SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure")
 
@@ -83,13 +83,22 @@ class Retained:
         }
 
 
+@dataclass(frozen=True)
+class Unobserved:
+    """Why an operation could not be observed for retention."""
+
+    reason: str
+    exchanges: tuple[Exchange, ...] = ()
+
+
 @dataclass
 class RetentionObservation:
     resolution: float
     margin: float
-    completed: dict[str, Retained | Blocked] = field(default_factory=dict)
-    timed_out: Retained | Blocked | None = None
+    completed: dict[str, Retained | Unobserved] = field(default_factory=dict)
+    timed_out: Retained | Unobserved | None = None
     never_issued: Exchange | None = None
+    never_issued_skipped: str = ""  # why no never-issued id was probed
 
 
 def _completion(run: Run) -> Bracket | None:
@@ -98,13 +107,13 @@ def _completion(run: Run) -> Bracket | None:
     if terminal_index is None:
         return None
     terminal = run.polls[terminal_index].exchange
-    running = [p for p in run.polls[:terminal_index] if p.state is not None]
+    running = [p for p in run.polls[:terminal_index] if p.available]
     low = running[-1].exchange.sent_at if running else run.submission.exchange.sent_at
     return Bracket(low, terminal.received_at)
 
 
 def _readable(poll: Poll) -> bool:
-    return poll.exchange.status == 200 and poll.body is not None
+    return poll.available
 
 
 def _resolution(description: Description, real: bool) -> float:
@@ -113,18 +122,33 @@ def _resolution(description: Description, real: bool) -> float:
     return max(step, MIN_REAL_STEP if real else MIN_STEP)
 
 
-def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.URL | None:
-    """The status URL with its id swapped for one never issued; None when the id's place
-    in the URL is unknown."""
+def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.URL | str:
+    """The status URL with the operation's id swapped for one never issued.
+
+    Only where the id is seen to sit: a path segment (or run of segments) or a query
+    value equal to it. Otherwise the reason, in words: guessing would probe another
+    resource and misjudge the answer.
+    """
+    if operation_id is None:
+        return "the acceptance gave no operation id, so its place in the status URL is unknown"
     fresh = f"never-issued-{uuid.uuid4().hex}"
-    head, _, last = status_url.path.rpartition("/")
-    if operation_id is None or unquote(last) == operation_id:
-        return status_url.copy_with(path=f"{head}/{fresh}")
+    path = status_url.path
+    segments = path.split("/")
+    for i in range(len(segments)):
+        for j in range(i + 1, len(segments) + 1):
+            if unquote("/".join(segments[i:j])) == operation_id and "".join(segments[i:j]):
+                # An id of several segments ("operations/123"): its last one is the id proper.
+                made = [*segments[: j - 1], fresh, *segments[j:]]
+                return status_url.copy_with(path="/".join(made))
     params = status_url.params
     for key, value in params.multi_items():
         if value == operation_id:
             return status_url.copy_with(params=params.set(key, fresh))
-    return None
+    return (
+        f"the operation id {operation_id!r} does not appear in the status URL {status_url}, "
+        "so there is no telling where a never-issued id would go; a dialect status_url "
+        "'template:...' names the place"
+    )
 
 
 def _plan(
@@ -141,7 +165,7 @@ def _plan(
     assert url is not None
 
     def probe(label: str) -> Any:
-        return lambda: driver.poll(url, f"retention {scenario} {label}")
+        return lambda: driver.poll(url, f"retention {scenario} {label}", jar=sub.jar)
 
     inside = schedule.at(start.low + window - margin, "inside", probe("inside the window"))
     outside = schedule.at(
@@ -173,10 +197,10 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
         latencies += [e.latency for e in first.exchanges]
         rough = _completion(first)
         if rough is None:
-            observation.completed[scenario] = Blocked(
-                f"the {scenario} operation reached no terminal state, so its window has no "
-                "start (see TRANS-OUTCOME)",
-                first.exchanges,
+            observation.completed[scenario] = Unobserved(
+                f"the {scenario} operation observed for retention reached no terminal state, "
+                "so its window has no start",
+                tuple(first.exchanges),
             )
         else:
             firsts[scenario] = (first, rough)
@@ -195,35 +219,54 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
         retained.runs = runs
         return retained
 
+    # A window the dialect's contract does not have is not waited for (its cases SKIP).
+    skipped = description.dialect.not_applicable.keys()
     for scenario, (first, rough) in firsts.items():
-        _follow_twin(driver, schedule, observation, scenario, first, rough, plan)
+        if {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped:
+            observation.completed[scenario] = Unobserved("the dialect has no completed window")
+        else:
+            _follow_twin(driver, schedule, observation, scenario, first, rough, plan)
 
-    if "timeout" in description.scenarios:
+    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
         sub = driver.submit("timeout")
         if sub.status_url is None:
-            observation.timed_out = Blocked(
+            observation.timed_out = Unobserved(
                 f"the timeout submission gave no status URL: {sub.location_problem}",
-                [sub.exchange],
+                (sub.exchange,),
             )
-        elif not _readable(poll := driver.poll(sub.status_url, "poll timeout 1")):
-            observation.timed_out = Blocked(
-                f"the timeout operation's status answered {poll.exchange.status} at once "
-                "(see SUBMIT-LOCATION)",
-                [sub.exchange, poll.exchange],
+        elif not _readable(poll := driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)):
+            observation.timed_out = Unobserved(
+                f"the timeout operation's status answered {poll.exchange.status} at once",
+                (sub.exchange, poll.exchange),
             )
         else:
             offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
             anchor = Bracket(sub.exchange.sent_at + offset, sub.exchange.received_at + offset)
             observation.timed_out = plan("timeout", sub, anchor, retention.timed_out, [])
 
-    known = next((run.submission for run, _ in firsts.values()), None)
-    if known is not None and known.status_url is not None:
-        url = _never_issued_url(known.status_url, known.operation_id)
-        if url is not None:
-            observation.never_issued = driver.send("never-issued id", "GET", url)
+    known = next((run for run, _ in firsts.values()), None)
+    if known is None or known.submission.status_url is None:
+        observation.never_issued_skipped = "no operation gave a status URL to start from"
+    else:
+        url = _never_issued_url(known.submission.status_url, _operation_id(driver, known))
+        if isinstance(url, str):
+            observation.never_issued_skipped = url
+        else:
+            observation.never_issued = driver.send("never-issued id", "GET", url, jar=driver.jar())
 
     schedule.run()
     return observation
+
+
+def _operation_id(driver: Driver, run: Run) -> str | None:
+    """The operation's id: as its acceptance gave it, else as its status body names it."""
+    if run.submission.operation_id is not None:
+        return run.submission.operation_id
+    for poll in run.polls:
+        value = body_field(poll.body, driver.description.dialect.id_field)
+        if poll.available and value is not MISSING and value is not None:
+            return str(value)
+    return None
 
 
 def _follow_twin(
@@ -241,24 +284,25 @@ def _follow_twin(
     budget = driver.description.polling.budget
     twin = driver.submit(scenario)
     if twin.status_url is None:
-        observation.completed[scenario] = Blocked(
+        observation.completed[scenario] = Unobserved(
             f"the second {scenario} submission gave no status URL: {twin.location_problem}",
-            [twin.exchange],
+            (twin.exchange,),
         )
         return
     url, run = twin.status_url, Run(twin)
     lead = rough.low - first.submission.exchange.sent_at  # how long the first one ran, at least
-    terminal = driver.description.dialect.states.terminal
 
     def fine_poll() -> None:
-        poll = driver.poll(url, f"retention {scenario} fine poll {len(run.polls) + 1}")
+        poll = driver.poll(
+            url, f"retention {scenario} fine poll {len(run.polls) + 1}", jar=twin.jar
+        )
         run.polls.append(poll)
         if not _readable(poll):
-            observation.completed[scenario] = Blocked(
+            observation.completed[scenario] = Unobserved(
                 f"the second {scenario} operation's status answered {poll.exchange.status}",
-                run.exchanges,
+                tuple(run.exchanges),
             )
-        elif poll.state in terminal:
+        elif poll.role is not None and poll.role.terminal:
             run.terminal_index = len(run.polls) - 1
             fine = _completion(run)
             assert fine is not None

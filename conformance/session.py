@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -17,23 +18,28 @@ from anyio.from_thread import start_blocking_portal
 
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
 from .description import Description, ScenarioName
-from .driver import Driver, Exchange, RedactingFilter, Redactor, Run, Submission, Transcript
-from .driver._transport import PortalTransport
-from .retention import Retained, RetentionObservation, observe
+from .driver import (
+    Driver,
+    Poll,
+    PortalTransport,
+    Reading,
+    RedactingFilter,
+    Redactor,
+    Run,
+    Submission,
+    Transcript,
+)
+from .observations import Concurrent, Deletion, SafetyTrial
+from .retention import Retained, RetentionObservation, Unobserved, observe
 from .simulator import Simulator
 from .target import ASGI, BUILTIN, Target
-from .verdicts import Blocked
 
-__all__ = ["ConformanceSession", "Deletion"]
+__all__ = ["ConformanceSession"]
 
+T = TypeVar("T")
 
-class Deletion:
-    """A resource created by a success run, deleted, and watched until it is gone."""
-
-    def __init__(self, run: Run, delete: Exchange, reads: list[Exchange]) -> None:
-        self.run = run
-        self.delete = delete
-        self.reads = reads
+#: Reads of the often-read operation in a safety trial.
+BURST = 6
 
 
 class ConformanceSession:
@@ -45,7 +51,7 @@ class ConformanceSession:
         self.transcript = Transcript()
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, object] = {}
         self._guard_logs()
 
     @property
@@ -121,47 +127,86 @@ class ConformanceSession:
     def run(self, scenario: ScenarioName) -> Run:
         """The session's one run of `scenario` (submitted and followed on first use)."""
         self.require_scenario(scenario)
-        return self.once(f"run {scenario}", lambda: self.driver.run(scenario))  # type: ignore[no-any-return]
+        return self.once(f"run {scenario}", lambda: self.driver.run(scenario))
 
-    def once(self, key: str, make: Any) -> Any:
-        """Cache any other shared observation under `key`, a Blocked outcome included."""
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """Make a shared observation on first use, and hand out the same one after."""
         if key not in self._cache:
-            try:
-                self._cache[key] = make()
-            except Blocked as exc:
-                self._cache[key] = exc
-        value = self._cache[key]
-        if isinstance(value, Blocked):
-            raise value
-        return value
+            self._cache[key] = make()
+        return self._cache[key]  # type: ignore[return-value]
 
     def deletion(self) -> Deletion:
         self.require_scenario("success")
 
         def make() -> Deletion:
             run = self.driver.run("success")
-            delete = self.driver.resource_call("delete", run, "delete resource")
-            if delete is None:
-                raise Blocked("the success run gave no resource URL to delete", run.exchanges)
-            reads = self.driver.wait_until_gone(run) if delete.status in (200, 202, 204) else []
-            return Deletion(run, delete, reads)
+            call = self.driver.resource_call("delete", run, "delete resource")
+            if call.exchange is None:
+                return Deletion(run, None, problem=f"nothing to delete: {call.problem}")
+            ok = call.exchange.status in (200, 202, 204)
+            reads = self.driver.wait_until_gone(run) if ok else []
+            return Deletion(run, call.exchange, reads)
 
-        return self.once("deletion", make)  # type: ignore[no-any-return]
+        return self.once("deletion", make)
+
+    def concurrent(self) -> Concurrent:
+        """Success submissions sent at once, each accepted one followed to its end."""
+        self.require_scenario("success")
+
+        def make() -> Concurrent:
+            count = self.description.polling.concurrency
+            subs = self.driver.submit_concurrently("success", count)
+            accepted = [s for s in subs if s.status_url is not None]
+            # One after another: their clocks run together, so the budget holds for each.
+            return Concurrent(subs, [self.driver.follow(s) for s in accepted])
+
+        return self.once("concurrent", make)
+
+    def safety_trial(self) -> SafetyTrial:
+        """Operations of the success scenario started together, to see whether reads drive them.
+
+        One is read often, its twin once (it goes first: if anything, the often-read
+        one should lag behind). With the wall clock a third one is left unread until
+        it has had twice the time the often-read one needed, then read once: where
+        time drives the work it is done by then; where reads do, it is not.
+        """
+        driver = self.driver
+        real = self.target.clock == "real"
+        subs = [self.submit("success") for _ in range(3 if real else 2)]
+        for sub in subs:
+            if sub.status_url is None:
+                return SafetyTrial(
+                    [], _placeholder(sub), problem=f"no status URL: {sub.location_problem}"
+                )
+        once, often = subs[0], subs[1]
+        assert once.status_url is not None and often.status_url is not None
+        burst = driver.burst(often.status_url, BURST, "read often", often.jar)
+        control = driver.poll(once.status_url, "read once", jar=once.jar)
+        trial = SafetyTrial(burst, control, submissions=subs)
+        done = next((p for p in burst if p.role is not None and p.role.terminal), None)
+        if real and done is not None:
+            aged = subs[2]
+            assert aged.status_url is not None
+            trial.often_age = done.exchange.received_at - often.exchange.sent_at
+            due = aged.exchange.sent_at + 2 * trial.often_age + self.description.polling.interval
+            driver.clock.sleep(due - driver.clock.now())
+            trial.later = driver.poll(aged.status_url, "read once, late", jar=aged.jar)
+        return trial
 
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""
-        make = lambda: observe(self.driver, real_clock=self.target.clock == "real")  # noqa: E731
-        return self.once("retention", make)  # type: ignore[no-any-return]
+        real = self.target.clock == "real"
+        return self.once("retention", lambda: observe(self.driver, real_clock=real))
 
-    def retained(self, scenario: ScenarioName) -> Retained:
+    def retained(self, scenario: ScenarioName) -> Retained | Unobserved | None:
         """The retention observation of one scenario's operation."""
         self.require_scenario(scenario)
         observation = self.retention()
-        found = (
-            observation.timed_out if scenario == "timeout" else observation.completed.get(scenario)
-        )
-        if found is None:
-            raise Blocked(f"no {scenario} operation could be observed for retention")
-        if isinstance(found, Blocked):
-            raise found
-        return found
+        if scenario == "timeout":
+            return observation.timed_out
+        return observation.completed.get(scenario)
+
+
+def _placeholder(sub: Submission) -> Poll:
+    """A stand-in read for a trial that could not start (its problem says why)."""
+    return Poll(sub.exchange, None, Reading(None, None, "nothing"), 0.0, None)

@@ -1,17 +1,40 @@
-"""Verdicts, and the exceptions through which checks deliver them."""
+"""Verdicts, and how checks deliver them.
+
+A check that finds the requirement broken raises `ConformanceFailure` (FAIL, or
+WARN for a SHOULD); one that cannot decide raises `Inconclusive` (WARN); one
+whose prerequisite did not happen raises `Blocked` (ERROR); one that saw nothing
+the requirement speaks of, or whose precondition is absent, raises `NotObserved`
+(SKIP). A check that holds calls `cite` with the exchanges that show it: a PASS
+without evidence is no PASS (the recorder makes it SKIP "not observed").
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import pytest
 
 from .catalogue import get
 
-if TYPE_CHECKING:  # the driver raises Blocked itself, so no import at run time
+if TYPE_CHECKING:
     from .driver import Exchange
 
-__all__ = ["Blocked", "ConformanceFailure", "Inconclusive", "Verdict", "worst"]
+__all__ = [
+    "Blocked",
+    "Citation",
+    "ConformanceFailure",
+    "Inconclusive",
+    "NotObserved",
+    "Verdict",
+    "cite",
+    "collecting",
+    "worst",
+]
 
 
 class Verdict(str, enum.Enum):
@@ -94,3 +117,49 @@ class Inconclusive(Exception):
 
     def __str__(self) -> str:
         return f"{self.requirement.id} inconclusive: {self.reason}"
+
+
+class NotObserved(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """Nothing the requirement speaks of was seen, or its precondition is absent (SKIP)."""
+
+    def __init__(self, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
+        self.reason = reason
+        self.exchanges = list(exchanges)
+        super().__init__(f"not observed: {reason}")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The exchanges that show a requirement held, and what they show."""
+
+    what: str
+    exchanges: tuple[Exchange, ...]
+
+
+_CITED: contextvars.ContextVar[list[Citation] | None] = contextvars.ContextVar(
+    "conformance_citations", default=None
+)
+
+
+def cite(what: str, exchanges: Iterable[Exchange]) -> None:
+    """Record that `exchanges` show the requirement held (outside a case, this does nothing).
+
+    Citing nothing is not evidence: an empty list is a check's mistake, and raises.
+    """
+    shown = tuple(exchanges)
+    if not shown:
+        raise ValueError(f"cite({what!r}) names no exchange; raise NotObserved instead")
+    cited = _CITED.get()
+    if cited is not None:
+        cited.append(Citation(what, shown))
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[list[Citation]]:
+    """Collect the citations made while a case runs."""
+    cited: list[Citation] = []
+    token = _CITED.set(cited)
+    try:
+        yield cited
+    finally:
+        _CITED.reset(token)

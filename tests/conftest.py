@@ -32,6 +32,18 @@ class SuiteRun:
         assert self.document is not None
         return next(r for r in self.document["requirements"] if r["id"] == req_id)
 
+    def assert_every_pass_cites_evidence(self) -> None:
+        """Each PASS case names exchanges of the run's transcript that show it."""
+        assert self.document is not None
+        known = {e["index"] for e in self.document["exchanges"]}
+        for requirement in self.document["requirements"]:
+            for case in requirement["cases"]:
+                if case["verdict"] != "PASS":
+                    continue
+                cited = [i for c in case.get("evidence", []) for i in c["exchanges"]]
+                assert cited, f"{case['nodeid']} passed without evidence"
+                assert set(cited) <= known, f"{case['nodeid']} cites unknown exchanges"
+
 
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:

@@ -42,13 +42,54 @@ def test_real_clock_follows_frozen_wall_time():
         assert RealClock().now() == dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone.utc).timestamp()
 
 
+def _in_app_thread(read, depth=8):
+    """Read time as an in-process app does: deep in its own frames, far from pytest's.
+
+    freezegun hands real time to callers whose nearest frames belong to ignored
+    modules (pytest's, so that its timing stays true); an app's code is not one.
+    """
+    return read() if depth == 0 else _in_app_thread(read, depth - 1)
+
+
 def test_frozen_clock_moves_what_the_app_reads():
     with FrozenClock(start=1_000_000.0) as clock:
-        before = time.time()
+        before = _in_app_thread(time.time)
         clock.sleep(3600)
-        assert time.time() - before == 3600
-        assert dt.datetime.now(dt.timezone.utc).timestamp() == clock.now()
+        assert _in_app_thread(time.time) - before == 3600
+        assert _in_app_thread(lambda: dt.datetime.now(dt.timezone.utc).timestamp()) == clock.now()
+        assert clock.now() == 1_003_600.0
     assert time.time() > 1_700_000_000  # real time again
+
+
+def test_frozen_clock_leaves_pytest_its_own_time(pytester):
+    # pytest's timing would otherwise read the frozen epoch and report decades.
+    # As with an asgi: target, time stays frozen from the first request to the very end.
+    pytester.makeconftest(
+        """
+        from conformance.clock import FrozenClock
+
+        CLOCK = FrozenClock()
+
+        def pytest_configure(config):
+            CLOCK.__enter__()
+
+        def pytest_unconfigure(config):
+            CLOCK.__exit__(None, None, None)
+        """
+    )
+    pytester.makepyfile(
+        """
+        from conftest import CLOCK
+
+        def test_frozen():
+            CLOCK.sleep(3600)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    summary = re.search(r"1 passed in ([0-9.]+)s", result.stdout.str())
+    assert summary is not None, result.stdout.str()
+    assert float(summary.group(1)) < 60
 
 
 def test_schedule_runs_in_time_order_and_sleeps_between():

@@ -102,7 +102,7 @@ def test_broken_description_fails_before_any_request(pytester, tmp_path):
     bad = write(tmp_path / "target.toml", "[polling]\ninterval = -1\n")
     with serve_in_thread(app) as url:
         result = pytester.runpytest_inprocess(
-            str(CASES), "--target", url, "--target-config", str(bad), "-p", "no:cacheprovider"
+            str(CASES), "--target", url, f"--target-config={bad}", "-p", "no:cacheprovider"
         )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*polling.interval = -1: Input should be greater than 0*"])

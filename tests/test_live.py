@@ -84,7 +84,7 @@ tolerance = 0.5
 def test_live_simulator_passes_with_the_real_clock(run_suite, tmp_path):
     config = write(tmp_path / "target.toml", SIMULATOR_TOML)
     with serve_in_thread(create_app(settings=FAST)) as url:
-        run = run_suite("--target", url, "--target-config", str(config))
+        run = run_suite("--target", url, f"--target-config={config}")
     assert run.result.ret == 0, run.result.stdout.str()[-3000:]
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
     assert run.document is not None and run.document["clock"] == "real"
@@ -102,7 +102,7 @@ def test_live_simulator_faults_are_caught_with_the_real_clock(
 ):
     config = write(tmp_path / "target.toml", SIMULATOR_TOML)
     with serve_in_thread(create_app(settings=FAST, behaviours=[fault])) as url:
-        run = run_suite("--target", url, "--target-config", str(config), "-k", "not retention")
+        run = run_suite("--target", url, f"--target-config={config}", "-k", "not retention")
     assert run.result.ret == 1
     assert run.with_verdict("FAIL") == {requirement: "FAIL"}
 
@@ -111,7 +111,7 @@ def test_independent_server_gets_correct_verdicts(run_suite, tmp_path, monkeypat
     monkeypatch.setenv("INDEPENDENT_TOKEN", independent_server.TOKEN)
     config = write(tmp_path / "target.toml", INDEPENDENT_TOML)
     with independent_server.running() as url:
-        run = run_suite("--target", url, "--target-config", str(config))
+        run = run_suite("--target", url, f"--target-config={config}")
     assert run.result.ret == 0, run.result.stdout.str()[-3000:]
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
     assert run.verdicts["TRANS-OUTCOME"] == "PASS" and run.verdicts["DELETE-GONE"] == "PASS"
@@ -129,7 +129,7 @@ def test_independent_server_fails_when_described_in_the_wrong_dialect(
     )
     config = write(tmp_path / "target.toml", wrong)
     with independent_server.running() as url:
-        run = run_suite("--target", url, "--target-config", str(config))
+        run = run_suite("--target", url, f"--target-config={config}")
     assert run.result.ret == 1
     assert run.verdicts["STATUS-STATE-NAMES"] == "FAIL"
 
@@ -139,7 +139,7 @@ def test_body_on_a_live_204_is_caught(run_suite, tmp_path, monkeypatch):
     monkeypatch.setenv("INDEPENDENT_TOKEN", independent_server.TOKEN)
     config = write(tmp_path / "target.toml", INDEPENDENT_TOML)
     with independent_server.running(faults={"delete-204-body"}) as url:
-        run = run_suite("--target", url, "--target-config", str(config), "-k", "delete")
+        run = run_suite("--target", url, f"--target-config={config}", "-k", "delete")
     assert run.verdicts["DELETE-204"] == "FAIL"
     # The stray bytes must not break what comes after on the same connection.
     assert run.verdicts["DELETE-GONE"] == "PASS"

@@ -65,13 +65,17 @@ def test_unknown_requirement_id_errors_that_case_only(pytester):
         test_user="""
         import pytest
 
+        from conformance import cite
+
         @pytest.mark.requirement("SUBMIT-220")
         def test_typo(conformance):
             pass
 
         @pytest.mark.requirement("SUBMIT-202")
         def test_fine(conformance):
-            assert conformance.run("success").submission.exchange.status == 202
+            accepted = conformance.run("success").submission.exchange
+            assert accepted.status == 202
+            cite("the submission answered 202", [accepted])
         """
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
@@ -97,7 +101,7 @@ def test_secrets_never_reach_any_output(run_suite, tmp_path, monkeypatch):
     )
     junit = tmp_path / "junit.xml"
     run = run_suite(
-        "--target-config", str(config), "--fault", "submit-200", f"--junitxml={junit}", "-v"
+        f"--target-config={config}", "--fault", "submit-200", f"--junitxml={junit}", "-v"
     )
     assert run.result.ret == 1
     outputs = [
@@ -146,10 +150,61 @@ def test_secret_in_the_base_url_is_redacted_everywhere(run_suite, tmp_path, monk
     )
     junit = tmp_path / "junit.xml"
     run = run_suite(
-        "--target-config", str(config), "--target", "builtin", f"--junitxml={junit}", "-rA"
+        f"--target-config={config}", "--target", "builtin", f"--junitxml={junit}", "-rA"
     )
     assert run.result.ret == 1  # every request goes to a path the simulator does not have
     assert run.verdicts["SUBMIT-202"] == "FAIL"
     for text in (run.result.stdout.str(), json.dumps(run.document), junit.read_text()):
         assert "pathtok-99" not in text
     run.result.stdout.fnmatch_lines(["*http://builtin.simulator/[[]secret[]]/v1/tenants*"])
+
+
+def test_a_pass_that_cites_nothing_is_not_observed(pytester):
+    pytester.makepyfile(
+        test_user="""
+        import pytest
+
+        @pytest.mark.requirement("SUBMIT-202")
+        def test_asserts_only(conformance):
+            assert conformance.run("success").submission.exchange.status == 202
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(skipped=1)
+    doc = json.loads((pytester.path / "reports" / "conformance.json").read_text())
+    case = next(r for r in doc["requirements"] if r["id"] == "SUBMIT-202")["cases"][0]
+    assert case["verdict"] == "SKIP" and case["message"].startswith("not observed")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--target-config", "target.toml"],
+        ["--report-dir", "out"],
+        ["--target", "target.toml"],  # any value that names a file moves pytest's rootdir
+    ],
+)
+def test_options_written_with_a_space_stop_before_anything_runs(pytester, args):
+    pytester.path.joinpath("target.toml").write_text("", encoding="utf-8")
+    result = pytester.runpytest_inprocess(str(CASES), *args, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*write {args[0]} {args[1]} as {args[0]}={args[1]}*"])
+    assert not (pytester.path / "reports").exists()
+
+
+def test_a_spaced_value_that_names_nothing_on_disk_is_fine(pytester):
+    result = pytester.runpytest_inprocess(
+        str(CASES), "--target", "builtin", "-p", "no:cacheprovider", "-k", "accepted_with"
+    )
+    assert result.ret == 0
+
+
+def test_the_run_command_accepts_both_forms():
+    from conformance.cli import _joined
+
+    assert _joined(["--target-config", "t.toml", "-q", "--report-dir=out", "--fault", "x"]) == [
+        "--target-config=t.toml",
+        "-q",
+        "--report-dir=out",
+        "--fault=x",
+    ]

@@ -16,7 +16,7 @@ import respx
 from conformance.checks.retention import gone_after_window, kept_for_window
 from conformance.clock import VirtualClock
 from conformance.description import parse
-from conformance.driver import Driver, Exchange, Poll
+from conformance.driver import Driver, Exchange, Poll, read_state
 from conformance.retention import Bracket, Retained, _never_issued_url, observe
 from conformance.schedule import Slot
 from conformance.verdicts import ConformanceFailure, Inconclusive
@@ -113,7 +113,8 @@ def test_timed_out_window_counts_from_submission(timed_out, kept, gone):
 def _retained(start: Bracket, window: float, inside: tuple[float, float, int]) -> Retained:
     sent, received, status = inside
     exchange = Exchange(1, "probe", "GET", f"{BASE}/ops/1", [], b"", sent, received, status)
-    poll = Poll(exchange, {"status": "SUCCESS"} if status == 200 else None, "SUCCESS", 0, None)
+    body = {"status": "SUCCESS"} if status == 200 else None
+    poll = Poll(exchange, body, read_state(_description().dialect, status, body), 0, None)
     slot: Slot[Poll] = Slot(sent, "inside", lambda: poll, started=sent, result=poll)
     return Retained("success", window, start, slot, slot)
 
@@ -177,18 +178,23 @@ def test_a_probe_without_a_usable_answer_is_inconclusive(check, probe, status):
     ("url", "operation_id", "expected"),
     [
         ("http://a.test/v1/operationStatus/1", "1", "/v1/operationStatus/never-issued-"),
-        ("http://a.test/ops/abc", None, "/ops/never-issued-"),
+        ("http://a.test/ops/abc/status", "abc", "/ops/never-issued-"),
+        ("http://a.test/ops/abc/", "abc", "/ops/never-issued-"),
+        ("http://a.test/v1/operations/abc", "operations/abc", "/v1/operations/never-issued-"),
         ("http://a.test/ops?id=abc", "abc", "/ops?id=never-issued-"),
-        ("http://a.test/ops/abc/status", "abc", None),
+        # Where the id is not seen, or there is none, nothing is guessed.
+        ("http://a.test/ops/abc", None, None),
+        ("http://a.test/nodes/n2/states", "7f3a", None),
     ],
 )
 def test_never_issued_ids_replace_only_the_id(url, operation_id, expected):
     made = _never_issued_url(httpx.URL(url), operation_id)
     if expected is None:
-        assert made is None
+        assert isinstance(made, str), "a reason, not a guessed URL"
     else:
-        assert made is not None and expected in str(made)
+        assert isinstance(made, httpx.URL) and expected in str(made)
         assert str(made).count("never-issued-") == 1
+        assert str(made).endswith("/") == url.endswith("/")
 
 
 @respx.mock

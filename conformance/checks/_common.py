@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..description._model import States
-from ..driver import Exchange, Poll, Run
+from ..description import Role
+from ..driver import GONE_STATUSES, Ended, Exchange, Poll, Run
 from ..verdicts import Blocked
 
-__all__ = ["answered", "needs_polls", "needs_terminal", "reason"]
+__all__ = ["answered", "codes", "needs_polls", "needs_terminal", "reason"]
 
 
 def answered(exchange: Exchange, what: str) -> None:
@@ -15,44 +15,56 @@ def answered(exchange: Exchange, what: str) -> None:
         raise Blocked(f"{what} got no answer: {exchange.error}", [exchange])
 
 
+def codes(values: list[int]) -> str:
+    return " or ".join(map(str, values))
+
+
 def reason(run: Run) -> str:
     """Why a run stopped before a terminal state, in words."""
     sub = run.submission
     if sub.status_url is None:
         return f"no status URL to poll ({sub.location_problem})"
-    last = run.polls[-1].exchange if run.polls else None
-    if run.ended == "status-error" and last is not None:
-        return f"the status resource answered {last.error or last.status}"
-    if run.ended == "unreadable":
-        return "the status body is not a JSON object"
-    if run.ended == "budget":
+    last = run.polls[-1] if run.polls else None
+    if last is None:
+        return "the status URL was never read"
+    ex = last.exchange
+    if run.problem is not None:
+        return run.problem
+    if run.ended is Ended.NO_ANSWER:
+        return f"the status resource got no answer: {ex.error}"
+    if run.ended is Ended.STATUS_ERROR:
+        return f"the status resource answered {ex.status}"
+    if run.ended is Ended.UNREADABLE:
+        if last.body is None:
+            return f"the status answer ({ex.status}) has no JSON object to read a state from"
+        return f"the status body tells no state ({last.reading.told_by})"
+    if run.ended is Ended.BUDGET:
         return "no terminal state within the operation budget"
-    return f"the run ended with {run.ended!r}"
+    return f"the run ended {run.ended.value}"
 
 
 def needs_polls(run: Run) -> list[Poll]:
     """The run's polls; Blocked when the status resource could not be read at all."""
-    if not run.polls or run.polls[0].exchange.status in (404, 410):
+    if not run.polls or run.polls[0].exchange.status in GONE_STATUSES:
         raise Blocked(
-            f"the {run.submission.scenario} run has no status to judge: {reason(run)} "
-            "(see SUBMIT-LOCATION)",
+            f"the {run.submission.scenario} run has no status to judge: {reason(run)}",
             run.exchanges,
         )
     return run.polls
 
 
-def needs_terminal(run: Run, role: str, states: States) -> Poll:
+def needs_terminal(run: Run, role: Role) -> Poll:
     """The run's first terminal poll, which must have `role`; Blocked otherwise."""
     terminal = run.terminal
-    if terminal is None or terminal.state is None:
+    if terminal is None or terminal.role is None:
         raise Blocked(
             f"the {run.submission.scenario} run reached no terminal state: {reason(run)}",
             run.exchanges,
         )
-    if states.role(terminal.state) != role:
+    if terminal.role is not role:
         raise Blocked(
-            f"the {run.submission.scenario} run ended {terminal.state}, not in a {role} "
-            "state (see TRANS-OUTCOME)",
+            f"the {run.submission.scenario} run ended {terminal.state}, a {terminal.role.value} "
+            f"state, so there is no {role.value} to judge",
             run.exchanges,
         )
     return terminal

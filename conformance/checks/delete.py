@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from ..session import Deletion
-from ..verdicts import Blocked, ConformanceFailure
+from ..driver import GONE_STATUSES, Exchange
+from ..observations import Deletion
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
 from ._common import answered
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
 
-def _answered(deletion: Deletion) -> None:
+def _deleted(deletion: Deletion) -> Exchange:
+    if deletion.delete is None:
+        raise Blocked(deletion.problem or "nothing was deleted", deletion.run.exchanges[-1:])
     answered(deletion.delete, "DELETE")
+    return deletion.delete
 
 
 def answers_204(deletion: Deletion) -> None:
-    _answered(deletion)
-    ex = deletion.delete
+    ex = _deleted(deletion)
     # Over HTTP/1.1 a client drops a 204's body, but its Content-Length still tells.
     length = ex.header("content-length")
     declared = int(length) if length and length.strip().isdigit() else 0
@@ -27,13 +30,13 @@ def answers_204(deletion: Deletion) -> None:
             exchanges=[ex],
             hint="Answer DELETE with 204 and an empty body, and delete in the background.",
         )
+    cite("DELETE answered 204 with no content", [ex])
 
 
 def no_content_length(deletion: Deletion) -> None:
-    _answered(deletion)
-    ex = deletion.delete
+    ex = _deleted(deletion)
     if ex.status != 204:
-        raise Blocked(f"DELETE answered {ex.status}, not 204 (see DELETE-204)", [ex])
+        raise NotObserved(f"DELETE answered {ex.status}: the rule is about 204 answers", [ex])
     length = ex.header("content-length")
     if length is not None:
         raise ConformanceFailure(
@@ -42,21 +45,21 @@ def no_content_length(deletion: Deletion) -> None:
             expected="no Content-Length header on a 204",
             exchanges=[ex],
         )
+    cite("the 204 carried no Content-Length", [ex])
 
 
 def gone_after_delete(deletion: Deletion, budget: float) -> None:
-    _answered(deletion)
+    ex = _deleted(deletion)
     if not deletion.reads:
-        raise Blocked(
-            f"DELETE answered {deletion.delete.status}; nothing to watch", [deletion.delete]
-        )
+        raise Blocked(f"DELETE answered {ex.status}; nothing to watch", [ex])
     last = deletion.reads[-1]
-    if last.status not in (404, 410):
+    if last.status not in GONE_STATUSES:
         raise ConformanceFailure(
             "DELETE-GONE",
             observed=f"{len(deletion.reads)} reads over {budget:g} s after the DELETE; "
             f"the last answered {last.error or last.status}",
             expected="404 (or 410) within the delete budget",
-            exchanges=[deletion.delete, last],
+            exchanges=[ex, last],
             hint="Raise polling.delete_budget if your background deletion is slow.",
         )
+    cite(f"the resource answered {last.status} after the DELETE", [ex, last])

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..description import Description
-from ..driver import Driver, Run
-from ..verdicts import Blocked, ConformanceFailure
+import httpx
+
+from ..description import Description, Role
+from ..driver import MISSING, Driver, Run, field
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
 from ._common import needs_terminal
 
 __all__ = ["failure_has_message", "success_names_resource"]
@@ -12,19 +14,20 @@ __all__ = ["failure_has_message", "success_names_resource"]
 
 def success_names_resource(run: Run, driver: Driver) -> None:
     dialect = driver.description.dialect
-    terminal = needs_terminal(run, "success", dialect.states)
+    terminal = needs_terminal(run, Role.SUCCESS)
     url = driver.resource_url(run)
     if url is None:
-        value = (terminal.body or {}).get(dialect.result_url_field)
+        raise NotObserved(f"the dialect names no result URL (result_url = {dialect.result_url!r})")
+    if not isinstance(url, httpx.URL):
         raise ConformanceFailure(
             "RESULT-URL",
-            observed=f"{dialect.result_url_field} = {value!r}",
-            expected="the URL of the resource the operation produced",
+            observed=url,
+            expected=f"the URL of the resource the operation produced ({dialect.result_url})",
             exchanges=[terminal.exchange],
         )
     if not driver.same_origin(url):
         raise Blocked(driver.off_origin("the resource URL", str(url), url), [terminal.exchange])
-    read = driver.send("read result", "GET", url)
+    read = driver.send("read result", "GET", url, jar=run.submission.jar)
     if read.status is None or not 200 <= read.status < 300:
         raise ConformanceFailure(
             "RESULT-URL",
@@ -32,16 +35,18 @@ def success_names_resource(run: Run, driver: Driver) -> None:
             expected="2xx",
             exchanges=[terminal.exchange, read],
         )
+    cite(f"the result {url} answered {read.status}", [terminal.exchange, read])
 
 
 def failure_has_message(run: Run, description: Description) -> None:
     dialect = description.dialect
-    terminal = needs_terminal(run, "failure", dialect.states)
-    message = (terminal.body or {}).get(dialect.message_field)
+    terminal = needs_terminal(run, Role.FAILURE)
+    message = field(terminal.body, dialect.message_field)
     if not isinstance(message, str) or not message.strip():
         raise ConformanceFailure(
             "RESULT-FAILED-MSG",
-            observed=f"{dialect.message_field} = {message!r}",
+            observed=f"{dialect.message_field} = {None if message is MISSING else message!r}",
             expected="a message that says why the operation failed",
             exchanges=[terminal.exchange],
         )
+    cite(f"{dialect.message_field} = {message[:80]!r}", [terminal.exchange])

@@ -11,11 +11,26 @@ from __future__ import annotations
 
 from ..description import Description
 from ..driver import Exchange, Poll
-from ..retention import Retained
+from ..retention import Retained, Unobserved
 from ..schedule import Slot
-from ..verdicts import Blocked, ConformanceFailure, Inconclusive
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
+from ._common import codes
 
-__all__ = ["expired_ids_answer_not_found", "gone_after_window", "kept_for_window"]
+__all__ = [
+    "expired_ids_answer_not_found",
+    "gone_after_window",
+    "kept_for_window",
+    "observed_operation",
+]
+
+
+def observed_operation(found: Retained | Unobserved | None, scenario: str) -> Retained:
+    """The scenario's retention observation; Blocked (ERROR) with the reason where there is none."""
+    if found is None:
+        raise Blocked(f"no {scenario} operation could be observed for retention")
+    if isinstance(found, Unobserved):
+        raise Blocked(found.reason, found.exchanges)
+    return found
 
 
 def _poll(slot: Slot[Poll]) -> Poll:
@@ -25,7 +40,7 @@ def _poll(slot: Slot[Poll]) -> Poll:
 
 
 def _available(poll: Poll) -> bool:
-    return poll.exchange.status == 200 and poll.body is not None
+    return poll.available
 
 
 def _usable(requirement: str, poll: Poll, server_errors: bool = True) -> None:
@@ -80,7 +95,7 @@ def kept_for_window(
             "retention.timeout_anchor says), not from an earlier moment.",
         )
     # An unknown state name is STATUS-STATE-NAMES's business, not this requirement's.
-    known = poll.state in description.dialect.states.all
+    known = poll.role is not None
     if expect_states is not None and known and poll.state not in expect_states:
         raise ConformanceFailure(
             requirement,
@@ -91,6 +106,11 @@ def kept_for_window(
     tolerance = description.retention.tolerance
     gap = retained.start.high + retained.window - ex.sent_at
     _too_far(requirement, retained, gap, tolerance, "latest end", ex)
+    into = ex.sent_at - retained.start.high
+    cite(
+        f"the id answered {ex.status} at least {into:.3f} s into its {retained.window:g} s window",
+        [ex],
+    )
 
 
 def gone_after_window(requirement: str, retained: Retained, description: Description) -> None:
@@ -113,17 +133,26 @@ def gone_after_window(requirement: str, retained: Retained, description: Descrip
         )
     gap = ex.received_at - (retained.start.low + retained.window + tolerance)
     _too_far(requirement, retained, gap, tolerance, "earliest expiry", ex)
+    after = ex.received_at - retained.start.low
+    cite(f"the id answered {ex.status} at most {after:.3f} s after its window started", [ex])
 
 
 def expired_ids_answer_not_found(
-    description: Description, never_issued: Exchange | None, expired: list[Poll]
+    description: Description,
+    never_issued: Exchange | None,
+    expired: list[Poll],
+    why_not_never_issued: str = "",
 ) -> None:
     """Expired (no longer available) and never-issued ids answer an allowed code."""
     allowed = description.retention.expired_status
     gone = [p.exchange for p in expired if not _available(p) and p.exchange.error is None]
     checked = ([never_issued] if never_issued is not None else []) + gone
     if not checked:
-        raise Blocked("no never-issued or expired id could be probed")
+        reasons = [why_not_never_issued] if why_not_never_issued else []
+        raise NotObserved(
+            "no expired id was seen and no never-issued id was probed"
+            + (f" ({reasons[0]})" if reasons else "")
+        )
     for ex in checked:
         if ex.status not in allowed:
             what = "a never-issued id" if ex is never_issued else "an expired id"
@@ -134,3 +163,4 @@ def expired_ids_answer_not_found(
                 exchanges=[ex],
                 hint="An unknown id is a client's mistake: answer 404, never 2xx or 5xx.",
             )
+    cite(f"{len(checked)} unknown or expired ids answered {codes(allowed)}", checked)

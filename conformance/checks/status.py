@@ -1,145 +1,270 @@
-"""Status: 200 JSON, state names, the id, safe polling, details, Retry-After."""
+"""Status: the answer, state names, the id, safe polling, details, media type, Retry-After."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import httpx
 
-from ..description import Description
-from ..driver import Poll, Run, retry_after_seconds
-from ..verdicts import Blocked, ConformanceFailure
-from ._common import needs_polls
+from ..description import Description, Role
+from ..driver import MISSING, Exchange, Poll, Run, field, retry_after_seconds
+from ..observations import SafetyTrial
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
+from ._common import codes, needs_polls
 
 __all__ = [
     "answers_200_json",
     "details_while_running",
     "honours_retry_after",
     "id_matches_url",
+    "json_media_type",
     "reads_are_safe",
     "state_names_known",
 ]
 
 
-def answers_200_json(run: Run) -> None:
-    for poll in needs_polls(run):
+def _live(run: Run) -> list[Poll]:
+    """The polls made while the id was available: all but a final 404 or 410."""
+    polls = needs_polls(run)
+    return [p for p in polls if p.answered or p is not polls[-1]]
+
+
+def answers_200_json(run: Run, description: Description) -> None:
+    allowed = description.dialect.status_codes
+    polls = _live(run)
+    for poll in polls:
         ex = poll.exchange
-        if ex.status != 200 or poll.body is None:
-            what = ex.error or f"{ex.status} {ex.header('content-type') or 'untyped'}"
+        needs_body = poll.reading.told_by != "http"
+        if ex.status not in allowed or (needs_body and poll.body is None):
+            content_type = ex.header("content-type")
+            what = ex.error or f"{ex.status} {content_type or 'without a Content-Type'}"
             raise ConformanceFailure(
                 "STATUS-200-JSON",
                 observed=f"{what} body {ex.body[:80]!r}",
-                expected="200 with a JSON object, for as long as the id is available",
+                expected=f"{codes(allowed)} with a JSON object, for as long as the id is available",
                 exchanges=[ex],
             )
+    seen = codes(sorted({p.exchange.status or 0 for p in polls}))
+    cite(
+        f"{len(polls)} status reads answered {seen} with a JSON object", [p.exchange for p in polls]
+    )
 
 
 def state_names_known(run: Run, description: Description) -> None:
     dialect = description.dialect
-    for poll in needs_polls(run):
-        if poll.body is None:
+    told = [p for p in needs_polls(run) if p.answered and p.reading.told_by != "http"]
+    for poll in told:
+        if poll.role is not None:
             continue
-        value = poll.body.get(dialect.status_field)
-        if value not in dialect.states.all:
-            raise ConformanceFailure(
-                "STATUS-STATE-NAMES",
-                observed=f"{dialect.status_field} = {value!r}",
-                expected=f"one of {sorted(dialect.states.all)}",
-                exchanges=[poll.exchange],
-                hint="State names are exact and case-sensitive; a dialect override in the "
-                "target description can declare other names.",
-            )
+        if poll.reading.told_by == "field":
+            observed = f"{dialect.status_field} = {poll.reading.raw!r}"
+            expected = f"one of {sorted(dialect.states.all)}"
+        elif poll.reading.told_by == "done":
+            observed = f"{dialect.done.field if dialect.done else ''} = {poll.reading.raw!r}"
+            expected = "a boolean (true once the operation is done)"
+        elif poll.body is not None:
+            observed = f"a JSON body without {dialect.status_field or 'a state'!r}"
+            expected = f"the status field {dialect.status_field!r} with one of the state names"
+        else:
+            continue  # not JSON: STATUS-200-JSON's business
+        raise ConformanceFailure(
+            "STATUS-STATE-NAMES",
+            observed=observed,
+            expected=expected,
+            exchanges=[poll.exchange],
+            hint="State names are exact and case-sensitive; a dialect override in the "
+            "target description can declare other names and fields.",
+        )
+    judged = [p for p in told if p.role is not None]
+    if not judged:
+        raise NotObserved(
+            f"no status body of the {run.submission.scenario} run named a state",
+            run.exchanges,
+        )
+    names = sorted({str(p.state) for p in judged})
+    cite(f"state names seen: {', '.join(names)}", [p.exchange for p in judged])
 
 
 def _url_values(url: str) -> set[str]:
-    """The path segments and query values of a URL, percent-decoded."""
+    """The path segments and query values of a URL, percent-decoded, and the path itself."""
     parsed = httpx.URL(url)
+    path = unquote(parsed.path)
     segments = {unquote(s) for s in parsed.path.split("/") if s}
-    return segments | {v for _, v in parsed.params.multi_items()}
+    # An id with a slash in it (AIP-151's "operations/123") is a run of segments.
+    tails = {path.split("/", i + 1)[-1] for i in range(path.count("/"))}
+    return segments | tails | {v for _, v in parsed.params.multi_items()}
 
 
 def id_matches_url(run: Run, description: Description) -> None:
-    """The body's id is the operation's: the one the 202 gave, else one the status URL names."""
-    field = description.dialect.id_field
+    """The body's id is the operation's: the one the acceptance gave, else one the URL names."""
+    path = description.dialect.id_field
     given = run.submission.operation_id
+    judged: list[Exchange] = []
     for poll in needs_polls(run):
-        if poll.body is None or poll.body.get(field) is None:
+        value = field(poll.body, path)
+        if not poll.answered or value is MISSING or value is None:
             continue
-        value = str(poll.body[field])
+        text = str(value)
         if given is not None:
-            ok, expected = value == given, f"{given!r}, the id the 202 gave"
+            ok, expected = text == given, f"{given!r}, the id the acceptance gave"
         else:
-            ok = value in _url_values(poll.exchange.url)
+            ok = text in _url_values(poll.exchange.url)
             expected = "an id that the status URL names"
         if not ok:
             raise ConformanceFailure(
                 "STATUS-ID-MATCH",
-                observed=f"{field} = {value!r} at {poll.exchange.url}",
+                observed=f"{path} = {text!r} at {poll.exchange.url}",
                 expected=expected,
                 exchanges=[run.submission.exchange, poll.exchange],
             )
+        judged.append(poll.exchange)
+    if not judged:
+        raise NotObserved(
+            f"no status body of the {run.submission.scenario} run named an id in {path!r}",
+            run.exchanges,
+        )
+    cite(f"{len(judged)} status bodies named the operation's own id", judged)
+
+
+def _json_type(exchange: Exchange) -> bool:
+    value = (exchange.header("content-type") or "").split(";")[0].strip().lower()
+    return value == "application/json" or value.endswith("+json")
+
+
+def json_media_type(run: Run) -> None:
+    """Acceptance and status bodies say they are JSON (RFC 8259 §11, RFC 9110 §8.3)."""
+    bodies = [e for e in run.exchanges if e.error is None and e.body.strip()]
+    bodies = [e for e in bodies if e is run.submission.exchange or (e.status or 0) < 400]
+    if not bodies:
+        raise NotObserved("neither the acceptance nor any status read had a body", run.exchanges)
+    for ex in bodies:
+        if not _json_type(ex):
+            what = "acceptance" if ex is run.submission.exchange else "status"
+            raise ConformanceFailure(
+                "STATUS-MEDIA-TYPE",
+                observed=f"a {what} body labelled {ex.header('content-type') or 'with no type'}",
+                expected="Content-Type: application/json (or a +json type)",
+                exchanges=[ex],
+                hint="Label JSON bodies as JSON so that clients and proxies read them as such.",
+            )
+    cite(f"{len(bodies)} bodies labelled as JSON", bodies)
 
 
 def _snapshot(poll: Poll, description: Description) -> tuple[object, object]:
-    body = poll.body or {}
-    dialect = description.dialect
-    return body.get(dialect.status_field), body.get(dialect.progress_field)
+    progress = field(poll.body, description.dialect.progress_field)
+    return poll.state, None if progress is MISSING else progress
 
 
 #: With the wall clock, how far ahead (in progress points) the often-read operation may be.
 PROGRESS_SLACK = 25
 
 
-def reads_are_safe(often: list[Poll], once: Poll, description: Description, exact: bool) -> None:
+def _ahead(trial: SafetyTrial, twin: Poll, description: Description) -> bool:
+    """Whether the often-read operation is clearly ahead of its twin (wall clock)."""
+    last, control = _snapshot(trial.often[-1], description), _snapshot(twin, description)
+    finished = trial.often[-1].role is not None and trial.often[-1].role.terminal
+    ahead = finished and twin.role is Role.RUNNING
+    numbers = isinstance(last[1], int) and isinstance(control[1], int)
+    gap = last[1] - control[1] if numbers else 0  # type: ignore[operator]
+    return ahead or gap > PROGRESS_SLACK
+
+
+def _usable(trial: SafetyTrial) -> None:
+    if trial.problem is not None:
+        raise Blocked(trial.problem, [s.exchange for s in trial.submissions])
+    bad = next((p for p in [*trial.often, trial.once] if not p.available), None)
+    if bad is not None:
+        raise Blocked(
+            f"a status read answered {bad.exchange.error or bad.exchange.status} with no state",
+            [bad.exchange],
+        )
+
+
+def reads_are_safe(trial: Callable[[], SafetyTrial], description: Description, exact: bool) -> None:
     """Reading must not move an operation along.
 
     Two operations of one scenario start together; one is read many times back to
     back, the other once. If reads drive the work, the often-read one runs ahead.
-    With a virtual clock (`exact`) no time passes, so any difference at all is the
-    reads' doing; with the wall clock, only a lead larger than `PROGRESS_SLACK`
-    points or a terminal state against a running one counts.
+    With a virtual or test clock (`exact`) no time passes, so any difference at all
+    is the reads' doing. With the wall clock operations finish at slightly different
+    times anyway: a lead counts only if a third operation, left unread for twice the
+    time the often-read one needed, is still behind at its first read, and only if a
+    second trial shows it again; one showing of two is inconclusive.
     """
-    polls = [*often, once]
-    if any(p.body is None for p in polls):
-        bad = next(p for p in polls if p.body is None)
-        raise Blocked(f"a status read gave no JSON body ({bad.exchange.status})", [bad.exchange])
-    states = description.dialect.states
-    last, control = _snapshot(often[-1], description), _snapshot(once, description)
-    seen = " -> ".join(str(_snapshot(p, description)) for p in often)
+    first = trial()
+    _usable(first)
+    exchanges = [p.exchange for p in [*first.often, first.once]]
+    seen = " -> ".join(str(_snapshot(p, description)) for p in first.often)
+    control = _snapshot(first.once, description)
     if exact:
-        moved = len({_snapshot(p, description) for p in often}) > 1 or last != control
-    else:
-        ahead = states.role(str(last[0])) != "running" and states.role(str(control[0])) == "running"
-        numbers = isinstance(last[1], int) and isinstance(control[1], int)
-        gap = last[1] - control[1] if numbers else 0  # type: ignore[operator]
-        moved = ahead or gap > PROGRESS_SLACK
-    if moved:
-        raise ConformanceFailure(
-            "STATUS-SAFE",
-            observed=f"read {len(often)} times, an operation went {seen}; its twin, read "
-            f"once, is at {control}",
-            expected="both at the same (state, progress): reads do not drive the work",
-            exchanges=[p.exchange for p in polls],
-            hint="A GET on the status must only read; move the operation on with time or work.",
+        moved = len({_snapshot(p, description) for p in first.often}) > 1
+        if moved or _snapshot(first.often[-1], description) != control:
+            raise _unsafe(first, seen, control, exchanges)
+        cite(f"read {len(first.often)} times, the operation stayed at {control}", exchanges)
+        return
+    if not _lags(first, description):
+        cite(f"read {len(first.often)} times, the operation kept pace with its twin", exchanges)
+        return
+    second = trial()
+    _usable(second)
+    if _lags(second, description):
+        raise _unsafe(first, seen, control, exchanges + [p.exchange for p in second.often])
+    raise Inconclusive(
+        "STATUS-SAFE",
+        f"once of two times, an operation read {len(first.often)} times went ahead of its "
+        "twin; with the wall clock that may be the server's own timing",
+        exchanges,
+    )
+
+
+def _lags(trial: SafetyTrial, description: Description) -> bool:
+    """The twin lags the often-read operation, and so does one given time to catch up."""
+    if not _ahead(trial, trial.once, description):
+        return False
+    return trial.later is None or _ahead(trial, trial.later, description)
+
+
+def _unsafe(
+    trial: SafetyTrial, seen: str, control: object, exchanges: list[Exchange]
+) -> ConformanceFailure:
+    later = ""
+    if trial.later is not None and trial.often_age is not None:
+        later = (
+            f"; a third, left unread for {2 * trial.often_age:.3f} s, was still "
+            f"{trial.later.state} at its first read"
         )
+    return ConformanceFailure(
+        "STATUS-SAFE",
+        observed=f"read {len(trial.often)} times, an operation went {seen}; its twin, read "
+        f"once, is at {control}{later}",
+        expected="both at the same (state, progress): reads do not drive the work",
+        exchanges=exchanges,
+        hint="A GET on the status must only read; move the operation on with time or work.",
+    )
 
 
 def details_while_running(run: Run, description: Description) -> None:
     dialect = description.dialect
-    running = [p for p in needs_polls(run) if p.body and p.state in dialect.states.running]
+    running = [p for p in needs_polls(run) if p.answered and p.role is Role.RUNNING]
+    if not running:
+        raise NotObserved(
+            f"no status read of the {run.submission.scenario} run saw it running", run.exchanges
+        )
     last: int | None = None
     last_poll: Poll | None = None
     for poll in running:
-        assert poll.body is not None
-        msg, progress = poll.body.get(dialect.message_field), poll.body.get(dialect.progress_field)
-        if not msg and progress is None:
+        msg = field(poll.body, dialect.message_field)
+        progress = field(poll.body, dialect.progress_field)
+        has_msg = isinstance(msg, str) and bool(msg.strip())
+        if not has_msg and progress in (MISSING, None):
             raise ConformanceFailure(
                 "STATUS-DETAILS",
                 observed=f"neither {dialect.message_field!r} nor {dialect.progress_field!r}",
                 expected="details of the work in progress while running",
                 exchanges=[poll.exchange],
             )
-        if progress is None:
+        if progress in (MISSING, None):
             continue
         if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
             raise ConformanceFailure(
@@ -156,20 +281,19 @@ def details_while_running(run: Run, description: Description) -> None:
                 exchanges=[last_poll.exchange, poll.exchange],
             )
         last, last_poll = progress, poll
+    cite(f"{len(running)} running reads gave details", [p.exchange for p in running])
 
 
-def honours_retry_after(run: Run, budget: float) -> bool:
+def honours_retry_after(run: Run, budget: float) -> None:
     """Check that each poll waited as the previous answer's Retry-After asked.
 
-    Returns whether any answer asked at all (so the case can say it had nothing to see).
     The poller may cut a wait short where the operation budget ends.
     """
     sub = run.submission.exchange
     asked = retry_after_seconds(sub.header("retry-after"), sub.received_at)
-    seen = False
+    honoured: list[Exchange] = []
     for poll in run.polls:
         if asked is not None:
-            seen = True
             budget_left = max(sub.sent_at + budget - poll.exchange.sent_at + poll.waited, 0.0)
             if poll.waited + 1e-9 < min(asked, budget_left):
                 raise ConformanceFailure(
@@ -178,5 +302,8 @@ def honours_retry_after(run: Run, budget: float) -> bool:
                     expected=f"a wait of {asked:g} s, as Retry-After asked",
                     exchanges=[poll.exchange],
                 )
+            honoured.append(poll.exchange)
         asked = poll.retry_after
-    return seen
+    if not honoured:
+        raise NotObserved("the target sent no Retry-After, so there was nothing to honour")
+    cite(f"{len(honoured)} polls waited as Retry-After asked", honoured)

@@ -1,17 +1,17 @@
-"""Submission: 202, Location, unique ids, answering before the work is done, the 202 body."""
+"""Submission: the acceptance code, the status URL, unique ids, not blocking, the body."""
 
 from __future__ import annotations
 
-import json
-
 from ..description import Description
-from ..driver import Run, Submission
-from ..verdicts import Blocked, ConformanceFailure
-from ._common import answered, reason
+from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
+from ..observations import Concurrent
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
+from ._common import answered, codes, reason
 
 __all__ = [
     "accepted_with_202",
     "body_describes_status",
+    "concurrent_runs_end_as_declared",
     "ids_unique",
     "location_names_status",
     "not_blocking",
@@ -22,54 +22,61 @@ def _answered(sub: Submission) -> None:
     answered(sub.exchange, "the submission")
 
 
-def accepted_with_202(run: Run) -> None:
+def accepted_with_202(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
-    if sub.exchange.status != 202:
+    accepted = description.dialect.accepted_status
+    if sub.exchange.status not in accepted:
         raise ConformanceFailure(
             "SUBMIT-202",
             observed=f"{sub.exchange.status}",
-            expected="202 Accepted",
+            expected=f"{codes(accepted)} (the dialect's acceptance)",
             exchanges=[sub.exchange],
-            hint="Answer an asynchronous submission with 202 and a Location of its status.",
+            hint="Answer an asynchronous submission at once, with a way to reach its status.",
         )
+    cite(f"the {sub.scenario} submission answered {sub.exchange.status}", [sub.exchange])
 
 
-def location_names_status(run: Run) -> None:
+def location_names_status(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
     if sub.off_origin:
         # Not following it is the suite's own policy, so this is "could not run", not FAIL.
-        raise Blocked(sub.location_problem or "Location is on another origin", [sub.exchange])
+        raise Blocked(sub.location_problem or "the status URL is on another origin", [sub.exchange])
     if sub.status_url is None:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
-            observed=sub.location_problem or "no usable Location",
-            expected="a Location header naming the operation-status resource",
+            observed=sub.location_problem or "no usable status URL",
+            expected=f"a status URL ({description.dialect.status_url})",
             exchanges=[sub.exchange],
         )
     first = run.polls[0].exchange if run.polls else None
-    if first is not None and first.status in (404, 410):
+    if first is None:
+        raise Blocked(f"the status URL was not read: {reason(run)}", [sub.exchange])
+    if first.status in GONE_STATUSES:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
-            observed=f"Location {sub.location!r} resolves to {sub.status_url}, "
+            observed=f"the status URL {sub.location!r} resolves to {sub.status_url}, "
             f"which answered {first.status}",
             expected="the status resource of the operation just accepted",
             exchanges=[sub.exchange, first],
         )
+    cite(f"the status URL {sub.status_url} answered {first.status}", [sub.exchange, first])
 
 
 def ids_unique(subs: list[Submission]) -> None:
+    """Accepted submissions (those that named a status URL) have distinct URLs and ids."""
     for sub in subs:
         _answered(sub)
-    exchanges = [s.exchange for s in subs]
     accepted = [s for s in subs if s.status_url is not None]
-    if len(accepted) < len(subs):
-        raise Blocked(
+    if len(accepted) < 2:
+        raise NotObserved(
             f"only {len(accepted)} of {len(subs)} concurrent submissions were accepted with a "
-            "status URL to compare",
-            exchanges,
+            "status URL, so there were no two to compare; make each submission distinct "
+            "with {uuid} or {n} in the scenario's path or body if the target refuses repeats",
+            [s.exchange for s in subs],
         )
+    exchanges = [s.exchange for s in accepted]
     urls = [str(s.status_url) for s in accepted]
     # Ids only as the bodies give them: a URL's last segment need not be the id.
     ids = [s.operation_id for s in accepted if s.operation_id is not None]
@@ -78,47 +85,99 @@ def ids_unique(subs: list[Submission]) -> None:
         if repeated:
             raise ConformanceFailure(
                 "SUBMIT-UNIQUE",
-                observed=f"{len(subs)} concurrent submissions gave {len(set(values))} distinct "
-                f"{label}; repeated: {', '.join(repeated[:3])}",
-                expected=f"{len(subs)} distinct {label}",
+                observed=f"{len(accepted)} accepted concurrent submissions gave "
+                f"{len(set(values))} distinct {label}; repeated: {', '.join(repeated[:3])}",
+                expected=f"{len(accepted)} distinct {label}",
                 exchanges=exchanges,
                 hint="Derive ids from a random or sequenced source, not from the clock.",
             )
+    cite(
+        f"{len(accepted)} accepted concurrent submissions, {len(set(urls))} status URLs", exchanges
+    )
+
+
+def concurrent_runs_end_as_declared(
+    concurrent: Concurrent, alone: Run, description: Description
+) -> None:
+    """No accepted concurrent submission is lost (its status gone) or left running.
+
+    Which terminal state each reached is TRANS-OUTCOME's other case and TRANS-MODEL's
+    business; this one asks only that every accepted operation comes to an end.
+    """
+    if not concurrent.runs:
+        raise NotObserved("no concurrent submission was accepted with a status URL to follow")
+    first_alone = alone.polls[0].exchange if alone.polls else None
+    if first_alone is None or first_alone.status in GONE_STATUSES:
+        raise Blocked(
+            f"the status URL of a single success submission does not work either: {reason(alone)}",
+            alone.exchanges,
+        )
+    for run in concurrent.runs:
+        first = run.polls[0].exchange if run.polls else None
+        if first is not None and first.status in GONE_STATUSES:
+            observed = f"an accepted operation's status URL answered {first.status}: it was lost"
+        elif run.ended is Ended.BUDGET:
+            observed = f"an accepted operation was still {run.polls[-1].state} after the budget"
+        elif run.terminal is None:
+            raise Blocked(
+                f"an accepted operation could not be followed: {reason(run)}", run.exchanges
+            )
+        else:
+            continue
+        raise ConformanceFailure(
+            "TRANS-OUTCOME",
+            observed=f"{observed} ({len(concurrent.runs)} accepted at once)",
+            expected="every accepted operation reaches a terminal state within the operation "
+            f"budget ({description.polling.budget:g} s)",
+            exchanges=run.exchanges[:2] + run.exchanges[-2:],
+            hint="An accepted operation must not be lost or stall when others run at once.",
+        )
+    terminals = [r.terminal.exchange for r in concurrent.runs if r.terminal is not None]
+    cite(f"all {len(concurrent.runs)} concurrent operations came to an end", terminals)
 
 
 def not_blocking(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
     first = run.polls[0] if run.polls else None
-    if first is None or first.state is None:
-        raise Blocked(f"the first status poll could not be read: {reason(run)}", run.exchanges)
+    if first is None or first.role is None:
+        raise Blocked(f"the first status read tells no state: {reason(run)}", run.exchanges)
     latency = sub.exchange.latency
     interval = description.polling.interval
-    if first.state in description.dialect.states.terminal and latency >= interval:
+    if first.role.terminal and latency >= interval:
         raise ConformanceFailure(
             "SUBMIT-NONBLOCKING",
-            observed=f"the 202 took {latency:.3f} s and the operation was already "
+            observed=f"the acceptance took {latency:.3f} s and the operation was already "
             f"{first.state} at the first poll",
-            expected=f"a 202 within one poll interval ({interval:g} s), before the work ends",
+            expected=f"an acceptance within one poll interval ({interval:g} s), before the "
+            "work ends",
             exchanges=[sub.exchange, first.exchange],
         )
+    cite(
+        f"the acceptance took {latency:.3f} s; the first read showed {first.state}",
+        [sub.exchange, first.exchange],
+    )
 
 
 def body_describes_status(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
-    if not sub.exchange.body.strip():
-        return
-    field = description.dialect.status_field
-    try:
-        body = json.loads(sub.exchange.body)
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or field not in body:
+    ex = sub.exchange
+    if ex.status != 202:
+        # A 200 or 201 that creates in place answers with the resource, not a status.
+        raise NotObserved(f"the {sub.scenario} acceptance answered {ex.status}, not 202", [ex])
+    if not ex.body.strip():
+        raise NotObserved(f"the {sub.scenario} acceptance had no body", [ex])
+    body = ex.json_object()
+    dialect = description.dialect
+    if body is None or read_state(dialect, None, body).told_by == "nothing":
+        where = dialect.status_field or (dialect.done.field if dialect.done else "")
+        content_type = ex.header("content-type")
+        labelled = f"labelled {content_type}" if content_type else "without a Content-Type"
         raise ConformanceFailure(
             "SUBMIT-BODY",
-            observed=f"a {sub.exchange.header('content-type') or 'untyped'} body "
-            f"{sub.exchange.body[:80]!r}",
-            expected=f"no body, or a JSON object with the status field {field!r}",
-            exchanges=[sub.exchange],
+            observed=f"a body {labelled}: {ex.body[:80]!r}",
+            expected=f"no body, or a JSON object with the status field {where!r}",
+            exchanges=[ex],
         )
+    cite(f"the {sub.scenario} acceptance body is a JSON status", [ex])

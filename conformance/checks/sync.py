@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..driver import Exchange
-from ..verdicts import ConformanceFailure
+from ..verdicts import ConformanceFailure, cite
 from ._common import answered
 
 __all__ = ["answers_with_state"]
@@ -29,3 +29,4 @@ def answers_with_state(exchange: Exchange, what: str) -> None:
                 expected="a body that parses as its Content-Type says",
                 exchanges=[exchange],
             ) from None
+    cite(f"{what} answered {status} with {len(exchange.body)} bytes", [exchange])

@@ -37,6 +37,8 @@ class Loaded:
     described: Description
     effective: Description
     secrets: frozenset[str]
+    #: The dialect as the header names it: its name, what it extends, what was overridden.
+    dialect_label: str = "cloudcenter"
 
 
 def available_dialects() -> list[str]:
@@ -44,14 +46,32 @@ def available_dialects() -> list[str]:
     return sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml"))
 
 
-def _dialect_table(name: object, source: str) -> dict[str, Any]:
-    if not isinstance(name, str) or name not in available_dialects():
-        raise DescriptionError(
-            f"{source}: dialect.name = {name!r} is not a known dialect; "
-            f"use one of {available_dialects()} and override its keys in [dialect]."
-        )
+def _builtin_dialect(name: str) -> dict[str, Any]:
     text = resources.files("conformance.dialects").joinpath(f"{name}.toml").read_text()
-    return {"name": name, **tomllib.loads(text)}
+    return dict(tomllib.loads(text))
+
+
+def _dialect_table(user: dict[str, Any], source: str) -> dict[str, Any]:
+    """The user's [dialect] table over the built-in one it names or extends."""
+    user = dict(user)
+    if "result_url_field" in user:  # the older spelling of result_url = "body:<field>"
+        field = user.pop("result_url_field")
+        user.setdefault("result_url", f"body:{field}" if field else "none")
+    name, extends = user.get("name", "cloudcenter"), user.get("extends")
+    builtin = available_dialects()
+    if extends is not None and (not isinstance(extends, str) or extends not in builtin):
+        raise DescriptionError(
+            f"{source}: dialect.extends = {extends!r} is not a built-in dialect; "
+            f"use one of {builtin}."
+        )
+    if extends is None and (not isinstance(name, str) or name not in builtin):
+        raise DescriptionError(
+            f"{source}: dialect.name = {name!r} is not a known dialect; use one of {builtin}, "
+            f"or keep your name and add extends = one of them to start from its keys."
+        )
+    base = _builtin_dialect(extends or name)
+    base.pop("extends", None)
+    return {**_merge(base, user), "name": name}
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -140,16 +160,34 @@ def parse(raw: dict[str, Any], source: str, base_url: str | None = None) -> Load
     user_dialect = raw.get("dialect", {})
     if not isinstance(user_dialect, dict):
         raise DescriptionError(f"{source}: dialect must be a table, not {user_dialect!r}")
-    raw["dialect"] = _merge(
-        _dialect_table(user_dialect.get("name", "cloudcenter"), source), user_dialect
-    )
+    raw["dialect"] = _dialect_table(user_dialect, source)
     secrets: set[str] = set()
     try:
         described = Description.model_validate(raw)
         effective = Description.model_validate(_expand(raw, "", source, secrets))
     except ValidationError as exc:
         raise _explain(exc, source) from None
-    return Loaded(source, described, effective, frozenset(secrets))
+    return Loaded(source, described, effective, frozenset(secrets), _label(user_dialect))
+
+
+def _label(user: dict[str, Any]) -> str:
+    name, extends = user.get("name", "cloudcenter"), user.get("extends")
+    overridden = sorted(_flat_keys({k: v for k, v in user.items() if k not in ("name", "extends")}))
+    label = f"{name} (extends {extends})" if extends else str(name)
+    if overridden:
+        shown = ", ".join(overridden[:6]) + (", ..." if len(overridden) > 6 else "")
+        label += f", keys overridden: {shown}"
+    return label
+
+
+def _flat_keys(table: dict[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in table.items():
+        if isinstance(value, dict) and value and key != "http_states":
+            keys |= _flat_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(prefix + key)
+    return keys
 
 
 def load(path: Path | None, pyproject: Path | None, base_url: str | None = None) -> Loaded:

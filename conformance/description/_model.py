@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
+from ._dialect import Dialect, Role, States
+
 __all__ = [
     "Description",
     "Dialect",
@@ -21,10 +23,13 @@ __all__ = [
     "Resource",
     "ResourceCall",
     "Retention",
+    "Role",
     "States",
 ]
 
 ClockMode = Literal["virtual", "control", "real"]
+#: Cookies a server sets: kept per operation (default), in one jar for the run, or dropped.
+CookieMode = Literal["per-operation", "shared", "off"]
 ScenarioName = Literal["success", "failure", "timeout"]
 SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure", "timeout")
 
@@ -108,52 +113,6 @@ class Resource(_Model):
     delete: ResourceCall = ResourceCall(method="DELETE")
 
 
-class States(_Model):
-    running: list[str]
-    success: list[str]
-    failure: list[str]
-
-    @model_validator(mode="after")
-    def _disjoint(self) -> States:
-        seen: dict[str, str] = {}
-        for role in ("running", "success", "failure"):
-            names = getattr(self, role)
-            if not names:
-                raise ValueError(f"states.{role} must name at least one state")
-            for name in names:
-                if name in seen:
-                    raise ValueError(f"state {name!r} is listed under both {seen[name]} and {role}")
-                seen[name] = role
-        return self
-
-    @property
-    def all(self) -> frozenset[str]:
-        return frozenset(self.running) | frozenset(self.success) | frozenset(self.failure)
-
-    @property
-    def terminal(self) -> frozenset[str]:
-        return frozenset(self.success) | frozenset(self.failure)
-
-    def role(self, state: str) -> str | None:
-        for role in ("running", "success", "failure"):
-            if state in getattr(self, role):
-                return role
-        return None
-
-
-class Dialect(_Model):
-    """Names of one vendor's flavour of the pattern; built-ins live in `dialects/*.toml`."""
-
-    name: str
-    status_url: Literal["header:Location"]
-    status_field: str
-    id_field: str
-    result_url_field: str
-    message_field: str
-    progress_field: str
-    states: States
-
-
 class Polling(_Model):
     interval: PositiveFloat = 1.0
     request_timeout: PositiveFloat = 10.0
@@ -200,6 +159,7 @@ class Description(_Model):
     test_clock_path: Annotated[str, AfterValidator(_path)] = "/_test/clock"
     allowed_origins: list[HttpUrl] = Field(default_factory=list)
     headers: Headers = Field(default_factory=dict)
+    cookies: CookieMode = "per-operation"
     scenarios: dict[ScenarioName, RequestSpec] = {
         "success": RequestSpec(path=_DEFAULT_PATH, json={"name": "async-conformance"})
     }
@@ -212,7 +172,7 @@ class Description(_Model):
     @model_validator(mode="after")
     def _timeout_state_known(self) -> Description:
         state = self.retention.timeout_state
-        if state is not None and state not in self.dialect.states.all:
+        if state is not None and self.dialect.states.role(state) is None:
             raise ValueError(
                 f"retention.timeout_state {state!r} is not a state "
                 f"of the dialect; use one of {sorted(self.dialect.states.all)}"

@@ -1,18 +1,36 @@
 """The driver: one lifecycle engine on httpx, for live servers and in-process apps alike."""
 
-from ._lifecycle import Driver, Poll, Run, Submission, retry_after_seconds
+from ._lifecycle import (
+    GONE_STATUSES,
+    Call,
+    Driver,
+    Ended,
+    Poll,
+    Run,
+    Submission,
+    retry_after_seconds,
+)
+from ._reading import MISSING, Reading, field, link, read_state
 from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import PortalTransport
 
 __all__ = [
+    "GONE_STATUSES",
+    "MISSING",
+    "Call",
     "Driver",
+    "Ended",
     "Exchange",
     "Poll",
     "PortalTransport",
+    "Reading",
     "RedactingFilter",
     "Redactor",
     "Run",
     "Submission",
     "Transcript",
+    "field",
+    "link",
+    "read_state",
     "retry_after_seconds",
 ]

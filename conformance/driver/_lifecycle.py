@@ -1,27 +1,36 @@
 """The lifecycle engine: submit, find the status resource, poll, follow the result.
 
-The driver observes and records; it never judges. A deviation (no Location, a
-404 status, an unknown state) ends or shapes the run and is left in the record
-for the checks in `conformance.checks` to rule on.
+The driver observes and records; it never judges. A deviation (no status URL, a
+404 status, an unknown state) ends or shapes the run and is left in the record,
+with the reason in words, for the checks in `conformance.checks` to rule on.
 """
 
 from __future__ import annotations
 
 import email.utils
+import enum
+import itertools
 import re
+import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 import httpx
 
 from ..clock import Clock
-from ..description import Description, ScenarioName
-from ..verdicts import Blocked
+from ..description import Description, Role, ScenarioName, fill_template, parse_source
+from ._reading import MISSING, Reading, link, read_state
+from ._reading import field as body_field
 from ._transcript import Exchange, Transcript
 
-__all__ = ["Driver", "Poll", "Run", "Submission"]
+__all__ = ["GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
+
+#: What an id or a resource that no longer exists answers.
+GONE_STATUSES = (404, 410)
 
 #: Polls after the first terminal state, to see that it stays.
 CONFIRM_POLLS = 2
@@ -30,24 +39,71 @@ MIN_WAIT_SHARE = 0.1
 _DELAY_SECONDS = re.compile(r"[0-9]{1,10}")
 
 
+class Ended(str, enum.Enum):
+    """Why the driver stopped following an operation."""
+
+    NOT_FOLLOWED = "not-followed"  # there was no status URL to poll
+    TERMINAL = "terminal"  # a terminal state, confirmed
+    BUDGET = "budget"  # no terminal state within the operation budget
+    NO_ANSWER = "no-answer"  # a poll got no HTTP answer
+    STATUS_ERROR = "status-error"  # a poll answered 4xx or 5xx
+    UNREADABLE = "unreadable"  # a poll's answer tells no state
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """The client's own jar keeps nothing: the driver keeps one jar per operation."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
 @dataclass
 class Poll:
     exchange: Exchange
-    body: dict[str, Any] | None
-    state: str | None
+    body: dict[str, Any] | None  # the JSON object the answer carried, whatever its code
+    reading: Reading
     waited: float
     retry_after: float | None
+
+    @property
+    def state(self) -> str | None:
+        return self.reading.name
+
+    @property
+    def role(self) -> Role | None:
+        return self.reading.role
+
+    @property
+    def answered(self) -> bool:
+        """An HTTP answer that is not an error (2xx or 3xx)."""
+        status = self.exchange.status
+        return self.exchange.error is None and status is not None and 200 <= status < 400
+
+    @property
+    def available(self) -> bool:
+        """The id answered with something that tells a state."""
+        return self.answered and self.reading.told_by != "nothing"
 
 
 @dataclass
 class Submission:
     scenario: ScenarioName
     exchange: Exchange
-    location: str | None = None
+    location: str | None = None  # the status URL's raw value, as the source gave it
     status_url: httpx.URL | None = None
     location_problem: str | None = None
     off_origin: bool = False
-    operation_id: str | None = None  # as the 202 body gives it
+    operation_id: str | None = None  # as the submission's body gives it
+    jar: httpx.Cookies | None = None  # this operation's cookies (None: cookies are off)
+
+
+@dataclass
+class Call:
+    """A request on the result: what was sent, or why it could not be."""
+
+    exchange: Exchange | None = None
+    problem: str | None = None
+    url: httpx.URL | None = None
 
 
 @dataclass
@@ -56,8 +112,9 @@ class Run:
 
     submission: Submission
     polls: list[Poll] = field(default_factory=list)
-    ended: str = "not-followed"
+    ended: Ended = Ended.NOT_FOLLOWED
     terminal_index: int | None = None
+    problem: str | None = None  # why the status URL could not be followed further
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -98,8 +155,19 @@ class Driver:
         self.description = description
         self.clock = clock
         self.transcript = transcript if transcript is not None else Transcript()
+        self.client.cookies.jar.set_policy(_NoCookies())
+        self._shared_jar = httpx.Cookies()
+        self._counter = itertools.count(1)
+        self._counter_lock = threading.Lock()
 
     # -- HTTP ----------------------------------------------------------------
+
+    def jar(self) -> httpx.Cookies | None:
+        """A cookie jar for one operation, as the description's `cookies` says."""
+        mode = self.description.cookies
+        if mode == "off":
+            return None
+        return self._shared_jar if mode == "shared" else httpx.Cookies()
 
     def send(
         self,
@@ -109,6 +177,7 @@ class Driver:
         *,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        jar: httpx.Cookies | None = None,
     ) -> Exchange:
         """Send one request and record it; transport errors are recorded, not raised."""
         request = self.client.build_request(
@@ -118,6 +187,8 @@ class Driver:
             headers=headers,
             timeout=self.description.polling.request_timeout,
         )
+        if jar is not None:
+            jar.set_cookie_header(request)
         exchange = Exchange(
             index=0,
             label=label,
@@ -134,6 +205,8 @@ class Driver:
         try:
             response = self.client.send(request, stream=True)
             try:
+                if jar is not None:
+                    jar.extract_cookies(response)
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body += chunk
@@ -159,36 +232,83 @@ class Driver:
 
     # -- submission ----------------------------------------------------------
 
+    def _per_submission(self, value: Any, n: int) -> Any:
+        """`{uuid}` and `{n}` in a scenario's path and JSON strings, fresh per submission."""
+        if isinstance(value, str):
+            return value.replace("{uuid}", uuid.uuid4().hex).replace("{n}", str(n))
+        if isinstance(value, list):
+            return [self._per_submission(v, n) for v in value]
+        if isinstance(value, dict):
+            return {k: self._per_submission(v, n) for k, v in value.items()}
+        return value
+
     def submit(self, scenario: ScenarioName) -> Submission:
         spec = self.description.scenarios[scenario]
+        with self._counter_lock:
+            n = next(self._counter)
+        jar = self.jar()
         exchange = self.send(
-            f"submit {scenario}", spec.method, spec.path, json=spec.json_body, headers=spec.headers
+            f"submit {scenario}",
+            spec.method,
+            self._per_submission(spec.path, n),
+            json=self._per_submission(spec.json_body, n),
+            headers=spec.headers,
+            jar=jar,
         )
-        submission = Submission(scenario, exchange, location=exchange.header("location"))
-        self._resolve_location(submission)
-        body = exchange.json_object() or {}
-        op_id = body.get(self.description.dialect.id_field)
-        submission.operation_id = None if op_id is None else str(op_id)
+        body = exchange.json_object()
+        op_id = body_field(body, self.description.dialect.id_field)
+        submission = Submission(scenario, exchange, jar=jar)
+        if op_id is not MISSING and op_id is not None:
+            submission.operation_id = str(op_id)
+        self._find_status_url(submission, body)
         return submission
 
-    def _resolve_location(self, submission: Submission) -> None:
-        exchange, location = submission.exchange, submission.location
+    def _find_status_url(self, submission: Submission, body: dict[str, Any] | None) -> None:
+        exchange, dialect = submission.exchange, self.description.dialect
         if exchange.error is not None:
-            submission.location_problem = f"the submission failed: {exchange.error}"
+            submission.location_problem = f"the submission got no answer: {exchange.error}"
             return
-        if not location:
-            submission.location_problem = "the response has no Location header"
+        kind, argument = parse_source(dialect.status_url)
+        value: Any = None
+        if kind == "header":
+            value = exchange.header(argument)
+            where = f"no {argument} header"
+        elif kind == "body":
+            value = body_field(body, argument)
+            where = f"no status URL in the body field {argument!r}"
+        elif kind == "link":
+            value = link(body, exchange.headers, argument)
+            where = f"no link with relation {argument!r}"
+        else:  # template
+            value = fill_template(argument, submission.operation_id, lambda p: body_field(body, p))
+            where = f"no value for every placeholder of {argument!r} (id: {dialect.id_field!r})"
+        if not isinstance(value, str) or not value:
+            accepted = exchange.status in dialect.accepted_status
+            answer = (
+                ""
+                if accepted
+                else (f"answered {exchange.status}, not {_codes(dialect.accepted_status)}, and ")
+            )
+            submission.location_problem = f"the submission {answer}gave {where}"
             return
-        try:
-            resolved = httpx.URL(exchange.url).join(location)
-        except (httpx.InvalidURL, ValueError) as exc:
-            submission.location_problem = f"Location {location!r} is not a URI reference: {exc}"
+        submission.location = value
+        resolved = self._resolve(exchange.url if kind != "template" else None, value)
+        if isinstance(resolved, str):
+            submission.location_problem = f"the status URL {value!r} {resolved}"
             return
         if not self.same_origin(resolved):
-            submission.location_problem = self.off_origin("Location", location, resolved)
+            submission.location_problem = self.off_origin("the status URL", value, resolved)
             submission.off_origin = True
             return
         submission.status_url = resolved
+
+    def _resolve(self, against: str | None, reference: str) -> httpx.URL | str:
+        """`reference` resolved against a URL (RFC 3986 §5), or the base URL; else the problem."""
+        base = httpx.URL(against) if against is not None else self.client.base_url
+        try:
+            return base.join(reference)
+        except (httpx.InvalidURL, ValueError) as exc:
+            return f"is not a URI reference: {exc}"
 
     def off_origin(self, what: str, value: str, url: httpx.URL) -> str:
         return (
@@ -208,17 +328,34 @@ class Driver:
 
     # -- polling -------------------------------------------------------------
 
-    def poll(self, url: httpx.URL, label: str, waited: float = 0.0) -> Poll:
-        exchange = self.send(label, "GET", url)
-        body = exchange.json_object() if exchange.status == 200 else None
-        state = None if body is None else body.get(self.description.dialect.status_field)
+    def poll(
+        self, url: httpx.URL, label: str, waited: float = 0.0, jar: httpx.Cookies | None = None
+    ) -> Poll:
+        exchange = self.send(label, "GET", url, jar=jar)
+        body = exchange.json_object()
         return Poll(
             exchange,
             body,
-            state if isinstance(state, str) else None,
+            read_state(self.description.dialect, exchange.status, body),
             waited,
             retry_after_seconds(exchange.header("retry-after"), self.clock.now()),
         )
+
+    def _moved(self, run: Run, poll: Poll, url: httpx.URL) -> httpx.URL:
+        """The status URL for the next poll: where a moving status resource says it went."""
+        kind, argument = parse_source(self.description.dialect.status_url)
+        if not self.description.dialect.status_url_moves or kind != "header":
+            return url
+        value = poll.exchange.header(argument)
+        if not value:
+            return url
+        resolved = self._resolve(poll.exchange.url, value)
+        if isinstance(resolved, str) or not self.same_origin(resolved):
+            run.problem = f"the status URL moved to {value!r}, which " + (
+                resolved if isinstance(resolved, str) else "is on another origin"
+            )
+            return url
+        return resolved
 
     def follow(self, submission: Submission) -> Run:
         """Poll the status URL until a terminal state holds, the budget ends, or polling breaks.
@@ -228,9 +365,9 @@ class Driver:
         run = Run(submission)
         url = submission.status_url
         if url is None:
+            run.problem = submission.location_problem
             return run
         polling = self.description.polling
-        terminal = self.description.dialect.states.terminal
         deadline = submission.exchange.sent_at + polling.budget
         retry_after = retry_after_seconds(
             submission.exchange.header("retry-after"), self.clock.now()
@@ -242,76 +379,111 @@ class Driver:
                 wait = max(wait, polling.interval * MIN_WAIT_SHARE)
             wait = min(wait, max(deadline - self.clock.now(), 0.0))
             self.clock.sleep(wait)
-            poll = self.poll(url, f"poll {submission.scenario} {len(run.polls) + 1}", wait)
+            label = f"poll {submission.scenario} {len(run.polls) + 1}"
+            poll = self.poll(url, label, wait, submission.jar)
             run.polls.append(poll)
-            if poll.exchange.error is not None or poll.exchange.status != 200:
-                run.ended = "status-error"
+            ended = _stop(poll)
+            if ended is not None:
+                run.ended = ended
                 break
-            if poll.body is None:
-                run.ended = "unreadable"
-                break
-            if poll.state in terminal and run.terminal_index is None:
+            if poll.role is not None and poll.role.terminal and run.terminal_index is None:
                 run.terminal_index = len(run.polls) - 1
-            # Confirm a terminal state only well inside its retention window: with scaled-down
-            # windows, an id may rightly be gone by the next poll.
-            window_left = (
-                run.polls[run.terminal_index].exchange.sent_at
-                + self.description.retention.completed / 2
-                - self.clock.now()
-                if run.terminal_index is not None
-                else 0.0
-            )
-            confirmed = run.terminal_index is not None and (
-                len(run.polls) > run.terminal_index + CONFIRM_POLLS
-                or window_left < polling.interval
-            )
-            if confirmed:
-                run.ended = "terminal"
+            if self._confirmed(run):
+                run.ended = Ended.TERMINAL
                 break
             if run.terminal_index is None and self.clock.now() >= deadline:
-                run.ended = "budget"
+                run.ended = Ended.BUDGET
                 break
             retry_after = poll.retry_after
+            url = self._moved(run, poll, url)
+            if run.problem is not None:
+                run.ended = Ended.STATUS_ERROR
+                break
         return run
+
+    def _confirmed(self, run: Run) -> bool:
+        """Enough polls after the first terminal one to see that it stays.
+
+        Confirmation stays well inside the retention window: with scaled-down windows,
+        an id may rightly be gone by the next poll.
+        """
+        if run.terminal_index is None:
+            return False
+        window_left = (
+            run.polls[run.terminal_index].exchange.sent_at
+            + self.description.retention.completed / 2
+            - self.clock.now()
+        )
+        polls_after = len(run.polls) - 1 - run.terminal_index
+        return polls_after >= CONFIRM_POLLS or window_left < self.description.polling.interval
 
     def run(self, scenario: ScenarioName) -> Run:
         return self.follow(self.submit(scenario))
 
-    def burst(self, url: httpx.URL, count: int, label: str) -> list[Poll]:
+    def burst(
+        self, url: httpx.URL, count: int, label: str, jar: httpx.Cookies | None = None
+    ) -> list[Poll]:
         """Read the status `count` times back to back, letting no time pass in between."""
-        return [self.poll(url, f"{label} {i + 1}") for i in range(count)]
+        return [self.poll(url, f"{label} {i + 1}", jar=jar) for i in range(count)]
 
     # -- the result ----------------------------------------------------------
 
-    def resource_url(self, run: Run) -> httpx.URL | None:
-        terminal, status_url = run.terminal, run.submission.status_url
-        if terminal is None or terminal.body is None or status_url is None:
+    def resource_url(self, run: Run) -> httpx.URL | str | None:
+        """The run's result URL, as the dialect's `result_url` says where it is.
+
+        None when the dialect has none; a string says why it could not be found.
+        """
+        kind, argument = parse_source(self.description.dialect.result_url)
+        terminal, sub = run.terminal, run.submission
+        if kind == "none":
             return None
-        value = terminal.body.get(self.description.dialect.result_url_field)
+        if kind == "request":
+            return httpx.URL(sub.exchange.url)
+        if terminal is None:
+            return "the operation reached no terminal state"
+        if kind == "template":
+            filled = fill_template(
+                argument, sub.operation_id, lambda p: body_field(terminal.body, p)
+            )
+            if filled is None:
+                return f"no value for every placeholder of {argument!r}"
+            return self._resolve(None, filled)
+        value: Any
+        if kind == "body":
+            value = body_field(terminal.body, argument)
+            where = f"the body field {argument!r}"
+        elif kind == "link":
+            value = link(terminal.body, terminal.exchange.headers, argument)
+            where = f"a link with relation {argument!r}"
+        else:  # header: the last answer that carried it
+            value = terminal.exchange.header(argument) or sub.exchange.header(argument)
+            where = f"a {argument} header"
         if not isinstance(value, str) or not value:
-            return None
-        return status_url.join(value)
+            shown = "" if value is MISSING else f" ({value!r})"
+            return f"no resource URL in {where}{shown}"
+        return self._resolve(terminal.exchange.url, value)
 
-    def resource_call(self, which: str, run: Run, label: str) -> Exchange | None:
-        """Read or delete the run's resource as the description says; None without a URL.
+    def resource_call(self, which: str, run: Run, label: str) -> Call:
+        """Read or delete the run's resource as the description says.
 
-        Raises Blocked for a resource URL on another origin: the suite's credentials go
-        only where the user allowed them.
+        The suite's credentials go only where the user allowed them: a resource URL
+        on another origin is not called, and the Call says why.
         """
         call = getattr(self.description.resource, which)
         resource_url = self.resource_url(run)
-        if resource_url is None and "{resource_url}" in call.url:
-            return None
+        if "{resource_url}" in call.url and not isinstance(resource_url, httpx.URL):
+            return Call(problem=resource_url or "the dialect names no resource URL")
         url = self.client.base_url.join(
             call.url.format(
                 resource_url=str(resource_url), operation_id=run.submission.operation_id or ""
             )
         )
         if not self.same_origin(url):
-            raise Blocked(self.off_origin("the resource URL", str(url), url), run.exchanges[-1:])
+            return Call(problem=self.off_origin("the resource URL", str(url), url), url=url)
         # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.
         headers = {"Connection": "close"} if call.method.upper() == "DELETE" else None
-        return self.send(label, call.method, url, headers=headers)
+        exchange = self.send(label, call.method, url, headers=headers, jar=run.submission.jar)
+        return Call(exchange, url=url)
 
     def wait_until_gone(self, run: Run) -> list[Exchange]:
         """Read the resource until it answers 404 or 410, or the delete budget ends.
@@ -323,10 +495,10 @@ class Driver:
         reads: list[Exchange] = []
         while True:
             read = self.resource_call("read", run, f"read after delete {len(reads) + 1}")
-            if read is None:
+            if read.exchange is None:
                 break
-            reads.append(read)
-            if read.status in (404, 410) or self.clock.now() >= deadline:
+            reads.append(read.exchange)
+            if read.exchange.status in GONE_STATUSES or self.clock.now() >= deadline:
                 break
             self.clock.sleep(min(polling.interval, max(deadline - self.clock.now(), 0.0)))
         return reads
@@ -336,8 +508,28 @@ class Driver:
         if spec is None:
             return None
         return self.send(
-            "sync call", spec.method, spec.path, json=spec.json_body, headers=spec.headers
+            "sync call",
+            spec.method,
+            spec.path,
+            json=spec.json_body,
+            headers=spec.headers,
+            jar=self.jar(),
         )
+
+
+def _stop(poll: Poll) -> Ended | None:
+    """Why polling stops at this answer, if it does."""
+    if poll.exchange.error is not None:
+        return Ended.NO_ANSWER
+    if not poll.answered:
+        return Ended.STATUS_ERROR
+    if poll.reading.told_by == "nothing":
+        return Ended.UNREADABLE
+    return None
+
+
+def _codes(codes: list[int]) -> str:
+    return " or ".join(map(str, codes))
 
 
 def _origin_text(url: httpx.URL) -> str:

@@ -18,7 +18,7 @@ from .. import __version__
 from ..catalogue import Level, get
 from ..clock import ClockControlError
 from ..session import ConformanceSession
-from ..verdicts import Blocked, ConformanceFailure, Inconclusive, Verdict
+from ..verdicts import Blocked, Citation, ConformanceFailure, Inconclusive, Verdict, collecting
 from ._json import write_json
 from ._listing import render_listing
 from ._results import CaseResult, Results
@@ -26,6 +26,7 @@ from ._results import CaseResult, Results
 __all__ = ["REQUIREMENT_KEY", "Recorder"]
 
 REQUIREMENT_KEY = pytest.StashKey[str]()
+CITATIONS_KEY = pytest.StashKey[list[Citation]]()
 REPORT_NAME = "conformance.json"
 
 
@@ -54,18 +55,30 @@ class Recorder:
             faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
         line = (
             f"async-conformance: target {target.label}, "
-            f"dialect {self.session.description.dialect.name}, clock {target.clock}, "
+            f"dialect {target.loaded.dialect_label}, clock {target.clock}, "
             f"description {target.loaded.source}{faults}"
         )
-        if target.clock == "real":
-            retention = self.session.description.retention
-            anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
-            longest = max(retention.completed, retention.timed_out + anchor) + retention.tolerance
+        longest = self._longest_wait()
+        if target.clock == "real" and longest:
             line += (
                 f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
                 "(the longest window); `-k 'not retention'` leaves them out"
             )
         return self.session.redactor.text(line)
+
+    def _longest_wait(self) -> float:
+        """How long the retention cases wait on the wall clock, for the scenarios declared."""
+        description = self.session.description
+        retention, skipped = description.retention, description.dialect.not_applicable
+        waits = [0.0]
+        completed = {"success", "failure"} & description.scenarios.keys()
+        if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
+            waits.append(retention.completed)
+        if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
+            anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
+            waits.append(retention.timed_out + anchor)
+        longest = max(waits)
+        return longest + retention.tolerance if longest else 0.0
 
     # -- collection ----------------------------------------------------------
 
@@ -80,6 +93,10 @@ class Recorder:
             item.user_properties.append(("requirement", req_id))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # What runs: deselection (-k, -m) happens after collection, so count again.
+        self.results.selected = {
+            item.stash[REQUIREMENT_KEY] for item in session.items if REQUIREMENT_KEY in item.stash
+        }
         reporter = session.config.pluginmanager.getplugin("terminalreporter")
         if self.results.covering and not self.header_shown and reporter is not None:
             reporter.write_line(self.header())
@@ -95,11 +112,24 @@ class Recorder:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
         req_id = item.stash.get(REQUIREMENT_KEY, None)
-        if req_id is not None:
-            try:
-                get(req_id)
-            except LookupError as exc:
-                pytest.fail(f"@pytest.mark.requirement: {exc}", pytrace=False)
+        if req_id is None:
+            return
+        try:
+            get(req_id)
+        except LookupError as exc:
+            pytest.fail(f"@pytest.mark.requirement: {exc}", pytrace=False)
+        dialect = self.session.description.dialect
+        reason = dialect.not_applicable.get(req_id)
+        if reason is not None:
+            pytest.skip(f"not in the {dialect.name} dialect's contract: {reason}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        if REQUIREMENT_KEY not in item.stash:
+            return (yield)
+        with collecting() as cited:
+            item.stash[CITATIONS_KEY] = cited
+            return (yield)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
@@ -124,6 +154,8 @@ class Recorder:
         if report.when != "call" and report.passed:
             return report
         result = self._classify(item.nodeid, req_id, report, call)
+        if result.verdict is Verdict.PASS:
+            self._evidence(item, report, result)
         verdict = call.excinfo.value if call.excinfo is not None else None
         if isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
             # A verdict, not a crash: show what the user acts on, not the suite's plumbing.
@@ -144,6 +176,22 @@ class Recorder:
             report.outcome = "passed"
         self.results.add(result)
         return report
+
+    def _evidence(self, item: pytest.Item, report: pytest.TestReport, result: CaseResult) -> None:
+        """A PASS names the exchanges that show it; one that names none is not a PASS."""
+        cited = item.stash.get(CITATIONS_KEY, [])
+        if not cited:
+            result.verdict = Verdict.SKIP
+            result.message = "not observed: the case cited no exchange that shows the requirement"
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, result.message)
+            return
+        redact = self.session.redactor
+        result.evidence = [
+            {"what": redact.text(c.what), "exchanges": [e.index for e in c.exchanges]}
+            for c in cited
+        ]
+        result.message = redact.text(cited[-1].what)
 
     def _classify(
         self, nodeid: str, req_id: str, report: pytest.TestReport, call: pytest.CallInfo[None]
@@ -213,6 +261,8 @@ class Recorder:
                 "simulator_behaviours": sorted(target.behaviours),
             },
             "dialect": session.description.dialect.name,
+            "dialect_label": redact.text(target.loaded.dialect_label),
+            "dialect_source": session.description.dialect.source,
             "clock": target.clock,
             "strict": self.strict,
             "started_at": self.started,
@@ -221,6 +271,7 @@ class Recorder:
             "summary": dict(Counter(r.verdict.value for r in requirements)),
             "exchange_count": len(session.transcript),
             "requirements": [r.as_dict() for r in requirements],
+            "exchanges": [redact.exchange(e) for e in session.transcript],
         }
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,7 +11,19 @@ from typing import Any
 from ..catalogue import CATALOGUE, Level, Requirement
 from ..verdicts import Verdict, worst
 
-__all__ = ["CaseResult", "RequirementResult", "Results"]
+__all__ = ["CaseResult", "RequirementResult", "Results", "shipped_requirements"]
+
+
+@functools.cache
+def shipped_requirements() -> frozenset[str]:
+    """The requirements the shipped cases cover, whether or not this run collected them."""
+    from ..cli import cases_dir
+
+    marker = re.compile(r"""requirement\(\s*["']([A-Z0-9-]+)["']""")
+    found: set[str] = set()
+    for path in cases_dir().glob("test_*.py"):
+        found |= set(marker.findall(path.read_text(encoding="utf-8")))
+    return frozenset(found)
 
 
 @dataclass
@@ -24,6 +38,8 @@ class CaseResult:
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     duration: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    #: For a PASS: what was seen, and the transcript indexes of the exchanges that show it.
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -36,6 +52,8 @@ class CaseResult:
                 data[key] = getattr(self, key)
         if self.details:
             data["details"] = self.details
+        if self.evidence:
+            data["evidence"] = self.evidence
         if self.exchanges:
             data["exchanges"] = self.exchanges
         return data
@@ -67,6 +85,7 @@ class Results:
 
     def __init__(self) -> None:
         self.covering: dict[str, list[str]] = defaultdict(list)
+        self.selected: set[str] | None = None  # requirements with a case that runs
         self.cases: dict[str, list[CaseResult]] = defaultdict(list)
 
     def collected(self, requirement: str, nodeid: str) -> None:
@@ -81,11 +100,12 @@ class Results:
             cases = self.cases.get(req.id, [])
             verdict = worst(c.verdict for c in cases)
             if not cases:
-                reason = (
-                    "no case covers this requirement yet"
-                    if not self.covering.get(req.id)
-                    else "its cases did not run"
-                )
+                if not self.covering.get(req.id) and req.id not in shipped_requirements():
+                    reason = "no case covers this requirement yet"
+                elif self.selected is not None and req.id not in self.selected:
+                    reason = "not selected in this run"
+                else:
+                    reason = "its cases did not run"
             else:
                 decisive = [c for c in cases if c.verdict is verdict]
                 reason = decisive[0].message.splitlines()[0] if decisive[0].message else ""

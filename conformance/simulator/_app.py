@@ -198,6 +198,8 @@ class Simulator:
         if self.has("status-not-json"):
             text = f"status={body['status']} progress={body['progress']}"
             return PlainTextResponse(text)
+        if self.has("status-text-plain"):
+            return Response(json.dumps(body), media_type="text/plain")
         headers = {}
         if self.has("retry-after") and body["status"] == "RUNNING":
             headers["Retry-After"] = "2"

@@ -73,10 +73,21 @@ FAULTS: dict[str, Behaviour] = {
             EXPIRE_COMPLETED="WARN",
         ),
         _fault(
-            "submit-body-text", "The 202 body is plain text, not a JSON status.", SUBMIT_BODY="WARN"
+            "submit-body-text",
+            "The 202 body is plain text, not a JSON status.",
+            SUBMIT_BODY="WARN",
+            STATUS_MEDIA_TYPE="WARN",
         ),
         _fault(
-            "status-not-json", "The status resource answers text/plain.", STATUS_200_JSON="FAIL"
+            "status-not-json",
+            "The status resource answers text/plain.",
+            STATUS_200_JSON="FAIL",
+            STATUS_MEDIA_TYPE="WARN",
+        ),
+        _fault(
+            "status-text-plain",
+            "The status body is JSON but labelled text/plain.",
+            STATUS_MEDIA_TYPE="WARN",
         ),
         _fault(
             "unknown-state", "A running operation reports IN_PROGRESS.", STATUS_STATE_NAMES="FAIL"

@@ -1,0 +1,1 @@
+"""Small stdlib HTTP servers that follow public standards, used as test targets."""
