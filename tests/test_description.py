@@ -43,6 +43,16 @@ def test_defaults_are_the_cloudcenter_dialect():
             "Input should be 'success', 'failure' or 'timeout'",
         ),
         ({"dialect": {"name": "other"}}, "dialect.name = 'other' is not a known dialect"),
+        ({"dialect": {"name": "acme", "extends": "azur"}}, "extends = 'azur' is not a built-in"),
+        ({"dialect": {"status_url": "cookie:x"}}, "'cookie:x' is not a source; use one of"),
+        ({"dialect": {"status_url": "template:/ops/x"}}, "a template needs a placeholder"),
+        ({"dialect": {"result_url": "link:"}}, "'link:' is not a source"),
+        ({"dialect": {"not_applicable": {"SUBMIT-220": "x"}}}, "Did you mean SUBMIT-202"),
+        ({"dialect": {"not_applicable": {"SUBMIT-202": " "}}}, "needs a reason"),
+        ({"dialect": {"status_field": ""}}, "gives no way to tell the state"),
+        ({"dialect": {"done": {"field": "done", "when": "yes"}}}, "dialect.done.when = 'yes'"),
+        ({"dialect": {"http_states": {"202": "pending"}}}, "dialect.http_states.202 = 'pending'"),
+        ({"cookies": "per-run"}, "cookies = 'per-run'"),
         ({"dialect": {"states": {"success": ["RUNNING"]}}}, "'RUNNING' is listed under both"),
         ({"headers": {"X-Name": "caf\u00e9"}}, "header 'X-Name' must have an ASCII name and value"),
         ({"base_url": "ftp://x"}, "must be an absolute http:// or https:// URL"),
@@ -158,3 +168,24 @@ def test_report_dir_that_is_a_file_is_a_usage_error(pytester, tmp_path):
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--report-dir * is a file; name a directory*"])
+
+
+def test_a_dialect_of_ones_own_extends_a_built_in_one():
+    loaded = parse(
+        {"dialect": {"name": "acme", "extends": "azure", "status_field": "properties.state"}}, "t"
+    )
+    dialect = loaded.effective.dialect
+    assert dialect.name == "acme" and dialect.status_url == "header:Operation-Location"
+    assert dialect.status_field == "properties.state"
+    assert loaded.dialect_label == "acme (extends azure), keys overridden: status_field"
+
+
+def test_the_older_result_url_field_still_reads():
+    loaded = parse({"dialect": {"result_url_field": "result"}}, "t")
+    assert loaded.effective.dialect.result_url == "body:result"
+
+
+@pytest.mark.parametrize("name", ["cloudcenter", "azure", "ogc-processes", "google-lro"])
+def test_every_built_in_dialect_loads_and_cites_its_source(name):
+    dialect = parse({"dialect": {"name": name}}, "t").effective.dialect
+    assert dialect.source

@@ -7,6 +7,9 @@ requirement it breaks, and by nothing else that the fault does not touch.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from .conftest import write
@@ -28,81 +31,19 @@ timed_out = 4.0
 tolerance = 0.5
 """
 
-AZURE = (
-    """
-[scenarios.success]
-method = "PUT"
-path = "/widgets/w-{uuid}?api-version=2024-05-01"
-json = { color = "blue" }
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
-[scenarios.failure]
-method = "PUT"
-path = "/widgets/w-{uuid}?api-version=2024-05-01"
-json = { color = "blue", fail = true }
 
-[scenarios.timeout]
-method = "PUT"
-path = "/widgets/w-{uuid}?api-version=2024-05-01"
-json = { color = "blue", slow = true }
+def _readme_example(dialect: str) -> str:
+    """The description README.md shows for `dialect`: the tests use it word for word."""
+    match = re.search(rf"```toml\n# dialect example: {dialect} .*?\n(.*?)```", README, re.S)
+    assert match, f"README.md lost its {dialect} example"
+    return match.group(1)
 
-[sync]
-method = "GET"
-path = "/widgets?api-version=2024-05-01"
 
-[dialect]
-name = "azure"
-result_url = "request"
-"""
-    + TIMING
-    + RETENTION
-)
-
-GOOGLE = (
-    """
-[scenarios.success]
-path = "/v1/projects/p/books"
-json = { title = "t-{uuid}" }
-
-[scenarios.failure]
-path = "/v1/projects/p/books"
-json = { title = "t-{uuid}", fail = true }
-
-[sync]
-method = "GET"
-path = "/v1/projects/p/books"
-
-[dialect]
-name = "google-lro"
-result_url = "template:/v1/{response.name}"
-"""
-    + TIMING
-)
-
-OGC = (
-    """
-[scenarios.success]
-path = "/processes/echo/execution"
-headers = { Prefer = "respond-async" }
-json = { inputs = { message = "hello" } }
-
-[scenarios.failure]
-path = "/processes/echo/execution"
-headers = { Prefer = "respond-async" }
-json = { inputs = { message = "hello", fail = true } }
-
-[sync]
-method = "GET"
-path = "/jobs"
-
-[resource]
-read = { method = "GET", url = "{resource_url}" }
-delete = { method = "DELETE", url = "/jobs/{operation_id}" }
-
-[dialect]
-name = "ogc-processes"
-"""
-    + TIMING
-)
+AZURE = _readme_example("azure") + TIMING + RETENTION
+GOOGLE = _readme_example("google-lro") + TIMING
+OGC = _readme_example("ogc-processes") + TIMING
 
 SERVERS = {
     "azure": (azure_lro.running, AZURE),

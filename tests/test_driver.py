@@ -192,3 +192,48 @@ def test_redactor_catches_escaped_forms_of_a_secret():
     assert secret not in redactor.text(body) and "hun" not in redactor.text(body)
     url = f"https://x.test/?k={quote(secret)}"
     assert "hun" not in redactor.text(url)
+
+
+@respx.mock
+def test_a_refused_submission_says_what_it_answered():
+    respx.post(SUBMIT).respond(409, json={"error": "duplicate"})
+    driver, _ = make_driver()
+    sub = driver.submit("success")
+    assert (
+        sub.location_problem == "the submission answered 409, not 202, and gave no Location header"
+    )
+
+
+@respx.mock
+def test_each_submission_gets_fresh_values_for_uuid_and_n():
+    route = respx.post(url__regex=rf"{BASE}/things/.*").respond(202)
+    driver, _ = make_driver(
+        scenarios={"success": {"path": "/things/{n}", "json": {"name": "x-{uuid}", "k": 1}}}
+    )
+    driver.submit("success"), driver.submit("success")
+    paths = [call.request.url.path for call in route.calls]
+    names = [json.loads(call.request.content)["name"] for call in route.calls]
+    assert paths == ["/things/1", "/things/2"]
+    assert len(set(names)) == 2 and all(n.startswith("x-") and len(n) == 34 for n in names)
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("mode", "sent"),
+    [("per-operation", [None, None]), ("shared", [None, "s=1"]), ("off", [None, None])],
+)
+def test_cookies_are_kept_per_operation_unless_told(mode, sent):
+    seen = []
+
+    def submit(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+
+    respx.post(SUBMIT).mock(side_effect=submit)
+    poll = respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver(cookies=mode)
+    first = driver.submit("success")
+    driver.submit("success")
+    assert seen == sent
+    driver.poll(first.status_url, "poll", jar=first.jar)
+    assert poll.calls.last.request.headers.get("cookie") == (None if mode == "off" else "s=1")

@@ -33,6 +33,7 @@ def test_correct_simulator_passes_every_core_requirement(run_suite, clock):
     assert core.pop("STATUS-RETRY-AFTER") == "SKIP"
     assert set(core.values()) == {"PASS"}
     assert run.document is not None and run.document["gate"] == "pass"
+    run.assert_every_pass_cites_evidence()
 
 
 @pytest.mark.parametrize(
@@ -97,3 +98,43 @@ def test_failure_message_names_requirement_observed_and_expected(run_suite):
             "*Expected: 202 (the dialect's acceptance)*",
         ]
     )
+
+
+def test_every_core_should_has_a_fault_that_breaks_it():
+    broken = {req for f in FAULTS.values() for req, v in f.expect.items() if v == "WARN"}
+    shoulds = {r for r in CORE if CATALOGUE[r].level is Level.SHOULD}
+    assert shoulds - broken == set()
+
+
+def test_every_fault_names_catalogue_requirements_and_verdicts():
+    for behaviour in FAULTS.values():
+        assert behaviour.expect, f"{behaviour.name} says nothing about what it breaks"
+        assert set(behaviour.expect) <= CATALOGUE.keys(), behaviour.name
+        assert set(behaviour.expect.values()) <= {"FAIL", "WARN", "ERROR"}, behaviour.name
+        for req_id, verdict in behaviour.expect.items():
+            level = CATALOGUE[req_id].level
+            if verdict == "FAIL":
+                assert level is Level.MUST, f"{behaviour.name}: a {level.value} cannot FAIL"
+
+
+def test_the_simulators_openapi_document_matches_its_routes():
+    from starlette.routing import Route
+
+    from conformance.simulator import create_app
+    from conformance.simulator._openapi import OPENAPI
+
+    app = create_app()
+    served = {
+        (route.path, method.lower())
+        for route in app.routes
+        if isinstance(route, Route)
+        for method in (route.methods or ())
+        if method != "HEAD" and route.path != "/openapi.json"  # the document itself
+    }
+    documented = {
+        (path, method)
+        for path, item in OPENAPI["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    assert documented == served
