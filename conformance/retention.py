@@ -112,10 +112,6 @@ def _completion(run: Run) -> Bracket | None:
     return Bracket(low, terminal.received_at)
 
 
-def _readable(poll: Poll) -> bool:
-    return poll.available
-
-
 def _resolution(description: Description, real: bool) -> float:
     shortest = min(description.retention.completed, description.retention.timed_out)
     step = min(shortest * RESOLUTION_SHARE, description.polling.interval)
@@ -234,7 +230,7 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
                 f"the timeout submission gave no status URL: {sub.location_problem}",
                 (sub.exchange,),
             )
-        elif not _readable(poll := driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)):
+        elif not (poll := driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)).available:
             observation.timed_out = Unobserved(
                 f"the timeout operation's status answered {poll.exchange.status} at once",
                 (sub.exchange, poll.exchange),
@@ -297,7 +293,7 @@ def _follow_twin(
             url, f"retention {scenario} fine poll {len(run.polls) + 1}", jar=twin.jar
         )
         run.polls.append(poll)
-        if not _readable(poll):
+        if not poll.available:
             observation.completed[scenario] = Unobserved(
                 f"the second {scenario} operation's status answered {poll.exchange.status}",
                 tuple(run.exchanges),

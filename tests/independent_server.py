@@ -14,8 +14,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .servers._loopback import serve
 
 TOKEN = "independent-token-7f3a"
 QUEUED_FOR = 0.05
@@ -154,12 +156,5 @@ class _Handler(BaseHTTPRequestHandler):
 def running(faults: frozenset[str] | set[str] = frozenset()) -> Iterator[str]:
     """Serve on 127.0.0.1 on a free port; yields the base URL and stops on exit."""
     handler = type("Handler", (_Handler,), {"state": _State(), "faults": frozenset(faults)})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(handler) as url:
+        yield url

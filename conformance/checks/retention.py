@@ -39,10 +39,6 @@ def _poll(slot: Slot[Poll]) -> Poll:
     return slot.result
 
 
-def _available(poll: Poll) -> bool:
-    return poll.available
-
-
 def _usable(requirement: str, poll: Poll, server_errors: bool = True) -> None:
     """A probe that got no answer (or, inside the window, a server error) says nothing."""
     ex = poll.exchange
@@ -77,7 +73,7 @@ def kept_for_window(
     _usable(requirement, poll)
     ex = poll.exchange
     deadline = retained.start.low + retained.window  # the earliest the window can end
-    if not _available(poll):
+    if not poll.available:
         early = deadline - ex.received_at
         if early < 0:
             raise Inconclusive(
@@ -121,7 +117,7 @@ def gone_after_window(requirement: str, retained: Retained, description: Descrip
     ex = poll.exchange
     tolerance = description.retention.tolerance
     latest_end = retained.start.high + retained.window + tolerance
-    if _available(poll):
+    if poll.available:
         raise ConformanceFailure(
             requirement,
             observed=f"200 at least {ex.sent_at - retained.start.high:.3f} s into the "
@@ -145,14 +141,11 @@ def expired_ids_answer_not_found(
 ) -> None:
     """Expired (no longer available) and never-issued ids answer an allowed code."""
     allowed = description.retention.expired_status
-    gone = [p.exchange for p in expired if not _available(p) and p.exchange.error is None]
+    gone = [p.exchange for p in expired if not p.available and p.exchange.error is None]
     checked = ([never_issued] if never_issued is not None else []) + gone
     if not checked:
-        reasons = [why_not_never_issued] if why_not_never_issued else []
-        raise NotObserved(
-            "no expired id was seen and no never-issued id was probed"
-            + (f" ({reasons[0]})" if reasons else "")
-        )
+        why = f" ({why_not_never_issued})" if why_not_never_issued else ""
+        raise NotObserved(f"no expired id was seen and no never-issued id was probed{why}")
     for ex in checked:
         if ex.status not in allowed:
             what = "a never-issued id" if ex is never_issued else "an expired id"

@@ -125,9 +125,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from ._loopback import serve
 
 API_VERSIONS = ("2024-05-01", "2023-10-01-preview")
 QUEUED_FOR = 0.05
@@ -614,13 +616,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("PATCH")
 
 
-class _QuietServer(ThreadingHTTPServer):
-    request_queue_size = 64  # the default of 5 drops connections under concurrent tests
-
-    def handle_error(self, request: Any, client_address: Any) -> None:  # quiet
-        pass
-
-
 @contextlib.contextmanager
 def running(
     faults: frozenset[str] | set[str] = frozenset(),
@@ -654,12 +649,5 @@ def running(
         work_for,
     )
     handler = type("Handler", (_Handler,), {"service": service})
-    server = _QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(handler) as url:
+        yield url

@@ -154,9 +154,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from ._loopback import serve
 
 QUEUED_FOR = 0.05
 WORK_FOR = 0.25
@@ -709,11 +711,6 @@ class _Handler(BaseHTTPRequestHandler):
         self._route("PATCH")
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 64  # the stdlib's 5 resets bursts of parallel clients
-    daemon_threads = True
-
-
 @contextlib.contextmanager
 def running(
     faults: frozenset[str] | set[str] = frozenset(),
@@ -733,12 +730,5 @@ def running(
         raise ValueError(f"unknown faults: {sorted(unknown)}")
     state = _State(expire_after, queued_for, work_for)
     handler = type("Handler", (_Handler,), {"state": state, "faults": frozenset(faults)})
-    server = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(handler) as url:
+        yield url

@@ -112,9 +112,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from http.cookies import CookieError, SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
+
+from ._loopback import serve
 
 COMMON_OPTIONS: dict[str, float] = {
     "duration": 0.3,
@@ -612,12 +614,5 @@ def running(
         (base,),
         {"state": _State(), "faults": frozenset(faults), "options": {**defaults, **options}},
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(handler) as url:
+        yield url
