@@ -18,8 +18,7 @@ from urllib.parse import unquote
 import httpx
 
 from .description import Description, ScenarioName
-from .driver import MISSING, Driver, Exchange, Poll, Run, Submission
-from .driver import field as body_field
+from .driver import Driver, Exchange, Poll, Run, Submission
 from .schedule import Schedule, Slot
 
 __all__ = ["Bracket", "Retained", "RetentionObservation", "Unobserved", "observe"]
@@ -244,7 +243,7 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
     if known is None or known.submission.status_url is None:
         observation.never_issued_skipped = "no operation gave a status URL to start from"
     else:
-        url = _never_issued_url(known.submission.status_url, _operation_id(driver, known))
+        url = _never_issued_url(known.submission.status_url, driver.operation_id(known))
         if isinstance(url, str):
             observation.never_issued_skipped = url
         else:
@@ -252,17 +251,6 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
 
     schedule.run()
     return observation
-
-
-def _operation_id(driver: Driver, run: Run) -> str | None:
-    """The operation's id: as its acceptance gave it, else as its status body names it."""
-    if run.submission.operation_id is not None:
-        return run.submission.operation_id
-    for poll in run.polls:
-        value = body_field(poll.body, driver.description.dialect.id_field)
-        if poll.available and value is not MISSING and value is not None:
-            return str(value)
-    return None
 
 
 def _follow_twin(

@@ -72,3 +72,14 @@ def test_links_from_the_body_or_a_link_header():
     header = [("Link", '</x>; rel="self", </jobs/2/results>; rel="alternate results"')]
     assert link({}, header, "results") == "/jobs/2/results"
     assert link({}, header, "monitor") is None
+
+
+def test_of_several_links_with_one_relation_the_json_one_is_taken():
+    rel = "http://www.opengis.net/def/rel/ogc/1.0/results"
+    body = {
+        "links": [
+            {"rel": rel, "href": "/r?f=html", "type": "text/html"},
+            {"rel": rel, "href": "/r?f=json", "type": "application/json"},
+        ]
+    }
+    assert link(body, [], rel) == "/r?f=json"

@@ -428,6 +428,16 @@ class Driver:
 
     # -- the result ----------------------------------------------------------
 
+    def operation_id(self, run: Run) -> str | None:
+        """The operation's id: as its acceptance gave it, else as its status body names it."""
+        if run.submission.operation_id is not None:
+            return run.submission.operation_id
+        for poll in run.polls:
+            value = body_field(poll.body, self.description.dialect.id_field)
+            if poll.available and value is not MISSING and value is not None:
+                return str(value)
+        return None
+
     def resource_url(self, run: Run) -> httpx.URL | str | None:
         """The run's result URL, as the dialect's `result_url` says where it is.
 
@@ -443,7 +453,7 @@ class Driver:
             return "the operation reached no terminal state"
         if kind == "template":
             filled = fill_template(
-                argument, sub.operation_id, lambda p: body_field(terminal.body, p)
+                argument, self.operation_id(run), lambda p: body_field(terminal.body, p)
             )
             if filled is None:
                 return f"no value for every placeholder of {argument!r}"
@@ -475,7 +485,7 @@ class Driver:
             return Call(problem=resource_url or "the dialect names no resource URL")
         url = self.client.base_url.join(
             call.url.format(
-                resource_url=str(resource_url), operation_id=run.submission.operation_id or ""
+                resource_url=str(resource_url), operation_id=self.operation_id(run) or ""
             )
         )
         if not self.same_origin(url):

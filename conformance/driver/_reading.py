@@ -76,14 +76,22 @@ def read_state(dialect: Dialect, status: int | None, body: dict[str, Any] | None
 
 
 def link(body: Any, headers: list[tuple[str, str]], rel: str) -> str | None:
-    """The href of the first link with relation `rel`: in the body's `links`, else a Link header."""
+    """The href of a link with relation `rel`: in the body's `links` (a JSON one first, where
+    several differ by type), else in a Link header."""
     links = body.get("links") if isinstance(body, dict) else None
     if isinstance(links, list):
-        for entry in links:
-            if isinstance(entry, dict) and entry.get("rel") == rel:
-                href = entry.get("href")
-                if isinstance(href, str) and href:
-                    return href
+        matching = [
+            entry
+            for entry in links
+            if isinstance(entry, dict)
+            and entry.get("rel") == rel
+            and isinstance(entry.get("href"), str)
+            and entry["href"]
+        ]
+        # Several links of one relation differ by media type (OGC: HTML and JSON): take JSON.
+        matching.sort(key=lambda entry: "json" not in str(entry.get("type", "")))
+        if matching:
+            return str(matching[0]["href"])
     for name, value in headers:
         if name.lower() != "link":
             continue

@@ -18,7 +18,15 @@ from .. import __version__
 from ..catalogue import Level, get
 from ..clock import ClockControlError
 from ..session import ConformanceSession
-from ..verdicts import Blocked, Citation, ConformanceFailure, Inconclusive, Verdict, collecting
+from ..verdicts import (
+    Blocked,
+    Citation,
+    ConformanceFailure,
+    Inconclusive,
+    NotObserved,
+    Verdict,
+    collecting,
+)
 from ._json import write_json
 from ._listing import render_listing
 from ._results import CaseResult, Results
@@ -200,6 +208,10 @@ class Recorder:
         result.details = {k: v for k, v in report.user_properties if k != "requirement"}
         if report.skipped:
             result.verdict = Verdict.SKIP
+            skipped = call.excinfo.value if call.excinfo is not None else None
+            if isinstance(skipped, NotObserved):
+                result.message = self.session.redactor.text(skipped.msg)
+                return result
             longrepr = report.longrepr
             result.message = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
             result.message = result.message.removeprefix("Skipped: ")
