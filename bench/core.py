@@ -23,8 +23,7 @@ import httpx
 from conformance.clock import RealClock
 from conformance.description import parse
 from conformance.driver import Driver
-from conformance.simulator import Settings, create_app
-from conformance.simulator._serve import serve_in_thread
+from conformance.simulator import Settings, create_app, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 

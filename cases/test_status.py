@@ -28,7 +28,7 @@ def test_status_names_its_own_operation(conformance, scenario):
 @pytest.mark.requirement("STATUS-SAFE")
 def test_reading_the_status_does_not_change_it(conformance):
     conformance.require_scenario("success")
-    exact = conformance.target.clock != "real"
+    exact = conformance.target.clock != "real"  # virtual or test clock: time stands still
     status.reads_are_safe(conformance.safety_trial, conformance.description, exact=exact)
 
 

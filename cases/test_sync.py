@@ -3,9 +3,6 @@
 import pytest
 
 from conformance.checks import sync
-from conformance.checks._common import needs_terminal
-from conformance.description import Role
-from conformance.verdicts import Blocked
 
 
 @pytest.mark.requirement("SYNC-STATE")
@@ -18,9 +15,4 @@ def test_synchronous_call_answers_with_the_state(conformance):
 
 @pytest.mark.requirement("SYNC-STATE")
 def test_created_resource_reads_synchronously(conformance):
-    run = conformance.run("success")
-    needs_terminal(run, Role.SUCCESS)
-    read = conformance.driver.resource_call("read", run, "read resource")
-    if read.exchange is None:
-        raise Blocked(f"no resource to read: {read.problem}", run.exchanges[-1:])
-    sync.answers_with_state(read.exchange, "reading the created resource")
+    sync.created_resource_reads(conformance.run("success"), conformance.driver)

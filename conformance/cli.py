@@ -35,8 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .clock import VirtualClock
-    from .simulator import FAULTS, QUIRKS, Settings, create_app
-    from .simulator._app import TEST_CLOCK_PATH
+    from .simulator import DIALECTS, FAULTS, QUIRKS, TEST_CLOCK_PATH, Settings, create_app
 
     try:
         settings = Settings(
@@ -49,16 +48,22 @@ def _serve(args: argparse.Namespace) -> int:
         )
         # With --test-clock the simulator's time stands still until a client moves it.
         clock = VirtualClock(time.time()) if args.test_clock else None
-        app = create_app(clock, settings, args.fault, test_clock=args.test_clock)
+        app = create_app(clock, settings, args.fault, args.test_clock, args.dialect)
     except ValueError as exc:
         print(f"async-conformance serve: {exc}", file=sys.stderr)
         return 2
     if args.list_faults:
         for kind, table in (("fault", FAULTS), ("quirk", QUIRKS)):
             for behaviour in table.values():
-                print(f"{kind:<6} {behaviour.name:<22} {behaviour.description}")
+                where = (
+                    ""
+                    if behaviour.dialects == set(DIALECTS)
+                    else (f" [{', '.join(d for d in DIALECTS if d in behaviour.dialects)} only]")
+                )
+                print(f"{kind:<6} {behaviour.name:<22} {behaviour.description}{where}")
         return 0
-    shown = f" with {', '.join(args.fault)}" if args.fault else ""
+    shown = f" speaking {args.dialect}" if args.dialect != "cloudcenter" else ""
+    shown += f" with {', '.join(args.fault)}" if args.fault else ""
     if args.test_clock:
         shown += f"{' and' if args.fault else ' with'} a test clock at {TEST_CLOCK_PATH}"
     print(f"reference simulator{shown} on http://{args.host}:{args.port} (Ctrl-C stops it)")
@@ -67,7 +72,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _requirements(markdown: bool) -> int:
-    from .report._listing import render_listing, render_markdown
+    from .report import render_listing, render_markdown
 
     print(render_markdown() if markdown else "\n".join(render_listing({})).lstrip("\n"))
     return 0
@@ -119,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a named fault or quirk (repeatable; --list-faults shows them)",
     )
     serve.add_argument("--list-faults", action="store_true", help="list faults and quirks")
+    serve.add_argument(
+        "--dialect",
+        default="cloudcenter",
+        help="how the simulator speaks: cloudcenter (default), azure, ogc-processes, google-lro",
+    )
     serve.add_argument(
         "--duration", type=float, default=4.0, help="seconds an operation runs (default 4)"
     )

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from .description import DescriptionError
+from .description import ClockMode, DescriptionError
 from .report import Recorder
 from .session import ConformanceSession
-from .target import BUILTIN, TargetError, resolve
+from .target import TargetError, resolve
 
 SESSION_KEY = pytest.StashKey[ConformanceSession]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
@@ -45,8 +45,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--target",
         default=None,
-        metavar="builtin|URL",
-        help="What to test: 'builtin' (the in-process reference simulator, the default) "
+        metavar="builtin|builtin:DIALECT|asgi:MODULE:APP|URL",
+        help="What to test: 'builtin' (the in-process reference simulator, the default; "
+        "'builtin:azure' and the like speak another dialect), an ASGI app in-process, "
         "or the base URL of a live server.",
     )
     group.addoption(
@@ -59,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--clock",
         default=None,
-        choices=("virtual", "control", "real"),
+        choices=[mode.value for mode in ClockMode],
         help="Who moves time: 'virtual' (in-process; default for builtin) or 'real' "
         "(default for live servers).",
     )
@@ -110,7 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     try:
         target = resolve(
-            config.getoption("target") or BUILTIN,
+            config.getoption("target") or "builtin",
             _absolute(config.getoption("target_config"), invocation),
             invocation / "pyproject.toml",
             config.getoption("clock"),

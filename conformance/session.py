@@ -17,7 +17,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
-from .description import Description, ScenarioName
+from .description import ClockMode, Description, ScenarioName
 from .driver import (
     Driver,
     Poll,
@@ -32,7 +32,7 @@ from .driver import (
 from .observations import Concurrent, Deletion, SafetyTrial
 from .retention import Retained, RetentionObservation, Unobserved, observe
 from .simulator import Simulator
-from .target import ASGI, BUILTIN, Target
+from .target import Target, TargetKind
 
 __all__ = ["ConformanceSession"]
 
@@ -67,24 +67,27 @@ class ConformanceSession:
 
     def _clock(self, client: httpx.Client) -> Clock:
         mode = self.target.clock
-        if mode == "control":
+        if mode is ClockMode.CONTROL:
             return ControlClock(client, self.description.test_clock_path)
-        if mode == "virtual" and self._virtual is not None:
+        if mode is ClockMode.VIRTUAL and self._virtual is not None:
             return self._virtual
         return RealClock()
 
     def _open_client(self) -> httpx.Client:
         transport: httpx.BaseTransport | None = None
         mode, app = self.target.clock, self.target.app
-        if self.target.kind == BUILTIN:
+        if self.target.kind is TargetKind.BUILTIN:
             # The simulator keeps its own clock; in control mode the suite moves it over HTTP.
-            server_clock: Clock = RealClock() if mode == "real" else VirtualClock()
+            server_clock: Clock = RealClock() if mode is ClockMode.REAL else VirtualClock()
             self._virtual = server_clock if isinstance(server_clock, VirtualClock) else None
             simulator = Simulator(
-                server_clock, behaviours=self.target.behaviours, test_clock=mode == "control"
+                server_clock,
+                behaviours=self.target.behaviours,
+                test_clock=mode is ClockMode.CONTROL,
+                dialect=self.target.simulator_dialect,
             )
             app = simulator.app
-        elif self.target.kind == ASGI and mode == "virtual":
+        elif self.target.kind is TargetKind.ASGI and mode is ClockMode.VIRTUAL:
             self._virtual = self._stack.enter_context(FrozenClock())
         if app is not None:
             portal = self._stack.enter_context(start_blocking_portal())
@@ -171,7 +174,7 @@ class ConformanceSession:
         time drives the work it is done by then; where reads do, it is not.
         """
         driver = self.driver
-        real = self.target.clock == "real"
+        real = self.target.clock is ClockMode.REAL
         subs = [self.submit("success") for _ in range(3 if real else 2)]
         for sub in subs:
             if sub.status_url is None:
@@ -195,7 +198,7 @@ class ConformanceSession:
 
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""
-        real = self.target.clock == "real"
+        real = self.target.clock is ClockMode.REAL
         return self.once("retention", lambda: observe(self.driver, real_clock=real))
 
     def retained(self, scenario: ScenarioName) -> Retained | Unobserved | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import importlib
 import os
 import sys
@@ -12,15 +13,23 @@ from typing import Any
 
 import httpx
 
-from .description import Loaded, load, parse
-from .description._load import tomllib
-from .simulator.faults import check_names
+from .description import ClockMode, Loaded, load, parse_text
+from .simulator.faults import DIALECTS, check_names
 
-__all__ = ["ASGI", "BUILTIN", "Target", "TargetError", "resolve"]
+__all__ = ["Target", "TargetError", "TargetKind", "resolve"]
 
-BUILTIN = "builtin"
-ASGI = "asgi"
-CLOCK_MODES = ("virtual", "control", "real")
+
+class TargetKind(str, enum.Enum):
+    BUILTIN = "builtin"  # the reference simulator, in-process
+    ASGI = "asgi"  # a user's ASGI app, in-process
+    LIVE = "live"  # a server over HTTP
+
+    @property
+    def in_process(self) -> bool:
+        return self is not TargetKind.LIVE
+
+    def __str__(self) -> str:  # the value in messages, on every Python
+        return str(self.value)
 
 
 class TargetError(ValueError):
@@ -29,18 +38,24 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "builtin" (in-process simulator), "asgi" (a user's app, in-process) or "live"
+    kind: TargetKind
     url: str
-    clock: str
+    clock: ClockMode
     behaviours: frozenset[str]
     loaded: Loaded
     app: Any = None  # the ASGI app of an "asgi" target
+    simulator_dialect: str = "cloudcenter"  # the dialect the built-in simulator speaks
 
     @property
     def label(self) -> str:
-        if self.kind == BUILTIN:
-            return "builtin simulator (in-process)"
-        if self.kind == ASGI:
+        if self.kind is TargetKind.BUILTIN:
+            dialect = (
+                ""
+                if self.simulator_dialect == "cloudcenter"
+                else f" speaking {self.simulator_dialect}"
+            )
+            return f"builtin simulator{dialect} (in-process)"
+        if self.kind is TargetKind.ASGI:
             return f"{self.url} (ASGI app, in-process)"
         return self.url
 
@@ -64,11 +79,13 @@ def _import_app(spec: str) -> Any:
     return app
 
 
-def _builtin_description(path: Path | None) -> Loaded:
+def _builtin_description(path: Path | None, dialect: str) -> Loaded:
     if path is not None:
         return load(path, None)
-    text = resources.files("conformance.targets").joinpath("builtin.toml").read_text()
-    return parse(tomllib.loads(text), "builtin target description")
+    name = "builtin.toml" if dialect == "cloudcenter" else f"builtin-{dialect}.toml"
+    text = resources.files("conformance.targets").joinpath(name).read_text()
+    suffix = "" if dialect == "cloudcenter" else f" ({dialect})"
+    return parse_text(text, f"builtin target description{suffix}")
 
 
 def resolve(
@@ -79,13 +96,20 @@ def resolve(
     behaviours: list[str],
 ) -> Target:
     app: Any = None
-    if target == BUILTIN:
-        loaded = _builtin_description(config_path)
-        kind, url = BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
+    dialect = "cloudcenter"
+    if target == "builtin" or target.startswith("builtin:"):
+        dialect = target.partition(":")[2] or dialect
+        if dialect not in DIALECTS:
+            raise TargetError(
+                f"--target {target!r}: the simulator speaks {', '.join(DIALECTS)}; "
+                f"use --target=builtin:NAME with one of them."
+            )
+        loaded = _builtin_description(config_path, dialect)
+        kind, url = TargetKind.BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
     elif target.startswith("asgi:"):
         app = _import_app(target.removeprefix("asgi:"))
         loaded = load(config_path, pyproject)
-        kind, url = ASGI, loaded.effective.base_url or "http://asgi.app"
+        kind, url = TargetKind.ASGI, loaded.effective.base_url or "http://asgi.app"
     elif target.startswith(("http://", "https://")):
         try:
             if not httpx.URL(target).host:
@@ -93,27 +117,28 @@ def resolve(
         except (httpx.InvalidURL, ValueError) as exc:
             raise TargetError(f"--target {target!r} is not a usable URL ({exc}).") from None
         loaded = load(config_path, pyproject, base_url=target)
-        kind, url = "live", target
+        kind, url = TargetKind.LIVE, target
     else:
         raise TargetError(
             f"--target {target!r} is neither 'builtin', 'asgi:MODULE:APP' nor an http(s) URL. "
-            "Use --target builtin for the in-process simulator, asgi:myservice.main:app for "
-            "your ASGI app in-process, or the base URL of your server, e.g. "
-            "--target http://127.0.0.1:8080."
+            "Use --target builtin for the in-process simulator (builtin:azure and the like "
+            "for one speaking another dialect), asgi:myservice.main:app for your ASGI app "
+            "in-process, or the base URL of your server, e.g. --target http://127.0.0.1:8080."
         )
-    mode = clock or loaded.effective.clock or ("virtual" if kind in (BUILTIN, ASGI) else "real")
-    if mode not in CLOCK_MODES:
-        raise TargetError(f"--clock {mode!r} is not a clock mode; use one of {CLOCK_MODES}.")
-    if mode == "virtual" and kind not in (BUILTIN, ASGI):
+    chosen = clock or loaded.effective.clock
+    mode = (
+        ClockMode(chosen) if chosen else (ClockMode.VIRTUAL if kind.in_process else ClockMode.REAL)
+    )
+    if mode is ClockMode.VIRTUAL and not kind.in_process:
         raise TargetError(
             f"--clock virtual needs an in-process target, but {url} is a live server whose "
             "clock the suite cannot move. Use --clock control if the server offers the "
             "test-clock endpoint, else --clock real."
         )
-    if behaviours and kind != BUILTIN:
+    if behaviours and kind is not TargetKind.BUILTIN:
         raise TargetError("--fault applies to --target builtin only; a live server has its own.")
     try:
-        names = check_names(behaviours)
+        names = check_names(behaviours, dialect)
     except ValueError as exc:
         raise TargetError(f"--fault: {exc}") from None
-    return Target(kind, url, mode, names, loaded, app)
+    return Target(kind, url, mode, names, loaded, app, dialect)

@@ -20,8 +20,7 @@ from conformance.clock import (
     VirtualClock,
 )
 from conformance.schedule import Schedule
-from conformance.simulator import Settings, create_app
-from conformance.simulator._serve import serve_in_thread
+from conformance.simulator import Settings, create_app, serve_in_thread
 
 from .conftest import CASES, write
 from .test_live import SIMULATOR_TOML

@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from conformance.description import DescriptionError, load, parse
-from conformance.simulator._serve import serve_in_thread
+from conformance.simulator import serve_in_thread
 
 from .conftest import CASES, write
 

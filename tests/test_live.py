@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.simulator import RETENTION_FAULTS, Settings, create_app
-from conformance.simulator._serve import serve_in_thread
+from conformance.simulator import RETENTION_FAULTS, Settings, create_app, serve_in_thread
 
 from . import independent_server
 from .conftest import write
@@ -169,3 +168,23 @@ def test_real_clock_catches_retention_fault(run_suite, tmp_path, name):
         run = run_suite(f"--target={url}", f"--target-config={config}", "-k", "retention")
     assert run.with_verdict("FAIL", "WARN") == RETENTION_FAULTS[name].expect
     assert run.result.ret == 1
+
+
+@pytest.mark.parametrize("dialect", ["azure", "ogc-processes", "google-lro"])
+def test_the_simulator_serves_each_dialect_over_http(run_suite, tmp_path, dialect):
+    from importlib import resources
+
+    builtin = resources.files("conformance.targets").joinpath(f"builtin-{dialect}.toml")
+    toml = (
+        builtin.read_text().split("[retention]")[0]
+        + "[polling]"
+        + SIMULATOR_TOML.split("[polling]")[1]
+    )
+    config = write(
+        tmp_path / "target.toml", toml.replace('base_url = "http://builtin.simulator"', "")
+    )
+    with serve_in_thread(create_app(settings=FAST, dialect=dialect)) as url:
+        run = run_suite(f"--target={url}", f"--target-config={config}")
+    assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+    assert run.document is not None and run.document["dialect"] == dialect

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..driver import Exchange
-from ..verdicts import ConformanceFailure, cite
-from ._common import answered
+from ..description import Role
+from ..driver import Driver, Exchange, Run
+from ..verdicts import Blocked, ConformanceFailure, cite
+from ._common import answered, needs_terminal
 
-__all__ = ["answers_with_state"]
+__all__ = ["answers_with_state", "created_resource_reads"]
 
 
 def answers_with_state(exchange: Exchange, what: str) -> None:
@@ -30,3 +31,12 @@ def answers_with_state(exchange: Exchange, what: str) -> None:
                 exchanges=[exchange],
             ) from None
     cite(f"{what} answered {status} with {len(exchange.body)} bytes", [exchange])
+
+
+def created_resource_reads(run: Run, driver: Driver) -> None:
+    """What a successful operation made can be read synchronously, with its state."""
+    needs_terminal(run, Role.SUCCESS)
+    read = driver.resource_call("read", run, "read resource")
+    if read.exchange is None:
+        raise Blocked(f"no resource to read: {read.problem}", run.exchanges[-1:])
+    answers_with_state(read.exchange, "reading the created resource")

@@ -1,11 +1,13 @@
 """Target descriptions: TOML in, a checked `Description` out."""
 
 from ._dialect import Dialect, Done, Role, States, fill_template, parse_source
-from ._load import DescriptionError, Loaded, available_dialects, load, parse
-from ._model import SCENARIOS, Description, RequestSpec, ScenarioName
+from ._load import DescriptionError, Loaded, available_dialects, load, parse, parse_text
+from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName
 
 __all__ = [
+    "GONE",
     "SCENARIOS",
+    "ClockMode",
     "Description",
     "DescriptionError",
     "Dialect",
@@ -20,4 +22,5 @@ __all__ = [
     "load",
     "parse",
     "parse_source",
+    "parse_text",
 ]

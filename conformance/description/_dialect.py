@@ -37,6 +37,9 @@ class Role(str, enum.Enum):
     def terminal(self) -> bool:
         return self is not Role.RUNNING
 
+    def __str__(self) -> str:  # the value in messages, on every Python
+        return str(self.value)
+
 
 def fill_template(template: str, operation_id: str | None, lookup: Any) -> str | None:
     """A template with `{id}` and `{field.path}` filled in; None when a value is missing."""

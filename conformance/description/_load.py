@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["DescriptionError", "Loaded", "available_dialects", "load", "parse", "tomllib"]
+__all__ = ["DescriptionError", "Loaded", "available_dialects", "load", "parse", "parse_text"]
 
 PYPROJECT_TABLE = "tool.async-conformance"
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -188,6 +188,15 @@ def _flat_keys(table: dict[str, Any], prefix: str = "") -> set[str]:
         else:
             keys.add(prefix + key)
     return keys
+
+
+def parse_text(text: str, source: str, base_url: str | None = None) -> Loaded:
+    """Check a description given as TOML text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DescriptionError(f"target description {source} is not valid TOML: {exc}") from None
+    return parse(raw, source, base_url)
 
 
 def load(path: Path | None, pyproject: Path | None, base_url: str | None = None) -> Loaded:

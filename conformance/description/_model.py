@@ -7,6 +7,7 @@ cloudcenter dialect; README.md documents every key.
 
 from __future__ import annotations
 
+import enum
 import string
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat
 from ._dialect import Dialect, Role, States
 
 __all__ = [
+    "ClockMode",
     "Description",
     "Dialect",
     "Polling",
@@ -27,9 +29,22 @@ __all__ = [
     "States",
 ]
 
-ClockMode = Literal["virtual", "control", "real"]
+
+class ClockMode(str, enum.Enum):
+    """Who moves time (README, "Time")."""
+
+    VIRTUAL = "virtual"  # the suite, in-process
+    CONTROL = "control"  # the suite, through the target's test-clock endpoint
+    REAL = "real"  # nobody: the wall clock
+
+    def __str__(self) -> str:  # the value in messages, on every Python
+        return str(self.value)
+
+
 #: Cookies a server sets: kept per operation (default), in one jar for the run, or dropped.
 CookieMode = Literal["per-operation", "shared", "off"]
+#: What an id or a resource that no longer exists may answer.
+GONE = (404, 410)
 ScenarioName = Literal["success", "failure", "timeout"]
 SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure", "timeout")
 
@@ -144,7 +159,7 @@ class Retention(_Model):
                 "timeout_anchor = 'timeout' needs operation_timeout, the seconds after "
                 "which the target times an operation out"
             )
-        bad = [code for code in self.expired_status if code not in (404, 410)]
+        bad = [code for code in self.expired_status if code not in GONE]
         if bad:
             raise ValueError(f"expired_status may list 404 and 410 only, not {bad}")
         return self

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
-from ..description import Description, Role, ScenarioName, fill_template, parse_source
+from ..description import GONE, Description, Role, ScenarioName, fill_template, parse_source
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
 from ._transcript import Exchange, Transcript
@@ -30,7 +30,7 @@ from ._transcript import Exchange, Transcript
 __all__ = ["GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
 
 #: What an id or a resource that no longer exists answers.
-GONE_STATUSES = (404, 410)
+GONE_STATUSES = GONE
 
 #: Polls after the first terminal state, to see that it stays.
 CONFIRM_POLLS = 2
@@ -48,6 +48,9 @@ class Ended(str, enum.Enum):
     NO_ANSWER = "no-answer"  # a poll got no HTTP answer
     STATUS_ERROR = "status-error"  # a poll answered 4xx or 5xx
     UNREADABLE = "unreadable"  # a poll's answer tells no state
+
+    def __str__(self) -> str:  # the value in messages, on every Python
+        return str(self.value)
 
 
 class _NoCookies(DefaultCookiePolicy):

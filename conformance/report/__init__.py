@@ -1,5 +1,6 @@
 """Reports: verdicts per requirement, and one writer per format."""
 
+from ._listing import render_listing, render_markdown
 from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
 from ._results import CaseResult, RequirementResult, Results
 
@@ -10,4 +11,6 @@ __all__ = [
     "Recorder",
     "RequirementResult",
     "Results",
+    "render_listing",
+    "render_markdown",
 ]

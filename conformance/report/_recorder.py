@@ -17,6 +17,7 @@ import pytest
 from .. import __version__
 from ..catalogue import Level, get
 from ..clock import ClockControlError
+from ..description import ClockMode
 from ..session import ConformanceSession
 from ..verdicts import (
     Blocked,
@@ -67,7 +68,7 @@ class Recorder:
             f"description {target.loaded.source}{faults}"
         )
         longest = self._longest_wait()
-        if target.clock == "real" and longest:
+        if target.clock is ClockMode.REAL and longest:
             line += (
                 f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
                 "(the longest window); `-k 'not retention'` leaves them out"
@@ -109,7 +110,11 @@ class Recorder:
         if self.results.covering and not self.header_shown and reporter is not None:
             reporter.write_line(self.header())
             self.header_shown = True
-        if self.results.covering and not self.list_only and self.session.target.clock == "control":
+        if (
+            self.results.covering
+            and not self.list_only
+            and self.session.target.clock is ClockMode.CONTROL
+        ):
             # Find out now, not in every case, whether the target's test clock works.
             try:
                 self.session.driver  # noqa: B018 - connects and reads the test clock

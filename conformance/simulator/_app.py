@@ -1,4 +1,10 @@
-"""The reference simulator: a Starlette app that follows the contract, unless told a fault."""
+"""The reference simulator: a Starlette app that follows the contract, unless told a fault.
+
+It speaks any built-in dialect (`_wire.py`). Every answer about an operation is
+built in one place: the store says what is true (`_view`), the behaviours' hooks
+change it (`_hooks.py`), the dialect renders it, the hooks change the rendering,
+and `_send` puts it on the wire.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,28 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..clock import Clock, RealClock, VirtualClock
-from ._openapi import OPENAPI
+from ..description import Role
+from ._hooks import HOOKS, Context
+from ._openapi import openapi_document
 from ._store import Operation, Outcome, Settings, Store
+from ._wire import WIRES, Rendered, View
 from .faults import check_names
 
 __all__ = ["TEST_CLOCK_PATH", "Simulator", "create_app"]
 
 #: Where the simulator serves the test-clock protocol when started with one.
 TEST_CLOCK_PATH = "/_test/clock"
+ACCOUNTS = "/v1/tenants/{tenant}/clouds/{cloud}/accounts"
 
 _OUTCOMES: tuple[Outcome, ...] = ("success", "failure", "timeout")
 _MESSAGES = {
-    "RUNNING": "Validating the cloud account credentials",
-    "SUCCESS": "Cloud account created",
-    "FAILED": "Cloud account credentials were rejected by the cloud provider",
+    Role.RUNNING: "Validating the cloud account credentials",
+    Role.SUCCESS: "Cloud account created",
+    Role.FAILURE: "Cloud account credentials were rejected by the cloud provider",
 }
 
 
@@ -36,7 +46,7 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 class Simulator:
-    """One simulated server: its clock, its store, and the faults or quirks it shows."""
+    """One simulated server: its clock, store and dialect, and the faults or quirks it shows."""
 
     def __init__(
         self,
@@ -44,20 +54,23 @@ class Simulator:
         settings: Settings | None = None,
         behaviours: Iterable[str] = (),
         test_clock: bool = False,
+        dialect: str = "cloudcenter",
     ) -> None:
+        if dialect not in WIRES:
+            raise ValueError(f"the simulator speaks {sorted(WIRES)}, not {dialect!r}")
         self.clock = clock or RealClock()
         self.settings = settings or Settings()
-        self.behaviours = check_names(behaviours)
+        self.behaviours = check_names(behaviours, dialect)
+        self.wire = WIRES[dialect]
         self.store = Store(self.settings, self.behaviours)
         self._pending_id: str | None = None
-        base = "/v1/tenants/{tenant}/clouds/{cloud}/accounts"
         self.app = Starlette(
             routes=[
-                Route(base, self.submit, methods=["POST"]),
-                Route(base, self.list_accounts, methods=["GET"]),
-                Route(base + "/{account}", self.read_account, methods=["GET"]),
-                Route(base + "/{account}", self.delete_account, methods=["DELETE"]),
-                Route("/v1/operationStatus/{operation}", self.status, methods=["GET"]),
+                Route(ACCOUNTS, self.submit, methods=["POST"]),
+                Route(ACCOUNTS, self.list_accounts, methods=["GET"]),
+                Route(ACCOUNTS + "/{account}", self.read_account, methods=["GET"]),
+                Route(ACCOUNTS + "/{account}", self.delete_account, methods=["DELETE"]),
+                Route(self.wire.status_path, self.status, methods=["GET"]),
                 Route("/openapi.json", self.openapi, methods=["GET"]),
             ]
         )
@@ -71,6 +84,51 @@ class Simulator:
 
     def has(self, name: str) -> bool:
         return name in self.behaviours
+
+    def _hooks(self, point: str) -> list[Any]:
+        return [HOOKS[b][point] for b in sorted(self.behaviours) if point in HOOKS.get(b, {})]
+
+    # -- every answer about an operation is built here --------------------------
+
+    def _context(self, point: str, request: Request, op: Operation, now: float) -> Context:
+        return Context(point, now, op.completed_at, str(request.base_url), op.account_id)
+
+    def _status_url(self, op_id: str) -> str:
+        return self.wire.status_path.replace("{operation}", op_id)
+
+    def _view(self, op: Operation, ctx: Context) -> View:
+        role, progress = self._state(op, ctx.now)
+        resource = None
+        if role is Role.SUCCESS:
+            resource = f"{ACCOUNTS.format(tenant=op.tenant, cloud=op.cloud)}/{op.account_id}"
+        view = View(op.id, role, progress, _MESSAGES[role], self._status_url(op.id), resource)
+        view.extra["additionalParameters"] = [{"name": "accountName", "value": op.name}]
+        for hook in self._hooks("view"):
+            hook(view, ctx)
+        if ctx.point == "status":
+            view.status_url = self._status_url(view.id)
+        return view
+
+    def _send(self, point: str, answer: Rendered, ctx: Context) -> Response:
+        for hook in self._hooks(point):
+            hook(answer, ctx)
+        if answer.body is None:
+            return Response(status_code=answer.status, headers=answer.headers)
+        content = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
+        return Response(content, answer.status, answer.headers, media_type=answer.media_type)
+
+    def _state(self, op: Operation, now: float) -> tuple[Role, int]:
+        """Where the operation is: from the clock, or (poll-advances) from the reads."""
+        if self.has("poll-advances"):
+            done = op.reads >= 4
+            progress = min(op.reads * 25, 100)
+        else:
+            done = op.completed_at is not None and now >= op.completed_at
+            fraction = (now - op.submitted_at) / op.duration if op.duration else 1.0
+            progress = min(int(100 * fraction), 99)
+        if not done:
+            return Role.RUNNING, progress
+        return (Role.SUCCESS if op.outcome == "success" else Role.FAILURE), 100
 
     # -- operations ----------------------------------------------------------
 
@@ -98,15 +156,11 @@ class Simulator:
         )
         if self.has("blocking-submit") and op.completed_at is not None:
             await self.clock.async_sleep(op.duration)
-        headers = self._location(request, op)
-        if self.has("retry-after"):
-            headers["Retry-After"] = "2"
-        status = 200 if self.has("submit-200") else 202
-        if self.has("submit-body-text"):
-            return PlainTextResponse("Accepted", status_code=status, headers=headers)
-        body = self._status_body(op, self.clock.now())
-        body["operationId"] = op.id  # the wrong-operation-id fault is the status resource's
-        return JSONResponse(body, status, headers)
+        ctx = self._context("accepted", request, op, self.clock.now())
+        view = self._view(op, ctx)
+        for hook in self._hooks("location"):
+            view.status_url = hook(view.status_url, ctx) if view.status_url else None
+        return self._send("accepted", self.wire.accepted(view), ctx)
 
     async def _new_id(self) -> str:
         if not self.has("reused-ids"):
@@ -121,61 +175,6 @@ class Simulator:
             return op_id
         return self._pending_id
 
-    def _location(self, request: Request, op: Operation) -> dict[str, str]:
-        if self.has("no-location"):
-            return {}
-        path = f"/v1/operationStatus/{op.id}"
-        if self.has("location-404"):
-            path = f"/v1/operationStatuses/{op.id}"
-        elif self.has("relative-location"):
-            path = f"../../../../operationStatus/{op.id}"
-        elif self.has("absolute-location"):
-            path = str(request.base_url).rstrip("/") + path
-        elif self.has("off-origin-location"):
-            path = f"http://ops-status.internal:8080{path}"
-        return {"Location": path}
-
-    def _state(self, op: Operation, now: float) -> tuple[str, int]:
-        if self.has("poll-advances"):
-            done = op.reads >= 4
-            progress = min(op.reads * 25, 100)
-        else:
-            done = op.completed_at is not None and now >= op.completed_at
-            fraction = (now - op.submitted_at) / op.duration if op.duration else 1.0
-            progress = min(int(100 * fraction), 99)
-            if self.has("progress-decreases") and fraction >= 0.5:
-                progress -= 30
-        if not done:
-            return ("IN_PROGRESS" if self.has("unknown-state") else "RUNNING"), progress
-        succeeded = op.outcome == "success" or self.has("wrong-outcome")
-        if not succeeded:
-            return "FAILED", 100
-        assert op.completed_at is not None
-        if self.has("terminal-flips") and now >= op.completed_at + 1.5:
-            return "FAILED", 100
-        return "SUCCESS", 100
-
-    def _status_body(self, op: Operation, now: float) -> dict[str, Any]:
-        state, progress = self._state(op, now)
-        body: dict[str, Any] = {
-            "operationId": "op-" + op.account_id if self.has("wrong-operation-id") else op.id,
-            "status": state,
-            "msg": _MESSAGES.get(state, _MESSAGES["RUNNING"]),
-            "progress": progress,
-            "resourceUrl": None,
-            "additionalParameters": [{"name": "accountName", "value": op.name}],
-        }
-        if state == "SUCCESS" and not self.has("no-resource-url"):
-            body["resourceUrl"] = (
-                f"/v1/tenants/{op.tenant}/clouds/{op.cloud}/accounts/{op.account_id}"
-            )
-        if state == "FAILED" and self.has("failed-no-msg"):
-            body["msg"] = None
-        if self.has("extra-fields"):
-            body["startTime"] = op.submitted_at
-            body["links"] = [{"rel": "self", "href": f"/v1/operationStatus/{op.id}"}]
-        return body
-
     async def status(self, request: Request) -> Response:
         now = self.clock.now()
         op_id = request.path_params["operation"]
@@ -183,27 +182,21 @@ class Simulator:
         if op is None and issued and self.has("expired-500"):
             return _error(500, "internal error: operation record missing")
         if op is None and not issued and self.has("unknown-200"):
-            return JSONResponse({"operationId": op_id, "status": "RUNNING", "progress": 0})
+            view = View(op_id, Role.RUNNING, 0, None, self._status_url(op_id))
+            return self._send("none", self.wire.status(view), Context("status", now, None, "", ""))
         if op is None:
             return _error(404, "no operation with this id (it may have expired)")
         if self.has("poll-advances"):
             op.reads += 1
             if op.reads == 4:  # completion is whenever the fourth read happens
                 op.duration = now - op.submitted_at
-        body = self._status_body(op, now)
+        ctx = self._context("status", request, op, now)
+        view = self._view(op, ctx)
         account = self.store.accounts.get(op.account_id)
-        if body["status"] == "SUCCESS" and account is not None:
-            # Once an operation says SUCCESS its account exists, however it got there.
+        if view.role is Role.SUCCESS and account is not None:
+            # Once an operation says it succeeded its account exists, however it got there.
             account.visible_from = min(account.visible_from, now)
-        if self.has("status-not-json"):
-            text = f"status={body['status']} progress={body['progress']}"
-            return PlainTextResponse(text)
-        if self.has("status-text-plain"):
-            return Response(json.dumps(body), media_type="text/plain")
-        headers = {}
-        if self.has("retry-after") and body["status"] == "RUNNING":
-            headers["Retry-After"] = "2"
-        return JSONResponse(body, headers=headers)
+        return self._send("status", self.wire.status(view), ctx)
 
     # -- accounts ------------------------------------------------------------
 
@@ -221,14 +214,16 @@ class Simulator:
         accounts = self.store.visible_accounts(tenant, cloud, self.clock.now())
         return JSONResponse({"accounts": [self._account_json(a.id) for a in accounts]})
 
+    def _account_context(self, request: Request) -> Context:
+        return Context("account", self.clock.now(), None, str(request.base_url), "")
+
     async def read_account(self, request: Request) -> Response:
         account_id = request.path_params["account"]
         deletes = not self.has("delete-never")
         if self.store.account(account_id, self.clock.now(), deletes=deletes) is None:
             return _error(404, "no account with this id")
-        if self.has("sync-read-empty"):
-            return Response(status_code=200)
-        return JSONResponse(self._account_json(account_id))
+        answer = Rendered(200, {}, self._account_json(account_id))
+        return self._send("read", answer, self._account_context(request))
 
     async def delete_account(self, request: Request) -> Response:
         account_id = request.path_params["account"]
@@ -238,16 +233,11 @@ class Simulator:
             return _error(404, "no account with this id")
         if account.delete_requested_at is None:
             account.delete_requested_at = now
-        if self.has("delete-200"):
-            return JSONResponse({"status": "DELETED", "id": account_id})
-        if self.has("delete-204-body"):
-            return Response(json.dumps({"status": "DELETED"}), 204, media_type="application/json")
-        if self.has("delete-content-length"):
-            return Response(status_code=204, headers={"Content-Length": "0"})
-        return Response(status_code=204)
+        ctx = Context("delete", now, None, str(request.base_url), account_id)
+        return self._send("delete", Rendered(204), ctx)
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(OPENAPI)
+        return JSONResponse(openapi_document(self.wire.status_path, self.wire.accepted_status))
 
     # -- the test-clock protocol ---------------------------------------------
 
@@ -272,10 +262,12 @@ def create_app(
     settings: Settings | None = None,
     behaviours: Iterable[str] = (),
     test_clock: bool = False,
+    dialect: str = "cloudcenter",
 ) -> Starlette:
     """The simulator's ASGI app; `behaviours` names faults or quirks from `faults.py`.
 
     With `test_clock`, `clock` must be a `VirtualClock` and the app serves the
     test-clock protocol at `TEST_CLOCK_PATH` so a suite can move it over HTTP.
+    `dialect` picks how it speaks (`cloudcenter`, `azure`, `ogc-processes`, `google-lro`).
     """
-    return Simulator(clock, settings, behaviours, test_clock).app
+    return Simulator(clock, settings, behaviours, test_clock, dialect).app

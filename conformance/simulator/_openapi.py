@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["OPENAPI"]
+__all__ = ["OPENAPI", "openapi_document"]
 
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _STATUS = {
@@ -116,3 +116,32 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+_CLOUDCENTER_STATUS = "/v1/operationStatus/{operation}"
+
+
+def openapi_document(status_path: str, accepted_status: int) -> dict[str, Any]:
+    """The document for a simulator speaking a dialect: its status route and acceptance code.
+
+    The cloudcenter dialect gets the full schemas; other dialects' bodies are described
+    as JSON objects (their shapes are their standards' business).
+    """
+    if status_path == _CLOUDCENTER_STATUS and accepted_status == 202:
+        return OPENAPI
+    paths = dict(OPENAPI["paths"])
+    status_item = dict(paths.pop(_CLOUDCENTER_STATUS))
+    status_item["get"] = {
+        **status_item["get"],
+        "responses": {"200": _json({"type": "object"}, "The status."), "404": _NOT_FOUND},
+    }
+    paths[status_path] = status_item
+    accounts = dict(paths["/v1/tenants/{tenant}/clouds/{cloud}/accounts"])
+    post = dict(accounts["post"])
+    post["responses"] = {
+        str(accepted_status): _json({"type": "object"}, "Accepted; names the operation status."),
+        "400": post["responses"]["400"],
+    }
+    accounts["post"] = post
+    paths["/v1/tenants/{tenant}/clouds/{cloud}/accounts"] = accounts
+    return {**OPENAPI, "paths": paths}

@@ -10,7 +10,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-__all__ = ["BEHAVIOURS", "FAULTS", "QUIRKS", "RETENTION_FAULTS", "Behaviour", "check_names"]
+__all__ = [
+    "BEHAVIOURS",
+    "DIALECTS",
+    "FAULTS",
+    "QUIRKS",
+    "RETENTION_FAULTS",
+    "Behaviour",
+    "check_names",
+]
+
+
+#: The dialects the simulator speaks.
+DIALECTS = ("cloudcenter", "azure", "ogc-processes", "google-lro")
+#: Dialects whose contract has a retention window, a 204 DELETE, state names, a 202 body.
+RETAINING = ("cloudcenter", "azure")
+DELETING_204 = ("cloudcenter",)
+NAMING = ("cloudcenter", "azure", "ogc-processes")
+ACCEPTING_202 = ("cloudcenter", "azure")
 
 
 @dataclass(frozen=True)
@@ -22,17 +39,29 @@ class Behaviour:
     expect: dict[str, str] = field(default_factory=dict)
     #: the clock modes in which the behaviour can happen at all
     clocks: frozenset[str] = frozenset({"virtual", "control", "real"})
+    #: the dialects in whose contract the behaviour breaks what `expect` says
+    dialects: frozenset[str] = frozenset(DIALECTS)
 
 
 def _fault(
     name: str,
     description: str,
     clocks: Iterable[str] = ("virtual", "control", "real"),
+    dialects: Iterable[str] = DIALECTS,
     **expect: str,
 ) -> Behaviour:
     return Behaviour(
-        name, description, {k.replace("_", "-"): v for k, v in expect.items()}, frozenset(clocks)
+        name,
+        description,
+        {k.replace("_", "-"): v for k, v in expect.items()},
+        frozenset(clocks),
+        frozenset(dialects),
     )
+
+
+def _retained(name: str, description: str, **expect: str) -> Behaviour:
+    """A fault of the retention windows: only dialects with windows can show it."""
+    return _fault(name, description, dialects=RETAINING, **expect)
 
 
 FAULTS: dict[str, Behaviour] = {
@@ -40,7 +69,8 @@ FAULTS: dict[str, Behaviour] = {
     for b in [
         _fault(
             "submit-200",
-            "The submission answers 200 OK instead of 202 Accepted.",
+            "The submission answers 200 OK instead of 202 Accepted (or 201 Created).",
+            dialects=("cloudcenter", "ogc-processes"),
             SUBMIT_202="FAIL",
         ),
         _fault("no-location", "The 202 has no Location header.", SUBMIT_LOCATION="FAIL"),
@@ -53,6 +83,7 @@ FAULTS: dict[str, Behaviour] = {
             "off-origin-location",
             "Location is absolute and names an internal host instead of the API's origin "
             "(the suite does not follow it, so it cannot judge: ERROR, with the way out).",
+            dialects=NAMING,
             SUBMIT_LOCATION="ERROR",
         ),
         _fault(
@@ -75,6 +106,7 @@ FAULTS: dict[str, Behaviour] = {
         _fault(
             "submit-body-text",
             "The 202 body is plain text, not a JSON status.",
+            dialects=ACCEPTING_202,
             SUBMIT_BODY="WARN",
             STATUS_MEDIA_TYPE="WARN",
         ),
@@ -98,7 +130,12 @@ FAULTS: dict[str, Behaviour] = {
             STATUS_ID_MATCH="FAIL",
         ),
         _fault("poll-advances", "Each status read moves the operation along.", STATUS_SAFE="FAIL"),
-        _fault("progress-decreases", "Progress goes down halfway through.", STATUS_DETAILS="WARN"),
+        _fault(
+            "progress-decreases",
+            "Progress goes down halfway through.",
+            dialects=NAMING,
+            STATUS_DETAILS="WARN",
+        ),
         _fault("terminal-flips", "A succeeded operation later reports FAILED.", TRANS_MODEL="FAIL"),
         _fault(
             "wrong-outcome", "An operation that should fail ends SUCCESS.", TRANS_OUTCOME="FAIL"
@@ -110,16 +147,23 @@ FAULTS: dict[str, Behaviour] = {
             "Reading the created resource answers 200 with no body.",
             SYNC_STATE="FAIL",
         ),
-        _fault("delete-200", "DELETE answers 200 with a JSON body.", DELETE_204="FAIL"),
+        _fault(
+            "delete-200",
+            "DELETE answers 200 with a JSON body.",
+            dialects=DELETING_204,
+            DELETE_204="FAIL",
+        ),
         _fault(
             "delete-204-body",
             "DELETE answers 204 but sends a JSON body (and its Content-Length).",
+            dialects=DELETING_204,
             DELETE_204="FAIL",
             DELETE_NO_CONTENT_LENGTH="WARN",
         ),
         _fault(
             "delete-content-length",
             "DELETE answers 204 with Content-Length: 0.",
+            dialects=DELETING_204,
             DELETE_NO_CONTENT_LENGTH="WARN",
         ),
         _fault(
@@ -136,8 +180,13 @@ QUIRKS: dict[str, Behaviour] = {
         Behaviour(
             "relative-location",
             "Location is a relative reference with dot segments and no leading slash.",
+            dialects=frozenset(NAMING),
         ),
-        Behaviour("absolute-location", "Location is an absolute URL on the API's own origin."),
+        Behaviour(
+            "absolute-location",
+            "Location is an absolute URL on the API's own origin.",
+            dialects=frozenset(NAMING),
+        ),
         Behaviour("instant", "Operations are already finished at the first poll."),
         Behaviour("extra-fields", "Responses carry fields the contract does not mention."),
         Behaviour("retry-after", "The 202 and running statuses carry Retry-After: 2."),
@@ -147,44 +196,44 @@ QUIRKS: dict[str, Behaviour] = {
 RETENTION_FAULTS: dict[str, Behaviour] = {
     b.name: b
     for b in [
-        _fault(
+        _retained(
             "retention-short",
             "Completed ids are dropped after 80 % of their window.",
             RETAIN_COMPLETED="FAIL",
         ),
-        _fault(
+        _retained(
             "window-1pct-short",
             "The completed window is 1 % short (297 s of 300).",
             RETAIN_COMPLETED="FAIL",
         ),
-        _fault(
+        _retained(
             "window-1pct-long",
             "The completed window is 1 % long (303 s of 300).",
             EXPIRE_COMPLETED="FAIL",
         ),
-        _fault(
+        _retained(
             "never-expires",
             "Operation ids are never dropped.",
             EXPIRE_COMPLETED="FAIL",
             RETAIN_TIMEOUT="FAIL",
         ),
-        _fault(
+        _retained(
             "failed-not-retained",
             "FAILED operations are dropped after a tenth of their window.",
             RETAIN_COMPLETED="FAIL",
         ),
-        _fault(
+        _retained(
             "timeout-five-minutes",
             "A timed-out operation gets the 5-minute window instead of 1 hour.",
             RETAIN_TIMEOUT="FAIL",
         ),
-        _fault(
+        _retained(
             "timeout-anchor-wrong",
             "The timed-out window starts at the other moment than configured "
             "(the operation's timeout instead of its submission, or the reverse).",
             RETAIN_TIMEOUT="FAIL",
         ),
-        _fault("expired-500", "An expired id answers 500.", EXPIRED_404="FAIL"),
+        _retained("expired-500", "An expired id answers 500.", EXPIRED_404="FAIL"),
         _fault(
             "unknown-200",
             "A never-issued id answers 200 with a RUNNING status.",
@@ -197,13 +246,19 @@ FAULTS.update(RETENTION_FAULTS)
 BEHAVIOURS: dict[str, Behaviour] = {**FAULTS, **QUIRKS}
 
 
-def check_names(names: Iterable[str]) -> frozenset[str]:
-    """Validate behaviour names; the error lists what exists."""
+def check_names(names: Iterable[str], dialect: str = "cloudcenter") -> frozenset[str]:
+    """Validate behaviour names for a simulator speaking `dialect`; the error lists what exists."""
     names = frozenset(names)
     unknown = sorted(names - BEHAVIOURS.keys())
     if unknown:
         raise ValueError(
             f"unknown simulator fault or quirk {', '.join(unknown)}; "
             f"faults: {', '.join(FAULTS)}; quirks: {', '.join(QUIRKS)}"
+        )
+    foreign = sorted(n for n in names if dialect not in BEHAVIOURS[n].dialects)
+    if foreign:
+        raise ValueError(
+            f"{', '.join(foreign)} cannot happen in the {dialect} dialect (its contract has no "
+            "such rule, or no such field); pick another fault or dialect"
         )
     return names
