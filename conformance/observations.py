@@ -21,6 +21,7 @@ class Deletion:
     delete: Exchange | None
     reads: list[Exchange] = field(default_factory=list)
     problem: str | None = None  # why there was nothing to delete
+    unnamed: bool = False  # the dialect names no resource: nothing to judge
 
 
 @dataclass

@@ -129,8 +129,9 @@ def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.
     fresh = f"never-issued-{uuid.uuid4().hex}"
     path = status_url.path
     segments = path.split("/")
-    for i in range(len(segments)):
-        for j in range(i + 1, len(segments) + 1):
+    # The rightmost place it sits ("/tenants/7/operations/7": the last 7, not the tenant).
+    for j in range(len(segments), 0, -1):
+        for i in range(j):
             if unquote("/".join(segments[i:j])) == operation_id and "".join(segments[i:j]):
                 # An id of several segments ("operations/123"): its last one is the id proper.
                 made = [*segments[: j - 1], fresh, *segments[j:]]

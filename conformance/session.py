@@ -145,7 +145,8 @@ class ConformanceSession:
             run = self.driver.run("success")
             call = self.driver.resource_call("delete", run, "delete resource")
             if call.exchange is None:
-                return Deletion(run, None, problem=f"nothing to delete: {call.problem}")
+                problem = f"nothing to delete: {call.problem}"
+                return Deletion(run, None, problem=problem, unnamed=call.unnamed)
             ok = call.exchange.status in (200, 202, 204)
             reads = self.driver.wait_until_gone(run) if ok else []
             return Deletion(run, call.exchange, reads)

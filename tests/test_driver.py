@@ -237,3 +237,77 @@ def test_cookies_are_kept_per_operation_unless_told(mode, sent):
     assert seen == sent
     driver.poll(first.status_url, "poll", jar=first.jar)
     assert poll.calls.last.request.headers.get("cookie") == (None if mode == "off" else "s=1")
+
+
+@respx.mock
+def test_a_status_read_that_fails_later_still_fails_status_200_json():
+    from conformance.checks import status as checks
+    from conformance.verdicts import ConformanceFailure
+
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(side_effect=[status("RUNNING"), httpx.Response(500)])
+    driver, _ = make_driver()
+    run = driver.run("success")
+    with pytest.raises(ConformanceFailure, match="500"):
+        checks.answers_200_json(run, driver.description)
+
+
+@respx.mock
+def test_operations_followed_together_are_read_together():
+    # Each is first read when it was submitted, not after the one before it finished.
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    clock_holder = {}
+
+    def state(request: httpx.Request) -> httpx.Response:
+        done = clock_holder["clock"].now() >= clock_holder["start"] + 3
+        return status("SUCCESS" if done else "RUNNING")
+
+    respx.get(f"{BASE}/op").mock(side_effect=state)
+    driver, clock = make_driver(polling={"interval": 1, "budget": 30})
+    clock_holder.update(clock=clock, start=clock.now())
+    subs = [driver.submit("success") for _ in range(3)]
+    runs = driver.follow_all(subs)
+    assert [r.polls[0].exchange.sent_at for r in runs] == [clock_holder["start"]] * 3
+    assert all(r.ended == "terminal" for r in runs)
+
+
+@respx.mock
+def test_the_id_of_a_resource_created_in_place_is_not_taken_for_the_operations():
+    respx.put(f"{BASE}/widgets/w1").respond(
+        201,
+        json={"id": "/widgets/w1", "provisioningState": "Creating"},
+        headers={"Operation-Location": f"{BASE}/operations/op1"},
+    )
+    driver, _ = make_driver(
+        scenarios={"success": {"method": "PUT", "path": "/widgets/w1"}},
+        dialect={"name": "azure"},
+    )
+    sub = driver.submit("success")
+    assert sub.operation_id is None and str(sub.status_url) == f"{BASE}/operations/op1"
+
+
+@respx.mock
+def test_a_template_status_url_keeps_the_base_urls_path():
+    respx.post("https://api.example.test/api/v1/books").respond(200, json={"name": "operations/9"})
+    description = parse(
+        {
+            "base_url": "https://api.example.test/api",
+            "scenarios": {"success": {"path": "v1/books"}},
+            "dialect": {"name": "google-lro"},
+        },
+        "test",
+    ).effective
+    client = httpx.Client(base_url="https://api.example.test/api")
+    driver = Driver(client, description, VirtualClock())
+    sub = driver.submit("success")
+    assert str(sub.status_url) == "https://api.example.test/api/v1/operations/9"
+
+
+def test_an_error_answer_tells_no_state_whatever_its_body():
+    from conformance.driver import read_state
+
+    dialect = parse({"dialect": {"name": "google-lro"}}, "t").effective.dialect
+    assert read_state(dialect, 404, {"error": {"code": 5}}).told_by == "nothing"
+    # With `done`, a body that is no operation at all (neither done nor a name) tells none.
+    assert read_state(dialect, 200, {"error": {"code": 5}}).told_by == "nothing"
+    assert read_state(dialect, 200, {"name": "operations/1"}).told_by == "done"

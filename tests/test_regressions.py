@@ -296,3 +296,31 @@ def test_a_should_about_204_is_skipped_when_delete_does_not_answer_204(run_suite
         "not 204" in run.requirement("DELETE-NO-CONTENT-LENGTH")["reason"]
         or "204 answers" in (run.requirement("DELETE-NO-CONTENT-LENGTH")["reason"])
     )
+
+
+def test_a_dialect_that_names_no_resource_skips_what_needs_one(run_suite, tmp_path):
+    from importlib import resources
+
+    builtin = resources.files("conformance.targets").joinpath("builtin-google-lro.toml")
+    toml = builtin.read_text().replace(
+        'result_url = "template:/v1/{response.name}"', 'result_url = "none"'
+    )
+    config = write(tmp_path / "target.toml", toml)
+    run = run_suite("--target=builtin:google-lro", f"--target-config={config}")
+    assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+    for requirement in ("SYNC-STATE", "DELETE-GONE", "RESULT-URL"):
+        assert run.verdicts[requirement] in ("SKIP", "PASS"), requirement
+        assert not [c for c in run.requirement(requirement)["cases"] if c["verdict"] == "ERROR"]
+    assert "names no resource URL" in run.requirement("DELETE-GONE")["reason"]
+
+
+def test_a_secret_in_the_dialect_source_stays_out_of_the_report(run_suite, tmp_path, monkeypatch):
+    monkeypatch.setenv("DOC_TOKEN", "s3cr3t-doc-token")
+    config = write(
+        tmp_path / "target.toml",
+        '[dialect]\nname = "cloudcenter"\nsource = "internal doc ${DOC_TOKEN}"\n',
+    )
+    run = run_suite("--target=http://127.0.0.1:9", f"--target-config={config}", "-k", "delete")
+    assert run.document is not None
+    assert "s3cr3t-doc-token" not in str(run.document)
+    assert "s3cr3t-doc-token" not in run.result.stdout.str()

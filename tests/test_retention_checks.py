@@ -182,6 +182,8 @@ def test_a_probe_without_a_usable_answer_is_inconclusive(check, probe, status):
         ("http://a.test/ops/abc/", "abc", "/ops/never-issued-"),
         ("http://a.test/v1/operations/abc", "operations/abc", "/v1/operations/never-issued-"),
         ("http://a.test/ops?id=abc", "abc", "/ops?id=never-issued-"),
+        # The rightmost place the id sits: here the tenant happens to share it.
+        ("http://a.test/v1/tenants/7/operations/7", "7", "/v1/tenants/7/operations/never-issued-"),
         # Where the id is not seen, or there is none, nothing is guessed.
         ("http://a.test/ops/abc", None, None),
         ("http://a.test/nodes/n2/states", "7f3a", None),

@@ -12,7 +12,10 @@ __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
 def _deleted(deletion: Deletion) -> Exchange:
     if deletion.delete is None:
-        raise Blocked(deletion.problem or "nothing was deleted", deletion.run.exchanges[-1:])
+        problem = deletion.problem or "nothing was deleted"
+        if deletion.unnamed:
+            raise NotObserved(problem)
+        raise Blocked(problem, deletion.run.exchanges[-1:])
     answered(deletion.delete, "DELETE")
     return deletion.delete
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import httpx
 
 from ..description import Description, Role
-from ..driver import MISSING, Exchange, Poll, Run, field, retry_after_seconds
+from ..driver import GONE_STATUSES, MISSING, Exchange, Poll, Run, field, retry_after_seconds
 from ..observations import SafetyTrial
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
 from ._common import codes, needs_polls
@@ -27,7 +27,7 @@ __all__ = [
 def _live(run: Run) -> list[Poll]:
     """The polls made while the id was available: all but a final 404 or 410."""
     polls = needs_polls(run)
-    return [p for p in polls if p.answered or p is not polls[-1]]
+    return [p for p in polls if p.exchange.status not in GONE_STATUSES or p is not polls[-1]]
 
 
 def answers_200_json(run: Run, description: Description) -> None:

@@ -140,7 +140,7 @@ def not_blocking(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
     first = run.polls[0] if run.polls else None
-    if first is None or first.role is None:
+    if first is None or not first.available or first.role is None:
         raise Blocked(f"the first status read tells no state: {reason(run)}", run.exchanges)
     latency = sub.exchange.latency
     interval = description.polling.interval

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..description import Role
 from ..driver import Driver, Exchange, Run
-from ..verdicts import Blocked, ConformanceFailure, cite
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
 from ._common import answered, needs_terminal
 
 __all__ = ["answers_with_state", "created_resource_reads"]
@@ -38,5 +38,7 @@ def created_resource_reads(run: Run, driver: Driver) -> None:
     needs_terminal(run, Role.SUCCESS)
     read = driver.resource_call("read", run, "read resource")
     if read.exchange is None:
+        if read.unnamed:
+            raise NotObserved(f"no resource to read: {read.problem}")
         raise Blocked(f"no resource to read: {read.problem}", run.exchanges[-1:])
     answers_with_state(read.exchange, "reading the created resource")

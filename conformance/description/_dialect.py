@@ -12,7 +12,7 @@ import enum
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from ..catalogue import UnknownRequirement, get
 
@@ -162,7 +162,7 @@ class Dialect(_Model):
     accepted_status: list[Annotated[int, Field(ge=200, le=299)]] = [202]
     status_url: StatusUrlSource = "header:Location"
     #: A poll that carries the status URL's header moves polling to the URL it names.
-    status_url_moves: bool = False
+    status_url_moves: StrictBool = False
     #: The codes the status resource answers while the id is available.
     status_codes: list[Annotated[int, Field(ge=200, le=399)]] = [200]
     status_field: str = "status"

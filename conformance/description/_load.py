@@ -56,6 +56,11 @@ def _dialect_table(user: dict[str, Any], source: str) -> dict[str, Any]:
     user = dict(user)
     if "result_url_field" in user:  # the older spelling of result_url = "body:<field>"
         field = user.pop("result_url_field")
+        if not isinstance(field, str):
+            raise DescriptionError(
+                f"{source}: dialect.result_url_field = {field!r} must be a field name; "
+                'or write result_url = "body:<field>"'
+            )
         user.setdefault("result_url", f"body:{field}" if field else "none")
     name, extends = user.get("name", "cloudcenter"), user.get("extends")
     builtin = available_dialects()

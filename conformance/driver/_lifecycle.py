@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import email.utils
 import enum
+import heapq
 import itertools
 import re
 import threading
 import time
 import uuid
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
@@ -107,6 +109,7 @@ class Call:
     exchange: Exchange | None = None
     problem: str | None = None
     url: httpx.URL | None = None
+    unnamed: bool = False  # the dialect names no resource at all: nothing to judge (SKIP)
 
 
 @dataclass
@@ -259,10 +262,13 @@ class Driver:
             jar=jar,
         )
         body = exchange.json_object()
-        op_id = body_field(body, self.description.dialect.id_field)
         submission = Submission(scenario, exchange, jar=jar)
-        if op_id is not MISSING and op_id is not None:
-            submission.operation_id = str(op_id)
+        # The id counts only from a body that describes the operation: a create-in-place
+        # (201 with the resource) has the resource's id there, not the operation's.
+        if read_state(self.description.dialect, exchange.status, body).told_by != "nothing":
+            op_id = body_field(body, self.description.dialect.id_field)
+            if op_id is not MISSING and op_id is not None:
+                submission.operation_id = str(op_id)
         self._find_status_url(submission, body)
         return submission
 
@@ -295,7 +301,9 @@ class Driver:
             submission.location_problem = f"the submission {answer}gave {where}"
             return
         submission.location = value
-        resolved = self._resolve(exchange.url if kind != "template" else None, value)
+        resolved = (
+            self._resolve(exchange.url, value) if kind != "template" else self.on_target(value)
+        )
         if isinstance(resolved, str):
             submission.location_problem = f"the status URL {value!r} {resolved}"
             return
@@ -305,11 +313,22 @@ class Driver:
             return
         submission.status_url = resolved
 
-    def _resolve(self, against: str | None, reference: str) -> httpx.URL | str:
-        """`reference` resolved against a URL (RFC 3986 §5), or the base URL; else the problem."""
-        base = httpx.URL(against) if against is not None else self.client.base_url
+    def _resolve(self, against: str, reference: str) -> httpx.URL | str:
+        """`reference` resolved against a URL (RFC 3986 §5); else the problem, in words."""
         try:
-            return base.join(reference)
+            return httpx.URL(against).join(reference)
+        except (httpx.InvalidURL, ValueError) as exc:
+            return f"is not a URI reference: {exc}"
+
+    def on_target(self, path: str) -> httpx.URL | str:
+        """A path of the description's (a template, a resource call) on the target; else the
+        problem, in words.
+
+        As the scenarios' paths are: under the base URL's own path, if it has one. An
+        absolute URL stays what it is.
+        """
+        try:
+            return self.client.build_request("GET", path).url
         except (httpx.InvalidURL, ValueError) as exc:
             return f"is not a URI reference: {exc}"
 
@@ -365,6 +384,43 @@ class Driver:
 
         Polls come at the description's interval, or as Retry-After asks.
         """
+        return self.follow_all([submission])[0]
+
+    def follow_all(self, submissions: list[Submission]) -> list[Run]:
+        """Follow several operations at once, each poll at its own time, in time order.
+
+        Operations submitted together are read together: one is not first read long
+        after it finished (and, with a short window, after its id rightly expired)
+        because another was followed before it.
+        """
+        followers = [self._following(sub) for sub in submissions]
+        runs: list[Run | None] = [None] * len(followers)
+        due: list[tuple[float, int]] = []
+        for index, follower in enumerate(followers):
+            self._step(follower, index, due, runs, first=True)
+        while due:
+            at, index = heapq.heappop(due)
+            self.clock.sleep(at - self.clock.now())
+            self._step(followers[index], index, due, runs)
+        return [run for run in runs if run is not None]
+
+    def _step(
+        self,
+        follower: Generator[float, None, Run],
+        index: int,
+        due: list[tuple[float, int]],
+        runs: list[Run | None],
+        first: bool = False,
+    ) -> None:
+        try:
+            wait = next(follower) if first else follower.send(None)
+        except StopIteration as done:
+            runs[index] = done.value
+            return
+        heapq.heappush(due, (self.clock.now() + wait, index))
+
+    def _following(self, submission: Submission) -> Generator[float, None, Run]:
+        """One operation's polling, as a generator: it yields how long to wait before each poll."""
         run = Run(submission)
         url = submission.status_url
         if url is None:
@@ -381,28 +437,27 @@ class Driver:
             if run.polls:  # Retry-After: 0 must not turn polling into a busy loop
                 wait = max(wait, polling.interval * MIN_WAIT_SHARE)
             wait = min(wait, max(deadline - self.clock.now(), 0.0))
-            self.clock.sleep(wait)
+            yield wait
             label = f"poll {submission.scenario} {len(run.polls) + 1}"
             poll = self.poll(url, label, wait, submission.jar)
             run.polls.append(poll)
             ended = _stop(poll)
             if ended is not None:
                 run.ended = ended
-                break
+                return run
             if poll.role is not None and poll.role.terminal and run.terminal_index is None:
                 run.terminal_index = len(run.polls) - 1
             if self._confirmed(run):
                 run.ended = Ended.TERMINAL
-                break
+                return run
             if run.terminal_index is None and self.clock.now() >= deadline:
                 run.ended = Ended.BUDGET
-                break
+                return run
             retry_after = poll.retry_after
             url = self._moved(run, poll, url)
             if run.problem is not None:
                 run.ended = Ended.STATUS_ERROR
-                break
-        return run
+                return run
 
     def _confirmed(self, run: Run) -> bool:
         """Enough polls after the first terminal one to see that it stays.
@@ -460,21 +515,24 @@ class Driver:
             )
             if filled is None:
                 return f"no value for every placeholder of {argument!r}"
-            return self._resolve(None, filled)
+            return self.on_target(filled)
         value: Any
+        carrier = terminal.exchange
         if kind == "body":
             value = body_field(terminal.body, argument)
             where = f"the body field {argument!r}"
         elif kind == "link":
             value = link(terminal.body, terminal.exchange.headers, argument)
             where = f"a link with relation {argument!r}"
-        else:  # header: the last answer that carried it
-            value = terminal.exchange.header(argument) or sub.exchange.header(argument)
+        else:  # header: the last answer that carried it, resolved against that answer's URL
+            if not terminal.exchange.header(argument):
+                carrier = sub.exchange
+            value = carrier.header(argument)
             where = f"a {argument} header"
         if not isinstance(value, str) or not value:
             shown = "" if value is MISSING else f" ({value!r})"
             return f"no resource URL in {where}{shown}"
-        return self._resolve(terminal.exchange.url, value)
+        return self._resolve(carrier.url, value)
 
     def resource_call(self, which: str, run: Run, label: str) -> Call:
         """Read or delete the run's resource as the description says.
@@ -484,13 +542,19 @@ class Driver:
         """
         call = getattr(self.description.resource, which)
         resource_url = self.resource_url(run)
+        if "{resource_url}" in call.url and resource_url is None:
+            result_url = self.description.dialect.result_url
+            return Call(problem=f"the dialect names no resource URL ({result_url!r})", unnamed=True)
         if "{resource_url}" in call.url and not isinstance(resource_url, httpx.URL):
-            return Call(problem=resource_url or "the dialect names no resource URL")
-        url = self.client.base_url.join(
-            call.url.format(
-                resource_url=str(resource_url), operation_id=self.operation_id(run) or ""
-            )
+            return Call(problem=resource_url)
+        operation_id = self.operation_id(run)
+        if "{operation_id}" in call.url and operation_id is None:
+            return Call(problem=f"no operation id for {call.url!r}")
+        url = self.on_target(
+            call.url.format(resource_url=str(resource_url), operation_id=operation_id or "")
         )
+        if isinstance(url, str):
+            return Call(problem=f"the resource URL {url}")
         if not self.same_origin(url):
             return Call(problem=self.off_origin("the resource URL", str(url), url), url=url)
         # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.

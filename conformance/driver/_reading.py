@@ -31,9 +31,11 @@ def field(body: Any, path: str) -> Any:
     if not path or body is None:
         return MISSING
     try:
-        return jsonpointer.resolve_pointer(body, _pointer(path), MISSING)
+        value = jsonpointer.resolve_pointer(body, _pointer(path), MISSING)
     except (jsonpointer.JsonPointerException, TypeError):
         return MISSING
+    # "-" names the place after a list's end: nothing is there.
+    return MISSING if isinstance(value, jsonpointer.EndOfList) else value
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,14 @@ class Reading:
 
 
 def read_state(dialect: Dialect, status: int | None, body: dict[str, Any] | None) -> Reading:
+    """The state an answer tells: by its status field, its `done` field, or its code.
+
+    An error answer (4xx, 5xx) tells none, whatever its body holds; so does, with a
+    `done` dialect, a body that has neither that field nor the operation's id.
+    """
     states = dialect.states
+    if status is not None and status >= 400:
+        return Reading(None, None, "nothing")
     value = field(body, dialect.status_field)
     if value is not MISSING and value is not None:
         if isinstance(value, str):
@@ -55,6 +64,8 @@ def read_state(dialect: Dialect, status: int | None, body: dict[str, Any] | None
         return Reading(None, None, "field", value)
     if dialect.done is not None and body is not None:
         flag = field(body, dialect.done.field)
+        if flag is MISSING and field(body, dialect.id_field) is MISSING:
+            return Reading(None, None, "nothing")  # not an operation at all
         when = dialect.done.when
         if when == "true":
             if flag is not MISSING and not isinstance(flag, bool):

@@ -279,7 +279,7 @@ class Recorder:
             },
             "dialect": session.description.dialect.name,
             "dialect_label": redact.text(target.loaded.dialect_label),
-            "dialect_source": session.description.dialect.source,
+            "dialect_source": redact.text(target.loaded.described.dialect.source),
             "clock": target.clock,
             "strict": self.strict,
             "started_at": self.started,
