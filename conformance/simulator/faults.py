@@ -133,7 +133,7 @@ FAULTS: dict[str, Behaviour] = {
         _fault(
             "progress-decreases",
             "Progress goes down halfway through.",
-            dialects=NAMING,
+            dialects=("cloudcenter", "ogc-processes"),
             STATUS_DETAILS="WARN",
         ),
         _fault("terminal-flips", "A succeeded operation later reports FAILED.", TRANS_MODEL="FAIL"),
