@@ -80,3 +80,11 @@ def test_ci_runs_the_quick_start_commands():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for command in commands:
         assert command in ci
+
+
+def test_the_own_case_example_passes_with_evidence(pytester):
+    match = re.search(r"## Writing your own cases.*?```python\n(.*?)```", README, re.S)
+    assert match, "README.md lost its own-case example"
+    pytester.makepyfile(test_own=match.group(1))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
