@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .driver import Exchange, Poll, Run, Submission
 
-__all__ = ["Concurrent", "Deletion", "SafetyTrial"]
+__all__ = ["Concurrent", "Deletion", "Malformed", "SafetyTrial"]
 
 
 @dataclass
@@ -47,3 +47,18 @@ class SafetyTrial:
     often_age: float | None = None  # seconds from its submission to its first terminal read
     problem: str | None = None  # why the trial could not run
     submissions: list[Submission] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """One malformed submission: what is wrong with it, and the bytes sent."""
+
+    kind: str
+    content: bytes
+    content_type: str = "application/json"
+    strict: bool = True  # True: must be refused with 4xx; False: only never 5xx
+    marker: str = ""  # a string the body carries, to look for after a refusal
+
+    def describe(self) -> str:
+        shown = self.content[:120].decode("utf-8", errors="replace")
+        return f"{self.kind} ({self.content_type}): {shown!r}"

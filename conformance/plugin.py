@@ -20,6 +20,8 @@ from .target import TargetError, resolve
 SESSION_KEY = pytest.StashKey[ConformanceSession]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
 
+#: Examples per property case, by --conformance-profile.
+PROFILES = {"quick": 25, "full": 200}
 #: The plugin's options that take a value, and those whose value is a path.
 VALUE_OPTIONS = ("--target", "--target-config", "--clock", "--fault", "--report-dir")
 PATH_OPTIONS = ("--target-config", "--report-dir")
@@ -85,6 +87,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Fail the run on SHOULD violations (WARN) too, not only on MUST.",
     )
     group.addoption(
+        "--conformance-profile",
+        default="quick",
+        choices=list(PROFILES),
+        help="How hard the property cases try: 'quick' (default, "
+        f"{PROFILES['quick']} examples each) or 'full' ({PROFILES['full']}).",
+    )
+    group.addoption(
         "--list-requirements",
         action="store_true",
         default=False,
@@ -124,7 +133,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--report-dir {report_dir} is a file; name a directory (it is created if missing)."
         )
-    session = ConformanceSession(target)
+    examples = PROFILES[config.getoption("conformance_profile")]
+    session = ConformanceSession(target, examples=examples)
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
         session,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -21,7 +21,7 @@ from .description import Description, ScenarioName
 from .driver import Driver, Exchange, Poll, Run, Submission
 from .schedule import Schedule, Slot
 
-__all__ = ["Bracket", "Retained", "RetentionObservation", "Unobserved", "observe"]
+__all__ = ["Bracket", "Retained", "RetentionObservation", "Unobserved", "observe", "with_id"]
 
 COMPLETED_SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure")
 
@@ -118,7 +118,12 @@ def _resolution(description: Description, real: bool) -> float:
 
 
 def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.URL | str:
-    """The status URL with the operation's id swapped for one never issued.
+    """The status URL with the operation's id swapped for one never issued (see `with_id`)."""
+    return with_id(status_url, operation_id, f"never-issued-{uuid.uuid4().hex}")
+
+
+def with_id(status_url: httpx.URL, operation_id: str | None, other: str) -> httpx.URL | str:
+    """The status URL with the operation's id swapped for `other` (percent-encoded as needed).
 
     Only where the id is seen to sit: a path segment (or run of segments) or a query
     value equal to it. Otherwise the reason, in words: guessing would probe another
@@ -126,23 +131,23 @@ def _never_issued_url(status_url: httpx.URL, operation_id: str | None) -> httpx.
     """
     if operation_id is None:
         return "the acceptance gave no operation id, so its place in the status URL is unknown"
-    fresh = f"never-issued-{uuid.uuid4().hex}"
-    path = status_url.path
-    segments = path.split("/")
+    segments = status_url.raw_path.decode("ascii").partition("?")[0].split("/")
     # The rightmost place it sits ("/tenants/7/operations/7": the last 7, not the tenant).
     for j in range(len(segments), 0, -1):
         for i in range(j):
             if unquote("/".join(segments[i:j])) == operation_id and "".join(segments[i:j]):
                 # An id of several segments ("operations/123"): its last one is the id proper.
-                made = [*segments[: j - 1], fresh, *segments[j:]]
-                return status_url.copy_with(path="/".join(made))
+                made = "/".join([*segments[: j - 1], quote(other, safe=""), *segments[j:]])
+                query = status_url.query.decode("ascii")
+                raw = made + (f"?{query}" if query else "")
+                return status_url.copy_with(raw_path=raw.encode("ascii"))
     params = status_url.params
     for key, value in params.multi_items():
         if value == operation_id:
-            return status_url.copy_with(params=params.set(key, fresh))
+            return status_url.copy_with(params=params.set(key, other))
     return (
         f"the operation id {operation_id!r} does not appear in the status URL {status_url}, "
-        "so there is no telling where a never-issued id would go; a dialect status_url "
+        "so there is no telling where another id would go; a dialect status_url "
         "'template:...' names the place"
     )
 

@@ -20,6 +20,7 @@ from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
 from .description import ClockMode, Description, ScenarioName
 from .driver import (
     Driver,
+    Exchange,
     Poll,
     PortalTransport,
     Reading,
@@ -29,8 +30,8 @@ from .driver import (
     Submission,
     Transcript,
 )
-from .observations import Concurrent, Deletion, SafetyTrial
-from .retention import Retained, RetentionObservation, Unobserved, observe
+from .observations import Concurrent, Deletion, Malformed, SafetyTrial
+from .retention import Retained, RetentionObservation, Unobserved, observe, with_id
 from .simulator import Simulator
 from .target import Target, TargetKind
 
@@ -43,8 +44,9 @@ BURST = 6
 
 
 class ConformanceSession:
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, examples: int = 25) -> None:
         self.target = target
+        self.examples = examples  # per property case (--conformance-profile)
         self.description: Description = target.loaded.effective
         self._virtual: VirtualClock | FrozenClock | None = None
         self.redactor = Redactor(target.loaded.secrets)
@@ -196,6 +198,55 @@ class ConformanceSession:
             driver.clock.sleep(due - driver.clock.now())
             trial.later = driver.poll(aged.status_url, "read once, late", jar=aged.jar)
         return trial
+
+    # -- robustness --------------------------------------------------------------
+
+    def submit_malformed(self, bad: Malformed) -> Exchange:
+        """Send a malformed variant of the success scenario's request."""
+        spec = self.description.scenarios["success"]
+        headers = {**spec.headers, "Content-Type": bad.content_type}
+        return self.driver.send(
+            f"malformed submission: {bad.kind}",
+            spec.method,
+            spec.path.replace("{uuid}", bad.marker or "robust").replace("{n}", "0"),
+            content=bad.content,
+            headers=headers,
+            jar=self.driver.jar(),
+        )
+
+    def after_an_operation(self) -> Exchange | None:
+        """The synchronous call, once an operation's time has passed (None without one)."""
+        run = self.run("success")
+        terminal = run.terminal
+        took = terminal.exchange.received_at - run.submission.exchange.sent_at if terminal else 0
+        self.driver.clock.sleep(took)
+        return self.driver.sync_call()
+
+    def probe_id(self, other: str) -> Exchange | str:
+        """GET the status URL with the success operation's id swapped for `other`."""
+        run = self.run("success")
+        url = run.submission.status_url
+        if url is None:
+            return f"no status URL to put another id in ({run.submission.location_problem})"
+        made = with_id(url, self.driver.operation_id(run), other)
+        if isinstance(made, str):
+            return made
+        label, jar = f"unknown id {other[:30]!r}", self.driver.jar()
+        exchange = self.driver.send(label, "GET", made, jar=jar)
+        # A framework may redirect to its canonical form of the path (a trailing slash
+        # from a decoded %2F): the answer there is the one to judge.
+        for _ in range(3):
+            location = exchange.header("location")
+            if exchange.status not in (301, 302, 303, 307, 308) or not location:
+                break
+            try:
+                target = httpx.URL(exchange.url).join(location)
+            except (httpx.InvalidURL, ValueError):
+                break
+            if not self.driver.same_origin(target):
+                break
+            exchange = self.driver.send(f"{label}, redirected", "GET", target, jar=jar)
+        return exchange
 
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""

@@ -21,8 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_run_of_one_case_file_says_the_rest_was_not_selected(run_suite):
     run = run_suite("-k", "test_delete")
     assert run.requirement("SUBMIT-202")["reason"] == "not selected in this run"
-    # What no shipped case covers yet still says so.
-    assert run.requirement("ROBUST-IDS")["reason"] == "no case covers this requirement yet"
+    assert run.requirement("SUBMIT-202")["verdict"] == "NOT-COVERED"
+
+
+def test_a_requirement_no_shipped_case_covers_says_so(monkeypatch):
+    from conformance.report import Results, _results
+
+    monkeypatch.setattr(_results, "shipped_requirements", lambda: frozenset({"SUBMIT-202"}))
+    results = Results()
+    results.selected = set()
+    reasons = {r.requirement.id: r.reason for r in results.requirements()}
+    assert reasons["SUBMIT-202"] == "not selected in this run"
+    assert reasons["ROBUST-IDS"] == "no case covers this requirement yet"
 
 
 def test_the_header_names_the_dialect_as_described(run_suite, tmp_path):

@@ -182,14 +182,19 @@ class Driver:
         url: str | httpx.URL,
         *,
         json: Any = None,
+        content: bytes | None = None,
         headers: dict[str, str] | None = None,
         jar: httpx.Cookies | None = None,
     ) -> Exchange:
-        """Send one request and record it; transport errors are recorded, not raised."""
+        """Send one request and record it; transport errors are recorded, not raised.
+
+        `content` sends bytes as they are (malformed bodies), instead of `json`.
+        """
         request = self.client.build_request(
             method,
             url,
             json=json,
+            content=content,
             headers=headers,
             timeout=self.description.polling.request_timeout,
         )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 import anyio
 from starlette.applications import Starlette
@@ -45,6 +46,16 @@ def _error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _route(path: str, **handlers: Endpoint) -> Route:
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
 class Simulator:
     """One simulated server: its clock, store and dialect, and the faults or quirks it shows."""
 
@@ -66,10 +77,9 @@ class Simulator:
         self._pending_id: str | None = None
         self.app = Starlette(
             routes=[
-                Route(ACCOUNTS, self.submit, methods=["POST"]),
-                Route(ACCOUNTS, self.list_accounts, methods=["GET"]),
-                Route(ACCOUNTS + "/{account}", self.read_account, methods=["GET"]),
-                Route(ACCOUNTS + "/{account}", self.delete_account, methods=["DELETE"]),
+                # One route per path, so a 405 lists every method the path has (RFC 9110).
+                _route(ACCOUNTS, POST=self.submit, GET=self.list_accounts),
+                _route(ACCOUNTS + "/{account}", GET=self.read_account, DELETE=self.delete_account),
                 Route(self.wire.status_path, self.status, methods=["GET"]),
                 Route("/openapi.json", self.openapi, methods=["GET"]),
             ]
@@ -100,7 +110,9 @@ class Simulator:
         role, progress = self._state(op, ctx.now)
         resource = None
         if role is Role.SUCCESS:
-            resource = f"{ACCOUNTS.format(tenant=op.tenant, cloud=op.cloud)}/{op.account_id}"
+            # Ids as the client sent them may hold any character: each segment is encoded.
+            tenant, cloud = quote(op.tenant, safe=""), quote(op.cloud, safe="")
+            resource = f"{ACCOUNTS.format(tenant=tenant, cloud=cloud)}/{op.account_id}"
         view = View(op.id, role, progress, _MESSAGES[role], self._status_url(op.id), resource)
         view.extra["additionalParameters"] = [{"name": "accountName", "value": op.name}]
         for hook in self._hooks("view"):
@@ -136,24 +148,17 @@ class Simulator:
         try:
             body = json.loads(await request.body())
         except ValueError:
+            if self.has("bad-body-500"):
+                return _error(500, "internal error: could not decode the request")
             return _error(400, "the request body must be a JSON object")
         if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
             return _error(400, "the request body must be a JSON object with a non-empty 'name'")
         outcome = body.get("simulate", "success")
         if outcome not in _OUTCOMES:
+            if self.has("rejected-creates"):  # validated after the record was written
+                self._create(request, body["name"], "success")
             return _error(400, f"'simulate' must be one of {list(_OUTCOMES)}, not {outcome!r}")
-        op_id = await self._new_id()
-        now = self.clock.now()
-        duration = 0.0 if self.has("instant") else self.settings.duration
-        op = self.store.create(
-            op_id,
-            request.path_params["tenant"],
-            request.path_params["cloud"],
-            body["name"],
-            outcome,
-            now,
-            duration,
-        )
+        op = self._create(request, body["name"], outcome, await self._new_id())
         if self.has("blocking-submit") and op.completed_at is not None:
             await self.clock.async_sleep(op.duration)
         ctx = self._context("accepted", request, op, self.clock.now())
@@ -161,6 +166,20 @@ class Simulator:
         for hook in self._hooks("location"):
             view.status_url = hook(view.status_url, ctx) if view.status_url else None
         return self._send("accepted", self.wire.accepted(view), ctx)
+
+    def _create(
+        self, request: Request, name: str, outcome: Outcome, op_id: str | None = None
+    ) -> Operation:
+        duration = 0.0 if self.has("instant") else self.settings.duration
+        return self.store.create(
+            op_id or self.store.new_id(),
+            request.path_params["tenant"],
+            request.path_params["cloud"],
+            name,
+            outcome,
+            self.clock.now(),
+            duration,
+        )
 
     async def _new_id(self) -> str:
         if not self.has("reused-ids"):
@@ -178,6 +197,8 @@ class Simulator:
     async def status(self, request: Request) -> Response:
         now = self.clock.now()
         op_id = request.path_params["operation"]
+        if self.has("odd-id-500") and not (op_id.isascii() and op_id.isprintable()):
+            return _error(500, "internal error: could not decode the operation id")
         op, issued = self.store.lookup(op_id, now)
         if op is None and issued and self.has("expired-500"):
             return _error(500, "internal error: operation record missing")

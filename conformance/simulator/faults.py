@@ -193,6 +193,27 @@ QUIRKS: dict[str, Behaviour] = {
     ]
 }
 
+ROBUSTNESS_FAULTS: dict[str, Behaviour] = {
+    b.name: b
+    for b in [
+        _fault(
+            "bad-body-500",
+            "A submission whose body is not JSON answers 500 instead of 400.",
+            ROBUST_SUBMIT="FAIL",
+        ),
+        _fault(
+            "rejected-creates",
+            "A submission refused with 400 (an unknown 'simulate') still creates its account.",
+            ROBUST_SUBMIT="FAIL",
+        ),
+        _fault(
+            "odd-id-500",
+            "A status URL whose id has non-ASCII or control characters answers 500.",
+            ROBUST_IDS="FAIL",
+        ),
+    ]
+}
+
 RETENTION_FAULTS: dict[str, Behaviour] = {
     b.name: b
     for b in [
@@ -238,10 +259,12 @@ RETENTION_FAULTS: dict[str, Behaviour] = {
             "unknown-200",
             "A never-issued id answers 200 with a RUNNING status.",
             EXPIRED_404="FAIL",
+            ROBUST_IDS="FAIL",
         ),
     ]
 }
 FAULTS.update(RETENTION_FAULTS)
+FAULTS.update(ROBUSTNESS_FAULTS)
 
 BEHAVIOURS: dict[str, Behaviour] = {**FAULTS, **QUIRKS}
 

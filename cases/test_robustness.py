@@ -1,0 +1,23 @@
+"""Robustness: malformed submissions and unknown ids (property cases, Hypothesis)."""
+
+import pytest
+
+from conformance.checks import robustness
+
+
+@pytest.mark.requirement("ROBUST-SUBMIT")
+def test_malformed_submissions_are_refused(conformance):
+    conformance.require_scenario("success")
+    robustness.malformed_submissions_refused(
+        conformance.submit_malformed,
+        conformance.description.scenarios["success"].json_body,
+        conformance.examples,
+        conformance.after_an_operation,
+    )
+
+
+@pytest.mark.requirement("ROBUST-IDS")
+def test_unknown_and_malformed_ids_are_refused(conformance):
+    conformance.require_scenario("success")
+    allowed = frozenset(conformance.description.retention.expired_status)
+    robustness.unknown_ids_refused(conformance.probe_id, conformance.examples, allowed)
