@@ -57,6 +57,7 @@ class Retained:
     inside: Slot[Poll]
     outside: Slot[Poll]
     runs: list[Run] = field(default_factory=list)
+    terminal: Poll | None = None  # the probed operation's first terminal read
 
     def details(self, resolution: float, tolerance: float) -> dict[str, Any]:
         """What the verdict data records: the bracket, the resolution, the probe times."""
@@ -218,6 +219,7 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
             schedule, driver, scenario, sub, start, window, observation.margin, retention.tolerance
         )
         retained.runs = runs
+        retained.terminal = next((r.terminal for r in runs if r.submission is sub), None)
         return retained
 
     # A window the dialect's contract does not have is not waited for (its cases SKIP).

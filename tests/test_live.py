@@ -193,3 +193,17 @@ def test_the_simulator_serves_each_dialect_over_http(run_suite, tmp_path, dialec
     assert run.result.ret == 0, run.result.stdout.str()[-3000:]
     assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
     assert run.document is not None and run.document["dialect"] == dialect
+
+
+def test_a_terminal_state_that_flips_later_is_caught_with_a_2_s_window(run_suite, tmp_path):
+    # SUCCESS turns FAILED 1.5 s after completion: long after the confirming reads (0.1 s),
+    # inside the 2 s window, where the retention probe reads it again.
+    config = write(tmp_path / "target.toml", SIMULATOR_TOML)
+    app = create_app(settings=FAST, behaviours=["terminal-flips"])
+    with serve_in_thread(app) as url:
+        quick = run_suite(f"--target={url}", f"--target-config={config}", "-k", "follow_the_model")
+        later = run_suite(f"--target={url}", f"--target-config={config}", "-k", "holds_until")
+    assert quick.verdicts["TRANS-MODEL"] == "PASS"  # the confirming reads cannot see it
+    assert later.verdicts["TRANS-MODEL"] == "FAIL", later.result.stdout.str()[-3000:]
+    observed = later.requirement("TRANS-MODEL")["cases"][0]["observed"]
+    assert observed.startswith("SUCCESS, then FAILED when read again")

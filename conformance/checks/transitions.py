@@ -5,11 +5,12 @@ from __future__ import annotations
 import itertools
 
 from ..description import Description, Role
-from ..driver import Ended, Run
+from ..driver import Ended, Exchange, Run
+from ..retention import Retained
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
 from ._common import needs_polls, reason
 
-__all__ = ["expected_outcome", "follows_state_model"]
+__all__ = ["expected_outcome", "follows_state_model", "terminal_state_holds"]
 
 
 def follows_state_model(run: Run, description: Description) -> None:
@@ -79,3 +80,32 @@ def expected_outcome(run: Run, description: Description) -> None:
         f"the {scenario} scenario ended {terminal.state}",
         [run.submission.exchange, terminal.exchange],
     )
+
+
+def terminal_state_holds(retained: list[Retained]) -> None:
+    """Read again much later (the retention probes), a terminal state is still the same.
+
+    The run's own confirming reads come right after completion; a state that changes
+    a second or a minute later shows only in these later reads.
+    """
+    judged: list[Exchange] = []
+    for operation in retained:
+        terminal = operation.terminal
+        for slot in (operation.inside, operation.outside):
+            probe = slot.result
+            if terminal is None or probe is None or not probe.available:
+                continue  # gone (expired) tells no state
+            if probe.state != terminal.state or probe.role is not terminal.role:
+                later = probe.exchange.sent_at - terminal.exchange.received_at
+                shown = probe.state if probe.state is not None else repr(probe.reading.raw)
+                raise ConformanceFailure(
+                    "TRANS-MODEL",
+                    observed=f"{terminal.state}, then {shown} when read again {later:.3f} s later",
+                    expected=f"{terminal.state} is terminal and stays {terminal.state} while "
+                    "the id is available",
+                    exchanges=[terminal.exchange, probe.exchange],
+                )
+            judged.append(probe.exchange)
+    if not judged:
+        raise NotObserved("no terminal operation was read again later while its id was available")
+    cite(f"{len(judged)} later reads showed the same terminal state", judged)
