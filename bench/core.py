@@ -12,43 +12,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
+from _runs import timed_runs
 
 from conformance.clock import RealClock
 from conformance.description import parse
 from conformance.driver import Driver
 from conformance.simulator import Settings, create_app, serve_in_thread
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def default_run(runs: int) -> list[float]:
-    times = []
-    with tempfile.TemporaryDirectory() as reports:
-        command = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--target",
-            "builtin",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            f"--report-dir={reports}",
-        ]
-        for _ in range(runs):
-            start = time.perf_counter()
-            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-            times.append(time.perf_counter() - start)
-            if done.returncode != 0:
-                sys.exit(f"the default run failed:\n{done.stdout[-2000:]}")
-    return times
+    return timed_runs(runs, "--target=builtin")[0]
 
 
 def requests_per_second(requests: int) -> tuple[float, float]:

@@ -11,7 +11,7 @@ def test_malformed_submissions_are_refused(conformance):
     robustness.malformed_submissions_refused(
         conformance.submit_malformed,
         conformance.description.scenarios["success"].json_body,
-        conformance.examples,
+        conformance.budget,
         conformance.after_an_operation,
     )
 
@@ -20,4 +20,4 @@ def test_malformed_submissions_are_refused(conformance):
 def test_unknown_and_malformed_ids_are_refused(conformance):
     conformance.require_scenario("success")
     allowed = frozenset(conformance.description.retention.expired_status)
-    robustness.unknown_ids_refused(conformance.probe_id, conformance.examples, allowed)
+    robustness.unknown_ids_refused(conformance.probe_id, conformance.budget, allowed)

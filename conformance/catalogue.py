@@ -236,6 +236,14 @@ CATALOGUE: dict[str, Requirement] = {
             "RFC 9110 §15.5",
         ),
         _r(
+            "SCHEMA-RESPONSES",
+            _SHOULD,
+            "Robustness",
+            "Where the target publishes an OpenAPI document, its answers to the submission "
+            "and the status reads match what the document says of them.",
+            "OpenAPI 3.1 §4.8.16 (Responses Object)",
+        ),
+        _r(
             "ROBUST-IDS",
             _MUST,
             "Robustness",

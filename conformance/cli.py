@@ -111,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the conformance cases; every other argument goes to pytest",
         add_help=False,
     )
+    sub.add_parser(
+        "schemathesis-config",
+        help="print the path of a Schemathesis config file that adds the suite's async checks",
+    )
     requirements = sub.add_parser("requirements", help="print the requirement catalogue")
     requirements.add_argument("--markdown", action="store_true", help="as a Markdown table")
     serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
@@ -173,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "requirements":
         return _requirements(args.markdown)
+    if args.command == "schemathesis-config":
+        from .openapi import SCHEMATHESIS_CONFIG
+
+        print(SCHEMATHESIS_CONFIG)
+        return 0
     return _serve(args)
 
 

@@ -6,12 +6,16 @@ run collects cases marked with `requirement`; the logic lives in ordinary module
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import secrets
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from .budget import PROFILES, Budget
 from .description import ClockMode, DescriptionError
 from .report import Recorder
 from .session import ConformanceSession
@@ -20,8 +24,6 @@ from .target import TargetError, resolve
 SESSION_KEY = pytest.StashKey[ConformanceSession]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
 
-#: Examples per property case, by --conformance-profile.
-PROFILES = {"quick": 25, "full": 200}
 #: The plugin's options that take a value, and those whose value is a path.
 VALUE_OPTIONS = ("--target", "--target-config", "--clock", "--fault", "--report-dir")
 PATH_OPTIONS = ("--target-config", "--report-dir")
@@ -90,8 +92,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-profile",
         default="quick",
         choices=list(PROFILES),
-        help="How hard the property cases try: 'quick' (default, "
-        f"{PROFILES['quick']} examples each) or 'full' ({PROFILES['full']}).",
+        help=f"How hard the property cases try: 'smoke' ({_shown('smoke')}, failures not "
+        f"shrunk), 'quick' (default: {_shown('quick')}) or 'full' ({_shown('full')}).",
+    )
+    group.addoption(
+        "--conformance-seed",
+        default=None,
+        metavar="N|random",
+        help="Draw the property cases' inputs from seed N instead of the same ones every run; "
+        "'random' picks a seed and prints it (a failure says how to rerun it).",
     )
     group.addoption(
         "--list-requirements",
@@ -133,8 +142,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--report-dir {report_dir} is a file; name a directory (it is created if missing)."
         )
-    examples = PROFILES[config.getoption("conformance_profile")]
-    session = ConformanceSession(target, examples=examples)
+    budget = _budget(config, report_dir)
+    session = ConformanceSession(target, budget)
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
         session,
@@ -178,6 +187,41 @@ def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             assert run.submission.exchange.status == 202
     """
     yield request.config.stash[SESSION_KEY]
+
+
+def _shown(profile: str) -> str:
+    budget = PROFILES[profile]
+    return (
+        f"{budget.examples} examples per property case, {budget.sequences} lifecycles "
+        f"of up to {budget.steps} steps"
+    )
+
+
+def _budget(config: pytest.Config, report_dir: Path) -> Budget:
+    """The profile's budget, with the seed, Hypothesis's storage and the rerun command."""
+    budget = PROFILES[config.getoption("conformance_profile")]
+    value: str | None = config.getoption("conformance_seed")
+    seed = None
+    if value == "random":
+        seed = secrets.randbelow(2**32)
+    elif value is not None:
+        try:
+            seed = int(value)
+        except ValueError:
+            raise pytest.UsageError(
+                f"--conformance-seed={value!r}: give a whole number, or 'random'"
+            ) from None
+    args, given = [], iter(config.invocation_params.args)
+    for arg in given:
+        if arg == "--conformance-seed":
+            next(given, None)  # its value
+        elif not arg.startswith("--conformance-seed="):
+            args.append(arg)
+    if seed is not None:
+        args.append(f"--conformance-seed={seed}")
+    return dataclasses.replace(
+        budget, seed=seed, storage=report_dir / "hypothesis", rerun="pytest " + shlex.join(args)
+    )
 
 
 def _absolute(path: Path | None, base: Path) -> Path | None:

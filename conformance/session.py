@@ -8,14 +8,17 @@ requirement.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
+from .budget import Budget
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
 from .description import ClockMode, Description, ScenarioName
 from .driver import (
@@ -30,7 +33,9 @@ from .driver import (
     Submission,
     Transcript,
 )
+from .model import Exploration, explore
 from .observations import Concurrent, Deletion, Malformed, SafetyTrial
+from .openapi import Published, load_published
 from .retention import Retained, RetentionObservation, Unobserved, observe, with_id
 from .simulator import Simulator
 from .target import Target, TargetKind
@@ -44,9 +49,9 @@ BURST = 6
 
 
 class ConformanceSession:
-    def __init__(self, target: Target, examples: int = 25) -> None:
+    def __init__(self, target: Target, budget: Budget | None = None) -> None:
         self.target = target
-        self.examples = examples  # per property case (--conformance-profile)
+        self.budget = budget or Budget()  # how hard the property cases try
         self.description: Description = target.loaded.effective
         self._virtual: VirtualClock | FrozenClock | None = None
         self.redactor = Redactor(target.loaded.secrets)
@@ -103,7 +108,15 @@ class ConformanceSession:
         return self._stack.enter_context(client)
 
     def close(self) -> None:
+        """Stop the transport, and let go of what the run recorded.
+
+        The report is written by then. A host that keeps pytest's config objects alive
+        (pytester runs, a long-lived process) would otherwise keep every exchange.
+        """
         self._stack.close()
+        self._cache.clear()
+        self._driver = None
+        self.transcript = Transcript()
 
     def _guard_logs(self) -> None:
         """Keep secrets out of the HTTP libraries' log lines while this session runs."""
@@ -247,6 +260,47 @@ class ConformanceSession:
                 break
             exchange = self.driver.send(f"{label}, redirected", "GET", target, jar=jar)
         return exchange
+
+    # -- the published OpenAPI document ----------------------------------------------
+
+    def published(self) -> Published | str | None:
+        """The target's OpenAPI document, loaded once; the problem in words; None if not named."""
+        source = self.description.openapi
+        if source is None:
+            return None
+        described = Path(self.target.loaded.source)
+        base = described.parent if described.is_file() else Path.cwd()
+        return self.once("openapi", lambda: load_published(self.driver, source, base))
+
+    def send_generated(
+        self, label: str, method: str, url: str, content: bytes | None, headers: dict[str, str]
+    ) -> Exchange:
+        """Send a request generated from the document (the description's headers go too)."""
+        merged = {**self.description.scenarios["success"].headers, **headers}
+        jar = self.driver.jar()
+        return self.driver.send(label, method, url, content=content, headers=merged, jar=jar)
+
+    # -- the lifecycle model ---------------------------------------------------------
+
+    def model(self) -> Exploration:
+        """The lifecycle model's exploration of the target, run once for all its cases."""
+
+        def make() -> Exploration:
+            budget = self.budget
+            real = self.target.clock is ClockMode.REAL
+            if real:
+                # Every wait is real: fewer, shorter sequences, and a cap on the waiting.
+                polling = self.description.polling
+                budget = dataclasses.replace(
+                    budget,
+                    sequences=max(3, budget.sequences // 5),
+                    steps=min(budget.steps, 10),
+                    wall_seconds=min(polling.budget, max(10 * polling.interval, 2.0)),
+                    shrink=False,
+                )
+            return explore(self.driver, self.description, moves_clock=not real, budget=budget)
+
+        return self.once("model", make)
 
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""

@@ -71,12 +71,15 @@ class ConformanceFailure(AssertionError):
         expected: str,
         exchanges: Sequence[Exchange] = (),
         hint: str = "",
+        steps: Sequence[str] = (),
     ) -> None:
         self.requirement = get(requirement)
         self.observed = observed
         self.expected = expected
         self.exchanges = list(exchanges)
         self.hint = hint
+        #: For a property's failure: the numbered steps that show it, to replay by hand.
+        self.steps = list(steps)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -88,6 +91,10 @@ class ConformanceFailure(AssertionError):
         ]
         if self.hint:
             lines.append(f"Hint: {self.hint}")
+        if self.steps:
+            lines.append("Steps to replay:")
+            lines += [f"  {step}" for step in self.steps]
+            return "\n".join(lines)
         lines += [f"  {e.describe()}" for e in self.exchanges[-8:]]
         return "\n".join(lines)
 

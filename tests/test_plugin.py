@@ -65,8 +65,10 @@ def test_conformance_json_is_complete(run_suite):
     assert doc["started_at"] <= doc["finished_at"]
     assert [r["id"] for r in doc["requirements"]] == list(CATALOGUE)
     robust = run.requirement("ROBUST-SUBMIT")
-    assert robust["verdict"] == "PASS" and len(robust["cases"]) == 1
-    kept = run.requirement("RETAIN-COMPLETED")["cases"][0]["details"]["retention"]
+    # Malformed bodies from the scenario's own, and requests the published schema forbids.
+    assert robust["verdict"] == "PASS" and len(robust["cases"]) == 2
+    cases = run.requirement("RETAIN-COMPLETED")["cases"]
+    kept = next(c for c in cases if "details" in c)["details"]["retention"]
     assert kept["window_s"] == 300 and kept["resolution_s"] > 0
     assert kept["window_start_between"][0] <= kept["window_start_between"][1]
     submit = run.requirement("SUBMIT-202")
@@ -154,7 +156,7 @@ def test_warn_shows_as_its_own_outcome(run_suite):
 def test_blocked_cases_are_errors_that_say_why(run_suite, fault):
     run = run_suite("--fault", fault)
     assert run.verdicts["STATUS-200-JSON"] == "ERROR"
-    case = run.requirement("STATUS-200-JSON")["cases"][0]
+    case = next(c for c in run.requirement("STATUS-200-JSON")["cases"] if c["verdict"] == "ERROR")
     assert case["message"].startswith("could not run: the success run has no status to judge")
 
 

@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from ..budget import Budget
 from ..driver import Exchange
 from ..observations import Malformed
 from ..verdicts import ConformanceFailure, NotObserved, cite
@@ -114,21 +115,10 @@ class _Seen:
     refused_markers: list[tuple[str, Exchange]] = field(default_factory=list)
 
 
-def _settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        derandomize=True,  # the same inputs every run: a verdict that can be rerun
-        phases=[Phase.generate, Phase.shrink],
-        suppress_health_check=list(HealthCheck),
-    )
-
-
 def malformed_submissions_refused(
     submit: Callable[[Malformed], Exchange],
     template: Any,
-    examples: int,
+    budget: Budget,
     settle: Callable[[], Exchange | None],
 ) -> None:
     """Malformed submissions answer 4xx (or, when only odd, anything but 5xx)."""
@@ -136,7 +126,8 @@ def malformed_submissions_refused(
         raise NotObserved("the scenario sends no JSON object to make malformed variants of")
     seen = _Seen()
 
-    @_settings(examples)
+    @budget.seeded
+    @budget.settings(budget.examples)
     @given(malformed_bodies(template))
     def refused(bad: Malformed) -> None:
         ex = submit(bad)
@@ -149,12 +140,13 @@ def malformed_submissions_refused(
                 expected="a 4xx refusal" if bad.strict else "a refusal (4xx) or an acceptance",
                 exchanges=[ex],
                 hint="Validate the request before starting work; a malformed body is the "
-                "client's mistake (4xx), never the server's (5xx).",
+                "client's mistake (4xx), never the server's (5xx). " + budget.replay_hint(),
             )
         if 400 <= status < 500 and bad.marker:
             seen.refused_markers.append((bad.marker, ex))
 
-    refused()
+    with budget.running():
+        refused()
     listing = settle() if seen.refused_markers else None
     if listing is not None and listing.error is None:
         text = listing.body.decode("utf-8", errors="replace")
@@ -183,7 +175,7 @@ def _ids() -> st.SearchStrategy[str]:
 
 
 def unknown_ids_refused(
-    probe: Callable[[str], Exchange | str], examples: int, allowed: frozenset[int]
+    probe: Callable[[str], Exchange | str], budget: Budget, allowed: frozenset[int]
 ) -> None:
     """Random and malformed ids in the status URL answer 404 or 400 (or 410, 414); no 5xx."""
     refusals = ID_REFUSALS | allowed
@@ -196,7 +188,7 @@ def unknown_ids_refused(
                 expected=f"one of {sorted(refusals)}: an unknown id is a client's mistake",
                 exchanges=[made],
                 hint="Look the id up and answer 404 for anything not issued, whatever its "
-                "characters; never let it reach code that fails with 5xx.",
+                "characters; never let it reach code that fails with 5xx. " + budget.replay_hint(),
             )
 
     # First a plain id that was never issued: it, too, must be refused.
@@ -207,7 +199,8 @@ def unknown_ids_refused(
     judge(fresh, first)
     seen: list[Exchange] = [first]
 
-    @_settings(examples)
+    @budget.seeded
+    @budget.settings(budget.examples)
     @given(_ids())
     def refused(other: str) -> None:
         made = probe(other)
@@ -215,5 +208,6 @@ def unknown_ids_refused(
         seen.append(made)
         judge(other, made)
 
-    refused()
+    with budget.running():
+        refused()
     cite(f"{len(seen)} random and malformed ids were refused", seen[:8])

@@ -172,6 +172,8 @@ class Description(_Model):
     base_url: HttpUrl | None = None
     clock: ClockMode | None = None
     test_clock_path: Annotated[str, AfterValidator(_path)] = "/_test/clock"
+    #: Where the target publishes its OpenAPI document: a path on the target, a URL, or a file.
+    openapi: str | None = None
     allowed_origins: list[HttpUrl] = Field(default_factory=list)
     headers: Headers = Field(default_factory=dict)
     cookies: CookieMode = "per-operation"

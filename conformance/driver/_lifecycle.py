@@ -266,6 +266,12 @@ class Driver:
             headers=spec.headers,
             jar=jar,
         )
+        return self.accepted(scenario, exchange, jar)
+
+    def accepted(
+        self, scenario: ScenarioName, exchange: Exchange, jar: httpx.Cookies | None = None
+    ) -> Submission:
+        """What a submission's answer says: the operation's id and status URL, if it gives them."""
         body = exchange.json_object()
         submission = Submission(scenario, exchange, jar=jar)
         # The id counts only from a body that describes the operation: a create-in-place

@@ -67,6 +67,8 @@ class Recorder:
             f"dialect {target.loaded.dialect_label}, clock {target.clock}, "
             f"description {target.loaded.source}{faults}"
         )
+        if self.session.budget.seed is not None:
+            line += f", property inputs from seed {self.session.budget.seed}"
         longest = self._longest_wait()
         if target.clock is ClockMode.REAL and longest:
             line += (
@@ -232,6 +234,7 @@ class Recorder:
             result.expected = redact.text(exc.expected)
             result.hint = redact.text(exc.hint) or None
             result.exchanges = [redact.exchange(e) for e in exc.exchanges]
+            result.steps = [redact.text(step) for step in exc.steps]
             result.message = f"Observed: {result.observed}; expected: {result.expected}"
         elif isinstance(exc, Inconclusive):
             result.verdict = Verdict.WARN

@@ -36,6 +36,8 @@ class CaseResult:
     expected: str | None = None
     hint: str | None = None
     exchanges: list[dict[str, Any]] = field(default_factory=list)
+    #: For a property's failure: the numbered steps to replay it by hand.
+    steps: list[str] = field(default_factory=list)
     duration: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
     #: For a PASS: what was seen, and the transcript indexes of the exchanges that show it.
@@ -52,6 +54,8 @@ class CaseResult:
                 data[key] = getattr(self, key)
         if self.details:
             data["details"] = self.details
+        if self.steps:
+            data["steps"] = self.steps
         if self.evidence:
             data["evidence"] = self.evidence
         if self.exchanges:

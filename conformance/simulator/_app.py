@@ -101,7 +101,9 @@ class Simulator:
     # -- every answer about an operation is built here --------------------------
 
     def _context(self, point: str, request: Request, op: Operation, now: float) -> Context:
-        return Context(point, now, op.completed_at, str(request.base_url), op.account_id)
+        return Context(
+            point, now, op.completed_at, str(request.base_url), op.account_id, op.reads_done
+        )
 
     def _status_url(self, op_id: str) -> str:
         return self.wire.status_path.replace("{operation}", op_id)
@@ -189,7 +191,7 @@ class Simulator:
         if self._pending_id is None:
             self._pending_id = self.store.new_id()
             op_id = self._pending_id
-            await anyio.sleep(0.02)
+            await anyio.sleep(0.005)
             self._pending_id = None
             return op_id
         return self._pending_id
@@ -211,6 +213,8 @@ class Simulator:
             op.reads += 1
             if op.reads == 4:  # completion is whenever the fourth read happens
                 op.duration = now - op.submitted_at
+        if op.completed_at is not None and now >= op.completed_at:
+            op.reads_done += 1
         ctx = self._context("status", request, op, now)
         view = self._view(op, ctx)
         account = self.store.accounts.get(op.account_id)

@@ -29,6 +29,7 @@ class Context:
     completed_at: float | None
     base_url: str
     account_id: str
+    reads_done: int = 0  # status reads of the operation since it completed, this one included
 
 
 ViewHook = Callable[[View, Context], None]
@@ -36,6 +37,8 @@ LocationHook = Callable[[str, Context], str | None]
 AnswerHook = Callable[[Rendered, Context], None]
 
 HOOKS: dict[str, dict[str, Any]] = {}
+#: flips-after-reads: how many reads after completion still show the right state.
+FLIP_AFTER_READS = 4
 
 
 def _hook(name: str, point: str) -> Callable[[Any], Any]:
@@ -67,10 +70,22 @@ def _progress_decreases(view: View, ctx: Context) -> None:
         view.progress -= 30
 
 
+@_hook("schema-drift", "view")
+def _schema_drift(view: View, ctx: Context) -> None:
+    if ctx.point == "status":
+        view.extra["additionalParameters"] = [{"name": 1, "value": "drifted"}]
+
+
 @_hook("terminal-flips", "view")
 def _terminal_flips(view: View, ctx: Context) -> None:
     done = ctx.completed_at
     if view.role is Role.SUCCESS and done is not None and ctx.now >= done + 1.5:
+        view.role, view.resource = Role.FAILURE, None
+
+
+@_hook("flips-after-reads", "view")
+def _flips_after_reads(view: View, ctx: Context) -> None:
+    if view.role is Role.SUCCESS and ctx.reads_done > FLIP_AFTER_READS:
         view.role, view.resource = Role.FAILURE, None
 
 

@@ -60,6 +60,7 @@ class Operation:
     duration: float
     account_id: str
     reads: int = 0
+    reads_done: int = 0  # status reads since it completed
 
     @property
     def completed_at(self) -> float | None:
@@ -76,6 +77,8 @@ class Account:
     delete_requested_at: float | None = None
 
 
+#: resource-vanishes: how long after its operation succeeded an account is lost.
+VANISHES_AFTER = 30.0
 #: Retention faults: how each one bends the window of a completed operation.
 _WINDOW_SCALE = {"retention-short": 0.8, "window-1pct-short": 0.99, "window-1pct-long": 1.01}
 
@@ -113,6 +116,8 @@ class Store:
         if "never-expires" in faults:
             return float("inf")
         completed = op.completed_at
+        if "poll-advances" in faults and completed is not None and op.reads < 4:
+            return float("inf")  # reads, not time, complete it: its window has not started
         if completed is None:
             if "timeout-five-minutes" in faults:
                 return op.submitted_at + settings.completed_window
@@ -138,6 +143,8 @@ class Store:
     def account(self, account_id: str, now: float, *, deletes: bool = True) -> Account | None:
         account = self.accounts.get(account_id)
         if account is None or now < account.visible_from:
+            return None
+        if "resource-vanishes" in self.behaviours and now >= account.visible_from + VANISHES_AFTER:
             return None
         gone_at = account.delete_requested_at
         if deletes and gone_at is not None and now >= gone_at + self.settings.delete_delay:

@@ -1,0 +1,34 @@
+"""The target's published OpenAPI document (Schemathesis inside the suite)."""
+
+import pytest
+
+from conformance.checks import schema
+from conformance.verdicts import Blocked, NotObserved
+
+
+def _published(conformance):
+    published = conformance.published()
+    if published is None:
+        raise NotObserved(
+            "the description names no OpenAPI document (openapi = '/openapi.json' or a file)"
+        )
+    if isinstance(published, str):
+        raise Blocked(f"the OpenAPI document could not be used: {published}")
+    return published
+
+
+@pytest.mark.requirement("SCHEMA-RESPONSES")
+def test_answers_match_the_published_document(conformance):
+    published = _published(conformance)
+    run = conformance.run("success")
+    answers = [run.submission.exchange, *(p.exchange for p in run.polls)]
+    schema.answers_match_document(published, answers)
+
+
+@pytest.mark.requirement("ROBUST-SUBMIT")
+def test_requests_the_schema_forbids_get_no_server_error(conformance):
+    published = _published(conformance)
+    spec = conformance.description.scenarios["success"]
+    schema.generated_submissions_refused(
+        published, spec.method, spec.path, conformance.send_generated, conformance.budget
+    )

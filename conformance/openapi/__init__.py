@@ -1,0 +1,10 @@
+"""OpenAPI both ways: the suite's checks inside Schemathesis, and Schemathesis inside the suite."""
+
+from pathlib import Path
+
+from ._document import Published, load_published
+
+__all__ = ["SCHEMATHESIS_CONFIG", "Published", "load_published"]
+
+#: The Schemathesis configuration file that loads the suite's checks as hooks.
+SCHEMATHESIS_CONFIG = Path(__file__).with_name("schemathesis.toml")

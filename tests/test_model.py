@@ -1,0 +1,235 @@
+"""The lifecycle model: its reference model answer by answer, and the faults only it catches."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from conformance.budget import PROFILES, Budget
+from conformance.description import parse
+from conformance.driver import Exchange, Poll, Submission, read_state
+from conformance.model import Operation, Resource, judge_read, judge_resource_read
+
+DESCRIPTION = parse(
+    {"base_url": "http://api.test", "retention": {"completed": 300, "tolerance": 1}}, "t"
+).effective
+WINDOW, TOLERANCE = 300.0, 1.0
+URL = "http://api.test/v1/operationStatus/op-1"
+
+
+def _exchange(at: float, status: int | None, body: object = None, method: str = "GET") -> Exchange:
+    content = json.dumps(body).encode() if body is not None else b""
+    headers = [("content-type", "application/json")] if body is not None else []
+    error = "ConnectError: refused" if status is None else None
+    return Exchange(0, "t", method, URL, [], b"", at, at, status, headers, content, error=error)
+
+
+def _poll(at: float, status: int | None, state: str | None = None) -> Poll:
+    body = {"id": "op-1", "status": state} if state is not None else None
+    ex = _exchange(at, status, body)
+    return Poll(ex, body, read_state(DESCRIPTION.dialect, status, body), 0.0, None)
+
+
+def _operation(scenario: str = "success", at: float = 0.0) -> Operation:
+    sub = Submission(scenario, _exchange(at, 202, {"id": "op-1", "status": "RUNNING"}, "POST"))
+    return Operation(1, sub, httpx.URL(URL))
+
+
+def _found(op: Operation, *polls: Poll) -> list[str]:
+    found: list[str] = []
+    for poll in polls:
+        found += [d.requirement for d in judge_read(op, poll, DESCRIPTION).divergences]
+    return found
+
+
+def _completed(scenario: str = "success", done_at: float = 10.0) -> Operation:
+    """Seen running at done_at - 1, then terminal at done_at."""
+    op = _operation(scenario)
+    state = "SUCCESS" if scenario == "success" else "FAILED"
+    assert _found(op, _poll(done_at - 1, 200, "RUNNING"), _poll(done_at, 200, state)) == []
+    return op
+
+
+# -- retention: only a certain miss is a divergence -------------------------------
+
+
+def test_an_id_gone_before_its_window_could_end_breaks_retention():
+    # Completed no earlier than t=9 (last seen running): there until 309 - tolerance.
+    assert _found(_completed(), _poll(9 + WINDOW - TOLERANCE - 0.01, 404)) == ["RETAIN-COMPLETED"]
+
+
+def test_an_id_gone_where_its_window_may_have_ended_is_no_divergence():
+    assert _found(_completed(), _poll(9 + WINDOW - TOLERANCE + 0.01, 404)) == []
+
+
+def test_an_id_still_there_after_its_window_and_tolerance_breaks_expiry():
+    late = _poll(10 + WINDOW + TOLERANCE + 0.01, 200, "SUCCESS")
+    assert _found(_completed(), late) == ["EXPIRE-COMPLETED"]
+
+
+def test_an_id_still_there_inside_the_tolerance_is_no_divergence():
+    assert _found(_completed(), _poll(10 + WINDOW + TOLERANCE - 0.01, 200, "SUCCESS")) == []
+
+
+def test_a_gone_read_past_the_window_shows_expiry_holding():
+    op = _completed()
+    judgement = judge_read(op, _poll(10 + WINDOW + TOLERANCE + 0.01, 404), DESCRIPTION)
+    assert judgement.divergences == []
+    assert {"EXPIRE-COMPLETED", "EXPIRED-404"} <= set(judgement.holds)
+
+
+def test_an_operation_never_seen_to_exist_is_not_judged_by_its_absence():
+    # A wrong Location (a 404 from the start) is the submission cases' matter.
+    assert _found(_operation(), _poll(1, 404), _poll(2, 500)) == []
+
+
+def test_a_server_error_while_the_id_must_live_breaks_the_status_requirement():
+    assert _found(_completed(), _poll(20, 500)) == ["STATUS-200-JSON"]
+
+
+def test_a_server_error_where_the_id_may_have_expired_breaks_expired_404():
+    assert _found(_completed(), _poll(9 + WINDOW, 500)) == ["EXPIRED-404"]
+
+
+def test_no_answer_at_all_is_no_divergence():
+    assert _found(_completed(), _poll(20, None)) == []
+
+
+# -- states -----------------------------------------------------------------------
+
+
+def test_a_terminal_state_that_changes_breaks_the_state_model():
+    assert _found(_completed(), _poll(12, 200, "FAILED")) == ["TRANS-MODEL"]
+
+
+def test_a_terminal_state_that_holds_shows_the_state_model_holding():
+    judgement = judge_read(_completed(), _poll(12, 200, "SUCCESS"), DESCRIPTION)
+    assert judgement.divergences == []
+    assert "TRANS-MODEL" in judgement.holds
+
+
+def test_a_state_outside_the_dialect_breaks_state_names():
+    assert _found(_operation(), _poll(1, 200, "IN_PROGRESS")) == ["STATUS-STATE-NAMES"]
+
+
+def test_the_outcome_is_judged_right_after_a_running_read():
+    op = _operation("success")
+    assert _found(op, _poll(1, 200, "RUNNING"), _poll(2, 200, "FAILED")) == ["TRANS-OUTCOME"]
+
+
+def test_the_outcome_is_not_judged_from_a_first_terminal_read_long_after():
+    # Whatever the state was when it completed, a read 298 s later may show a later change.
+    op = _operation("success")
+    assert _found(op, _poll(1, 200, "RUNNING"), _poll(299, 200, "FAILED")) == []
+
+
+# -- resources --------------------------------------------------------------------
+
+
+def test_a_resource_gone_without_a_delete_breaks_the_result():
+    resource = Resource(_completed())
+    found = judge_resource_read(resource, _exchange(20, 404), 60.0).divergences
+    assert [d.requirement for d in found] == ["RESULT-URL"]
+
+
+def test_a_deleted_resource_may_linger_within_the_delete_budget_only():
+    resource = Resource(_completed(), deleted_at=20.0)
+    assert judge_resource_read(resource, _exchange(79, 200), 60.0).divergences == []
+    late = judge_resource_read(resource, _exchange(81, 200), 60.0).divergences
+    assert [d.requirement for d in late] == ["DELETE-GONE"]
+
+
+def test_a_deleted_resource_that_comes_back_breaks_delete_gone():
+    resource = Resource(_completed(), deleted_at=20.0)
+    assert judge_resource_read(resource, _exchange(21, 404), 60.0).holds == ["DELETE-GONE"]
+    back = judge_resource_read(resource, _exchange(22, 200), 60.0).divergences
+    assert [d.requirement for d in back] == ["DELETE-GONE"]
+
+
+# -- the whole machine, against the simulator -------------------------------------
+
+
+def _model_case(run, requirement: str) -> dict:
+    cases = run.requirement(requirement)["cases"]
+    return next(c for c in cases if "test_lifecycle_model" in c["nodeid"])
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement"),
+    [("flips-after-reads", "TRANS-MODEL"), ("resource-vanishes", "RESULT-URL")],
+)
+def test_the_model_catches_what_the_hand_written_cases_miss(run_suite, fault, requirement):
+    run = run_suite("--fault", fault)
+    assert run.verdicts[requirement] == "FAIL"
+    case = _model_case(run, requirement)
+    assert case["verdict"] == "FAIL"
+    # The hand-written cases of the requirement see nothing wrong: only the model does.
+    others = [c for c in run.requirement(requirement)["cases"] if c is not case]
+    assert others and {c["verdict"] for c in others} == {"PASS"}
+    steps = case["steps"]
+    assert steps[0].startswith("1. [t+0.000 s] POST http://builtin.simulator/")
+    assert all(step.startswith(f"{n}. ") for n, step in enumerate(steps, 1))
+    assert len(steps) <= 16, "shrunk to a short sequence"
+    assert "Rerun (the same inputs every run): pytest " in case["hint"]
+
+
+def test_the_model_replays_clock_moves_and_reads_as_steps(run_suite):
+    run = run_suite("--fault", "never-expires")
+    case = _model_case(run, "EXPIRE-COMPLETED")
+    assert case["verdict"] == "FAIL"
+    assert any("move the clock +" in step for step in case["steps"])
+    assert case["steps"][-1].endswith("-> 200 (SUCCESS)")
+    run.result.stdout.fnmatch_lines(["*Steps to replay:*", "*1. [[]t+0.000 s[]] POST*"])
+
+
+def test_the_model_passes_the_correct_simulator_with_evidence(run_suite):
+    run = run_suite("-k", "test_lifecycle_model")
+    assert run.result.ret == 0
+    verdicts = {c["nodeid"].split("[")[-1].rstrip("]"): c["verdict"] for c in _cases(run)}
+    assert set(verdicts.values()) == {"PASS"}, verdicts
+    run.assert_every_pass_cites_evidence()
+
+
+def _cases(run) -> list[dict]:
+    return [
+        c
+        for r in run.document["requirements"]
+        for c in r["cases"]
+        if "lifecycle_model" in c["nodeid"]
+    ]
+
+
+def test_a_seed_draws_other_inputs_and_hypothesis_writes_only_under_the_report_dir(
+    run_suite, pytester
+):
+    run = run_suite("--fault", "never-expires", "--conformance-seed", "7", "-k", "lifecycle_model")
+    case = _model_case(run, "EXPIRE-COMPLETED")
+    assert case["verdict"] == "FAIL"
+    assert "Rerun (inputs drawn from seed 7): pytest " in case["hint"]
+    assert case["hint"].endswith("--conformance-seed=7")
+    run.result.stdout.fnmatch_lines(["*property inputs from seed 7*"])
+    assert not (pytester.path / ".hypothesis").exists()
+
+
+def test_a_random_seed_is_printed_for_the_rerun(run_suite):
+    run = run_suite("--fault", "never-expires", "--conformance-seed=random", "-k", "EXPIRE")
+    case = _model_case(run, "EXPIRE-COMPLETED")
+    seed = case["hint"].rpartition("--conformance-seed=")[2]
+    assert seed.isdigit()
+    run.result.stdout.fnmatch_lines([f"*property inputs from seed {seed}*"])
+
+
+def test_a_seed_that_is_no_number_is_a_usage_error(run_suite):
+    run = run_suite("--conformance-seed=soon")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    run.result.stderr.fnmatch_lines(
+        ["*--conformance-seed='soon': give a whole number, or 'random'*"]
+    )
+
+
+def test_the_profiles_grow_the_model():
+    quick, full = PROFILES["quick"], PROFILES["full"]
+    assert full.sequences > quick.sequences and full.steps > quick.steps
+    assert Budget().replay_hint() == ""
