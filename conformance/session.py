@@ -176,8 +176,9 @@ class ConformanceSession:
             count = self.description.polling.concurrency
             subs = self.driver.submit_concurrently("success", count)
             accepted = [s for s in subs if s.status_url is not None]
-            # One after another: their clocks run together, so the budget holds for each.
-            return Concurrent(subs, [self.driver.follow(s) for s in accepted])
+            # Together, polls interleaved in time: followed one after another, the last
+            # would first be read long after it finished, and with a short window, gone.
+            return Concurrent(subs, self.driver.follow_all(accepted))
 
         return self.once("concurrent", make)
 

@@ -233,3 +233,35 @@ def test_the_profiles_grow_the_model():
     quick, full = PROFILES["quick"], PROFILES["full"]
     assert full.sequences > quick.sequences and full.steps > quick.steps
     assert Budget().replay_hint() == ""
+
+
+# -- concurrent submissions: a late first read cannot tell a lost operation ----------
+
+
+def _concurrent(first_read_at: float):
+    from conformance.driver import Ended, Run
+    from conformance.observations import Concurrent
+
+    op = _completed()  # a run of one operation, for `alone`
+    alone = Run(op.submission, list(op.polls), ended=Ended.TERMINAL, terminal_index=1)
+    sub = Submission("success", _exchange(0.0, 202, {"id": "op-2", "status": "RUNNING"}, "POST"))
+    lost = Run(sub, [_poll(first_read_at, 404)], ended=Ended.STATUS_ERROR)
+    return Concurrent([sub], [lost]), alone
+
+
+def test_a_concurrent_operation_gone_at_its_first_read_is_lost():
+    from conformance.checks.submission import concurrent_runs_end_as_declared
+    from conformance.verdicts import ConformanceFailure
+
+    concurrent, alone = _concurrent(first_read_at=1.0)
+    with pytest.raises(ConformanceFailure, match="it was lost"):
+        concurrent_runs_end_as_declared(concurrent, alone, DESCRIPTION)
+
+
+def test_a_first_read_after_the_window_may_have_ended_is_inconclusive():
+    from conformance.checks.submission import concurrent_runs_end_as_declared
+    from conformance.verdicts import Inconclusive
+
+    concurrent, alone = _concurrent(first_read_at=WINDOW - TOLERANCE + 0.01)
+    with pytest.raises(Inconclusive, match="may already have ended"):
+        concurrent_runs_end_as_declared(concurrent, alone, DESCRIPTION)

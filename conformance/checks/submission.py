@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..description import Description
 from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
 from ..observations import Concurrent
-from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
 from ._common import answered, codes, reason
 
 __all__ = [
@@ -112,9 +112,22 @@ def concurrent_runs_end_as_declared(
             f"the status URL of a single success submission does not work either: {reason(alone)}",
             alone.exchanges,
         )
+    retention = description.retention
+    windowed = "RETAIN-COMPLETED" not in description.dialect.not_applicable
     for run in concurrent.runs:
         first = run.polls[0].exchange if run.polls else None
         if first is not None and first.status in GONE_STATUSES:
+            # Lost for certain only if read before the id could have expired: it completed
+            # no earlier than its submission, so it lives at least one window after that.
+            late = first.received_at - run.submission.exchange.sent_at
+            if windowed and late >= retention.completed - retention.tolerance:
+                raise Inconclusive(
+                    "TRANS-OUTCOME",
+                    f"an accepted operation's status answered {first.status} when first read "
+                    f"{late:.3f} s after its submission, when its {retention.completed:g} s "
+                    "window may already have ended",
+                    [run.submission.exchange, first],
+                )
             observed = f"an accepted operation's status URL answered {first.status}: it was lost"
         elif run.ended is Ended.BUDGET:
             observed = f"an accepted operation was still {run.polls[-1].state} after the budget"
