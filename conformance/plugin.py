@@ -17,7 +17,7 @@ import pytest
 
 from .budget import PROFILES, Budget
 from .description import ClockMode, DescriptionError
-from .report import Recorder
+from .report import GATES, Recorder
 from .session import ConformanceSession
 from .target import TargetError, resolve
 
@@ -83,10 +83,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Where conformance.json is written (default: reports/).",
     )
     group.addoption(
+        "--gate",
+        default=None,
+        choices=list(GATES),
+        help="What fails the run (exit code 1): 'must' (default: MUST failures and errors), "
+        "'should' (SHOULD violations too) or 'none' (nothing: the report only).",
+    )
+    group.addoption(
         "--strict-conformance",
         action="store_true",
         default=False,
-        help="Fail the run on SHOULD violations (WARN) too, not only on MUST.",
+        help="The same as --gate=should.",
     )
     group.addoption(
         "--conformance-profile",
@@ -148,7 +155,7 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder = Recorder(
         session,
         report_dir,
-        strict=config.getoption("strict_conformance"),
+        gate=_gate(config),
         list_only=config.getoption("list_requirements"),
     )
     config.stash[RECORDER_KEY] = recorder
@@ -187,6 +194,18 @@ def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             assert run.submission.exchange.status == 202
     """
     yield request.config.stash[SESSION_KEY]
+
+
+def _gate(config: pytest.Config) -> str:
+    gate: str | None = config.getoption("gate")
+    if config.getoption("strict_conformance"):
+        if gate not in (None, "should"):
+            raise pytest.UsageError(
+                f"--strict-conformance means --gate=should, but --gate={gate} was given too; "
+                "keep one of them"
+            )
+        return "should"
+    return gate or "must"
 
 
 def _shown(profile: str) -> str:

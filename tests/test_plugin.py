@@ -143,7 +143,10 @@ def test_junit_records_the_requirement_of_each_case(run_suite, tmp_path):
     props = {
         c.get("name"): {p.get("name"): p.get("value") for p in c.iter("property")} for c in cases
     }
-    assert props["test_submission_is_accepted_with_202[success]"] == {"requirement": "SUBMIT-202"}
+    assert props["test_submission_is_accepted_with_202[success]"] == {
+        "requirement": "SUBMIT-202",
+        "level": "MUST",
+    }
 
 
 def test_warn_shows_as_its_own_outcome(run_suite):
@@ -225,3 +228,35 @@ def test_the_run_command_accepts_both_forms():
         "--report-dir=out",
         "--fault=x",
     ]
+
+
+@pytest.mark.parametrize(
+    ("options", "ret", "gate"),
+    [
+        ((), 0, "pass"),
+        (("--gate=must",), 0, "pass"),
+        (("--gate=should",), 1, "fail"),
+        (("--strict-conformance",), 1, "fail"),
+        (("--gate=none",), 0, "pass"),
+    ],
+)
+def test_a_should_violation_fails_the_run_only_at_the_should_gate(run_suite, options, ret, gate):
+    run = run_suite("--fault", "delete-content-length", "-k", "delete", *options)
+    assert run.verdicts["DELETE-NO-CONTENT-LENGTH"] == "WARN"
+    assert run.result.ret == ret
+    assert run.document is not None and run.document["gate"] == gate
+
+
+def test_gate_none_reports_a_must_failure_and_exits_0(run_suite):
+    run = run_suite("--fault", "submit-200", "-k", "submission", "--gate=none")
+    assert run.verdicts["SUBMIT-202"] == "FAIL"
+    assert run.result.ret == 0
+    assert run.document is not None
+    assert run.document["gate"] == "fail" and run.document["gate_mode"] == "none"
+    run.result.stdout.fnmatch_lines(["*gate: FAIL (not enforced: --gate=none)*"])
+
+
+def test_strict_with_another_gate_is_a_usage_error(run_suite):
+    run = run_suite("--strict-conformance", "--gate=none")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    run.result.stderr.fnmatch_lines(["*--strict-conformance means --gate=should*"])

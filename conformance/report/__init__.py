@@ -2,9 +2,10 @@
 
 from ._listing import render_listing, render_markdown
 from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
-from ._results import CaseResult, RequirementResult, Results
+from ._results import GATES, CaseResult, RequirementResult, Results
 
 __all__ = [
+    "GATES",
     "REPORT_NAME",
     "REQUIREMENT_KEY",
     "CaseResult",

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from .. import __version__
-from ..catalogue import Level, get
+from ..catalogue import CATALOGUE, Level, get
 from ..clock import ClockControlError
 from ..description import ClockMode
 from ..session import ConformanceSession
@@ -45,11 +45,12 @@ def _now() -> str:
 
 class Recorder:
     def __init__(
-        self, session: ConformanceSession, report_dir: Path, strict: bool, list_only: bool
+        self, session: ConformanceSession, report_dir: Path, gate: str, list_only: bool
     ) -> None:
         self.session = session
         self.report_dir = report_dir
-        self.strict = strict
+        self.gate = gate  # "must", "should" or "none" (see GATES)
+        self.strict = gate == "should"
         self.list_only = list_only
         self.results = Results()
         self.started = _now()
@@ -102,6 +103,8 @@ class Recorder:
             item.stash[REQUIREMENT_KEY] = req_id
             self.results.collected(req_id, item.nodeid)
             item.user_properties.append(("requirement", req_id))
+            if req_id in CATALOGUE:  # an unknown id is that case's error, at setup
+                item.user_properties.append(("level", CATALOGUE[req_id].level.value))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # What runs: deselection (-k, -m) happens after collection, so count again.
@@ -212,7 +215,8 @@ class Recorder:
         self, nodeid: str, req_id: str, report: pytest.TestReport, call: pytest.CallInfo[None]
     ) -> CaseResult:
         result = CaseResult(nodeid, req_id, Verdict.PASS, duration=report.duration)
-        result.details = {k: v for k, v in report.user_properties if k != "requirement"}
+        shown = ("requirement", "level")  # the result says these itself
+        result.details = {k: v for k, v in report.user_properties if k not in shown}
         if report.skipped:
             result.verdict = Verdict.SKIP
             skipped = call.excinfo.value if call.excinfo is not None else None
@@ -285,6 +289,7 @@ class Recorder:
             "dialect_source": redact.text(target.loaded.described.dialect.source),
             "clock": target.clock,
             "strict": self.strict,
+            "gate_mode": self.gate,
             "started_at": self.started,
             "finished_at": _now(),
             "gate": "pass" if Results.gate(requirements, self.strict) else "fail",
@@ -303,6 +308,8 @@ class Recorder:
             document["gate"] = "fail"
             document["aborted"] = self.aborted or f"pytest stopped with exit status {exitstatus}"
         self.written = write_json(self.report_dir / REPORT_NAME, document)
+        if self.gate == "none" and exitstatus == pytest.ExitCode.TESTS_FAILED:
+            session.exitstatus = pytest.ExitCode.OK  # the report only: nothing fails the run
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.written is None:
@@ -320,5 +327,7 @@ class Recorder:
         order = [v.value for v in Verdict]
         line = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
         gate = "pass" if Results.gate(requirements, self.strict) else "FAIL"
+        if self.gate == "none":
+            gate += " (not enforced: --gate=none)"
         tr.write_line(f"requirements: {line}; gate: {gate}")
         tr.write_line(f"verdicts written to {self.written}")

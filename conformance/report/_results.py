@@ -11,7 +11,11 @@ from typing import Any
 from ..catalogue import CATALOGUE, Level, Requirement
 from ..verdicts import Verdict, worst
 
-__all__ = ["CaseResult", "RequirementResult", "Results", "shipped_requirements"]
+__all__ = ["GATES", "CaseResult", "RequirementResult", "Results", "shipped_requirements"]
+
+#: --gate: what fails the run. `must`: a MUST failure or an error; `should`: a SHOULD
+#: violation too; `none`: nothing (the run writes its report and exits 0).
+GATES = ("must", "should", "none")
 
 
 @functools.cache
