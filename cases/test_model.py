@@ -6,6 +6,7 @@ from conformance.checks.model import model_holds
 from conformance.model import MODEL_REQUIREMENTS
 
 
+@pytest.mark.conformance_last
 @pytest.mark.parametrize(
     "requirement",
     [pytest.param(r, marks=pytest.mark.requirement(r), id=r) for r in MODEL_REQUIREMENTS],

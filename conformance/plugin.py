@@ -123,6 +123,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "requirement(id): the catalogue requirement this conformance case judges, "
         "e.g. @pytest.mark.requirement('SUBMIT-202').",
     )
+    config.addinivalue_line(
+        "markers",
+        "conformance_last: run this conformance case after the others (the lifecycle model "
+        "moves the clock by hours; the hand-written cases' reasons then lead the summary).",
+    )
     if hasattr(config, "workerinput"):  # pragma: no cover - xdist workers report nothing
         return
     invocation = config.invocation_params.dir

@@ -260,3 +260,13 @@ def test_strict_with_another_gate_is_a_usage_error(run_suite):
     run = run_suite("--strict-conformance", "--gate=none")
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     run.result.stderr.fnmatch_lines(["*--strict-conformance means --gate=should*"])
+
+
+def test_the_terminal_ends_with_every_requirements_verdict(run_suite):
+    run = run_suite("--fault", "submit-200")
+    lines = run.result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.strip("= ") == "async-conformance")
+    table = lines[start + 1 : start + 1 + len(CATALOGUE)]
+    assert [line.split()[1] for line in table] == list(CATALOGUE)
+    assert table[0].startswith("FAIL  SUBMIT-202 (MUST): Observed: 200")
+    run.result.stdout.fnmatch_lines(["PASS  SUBMIT-LOCATION (MUST): *", "*requirements: *"])

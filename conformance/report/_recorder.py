@@ -7,6 +7,7 @@ collected conformance cases, so the plugin stays inert in unrelated projects.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections import Counter
 from collections.abc import Generator
 from pathlib import Path
@@ -37,6 +38,13 @@ __all__ = ["REQUIREMENT_KEY", "Recorder"]
 REQUIREMENT_KEY = pytest.StashKey[str]()
 CITATIONS_KEY = pytest.StashKey[list[Citation]]()
 REPORT_NAME = "conformance.json"
+#: The colour of each verdict's line in the terminal summary.
+_MARKUP = {
+    Verdict.PASS: {"green": True},
+    Verdict.FAIL: {"red": True, "bold": True},
+    Verdict.ERROR: {"red": True},
+    Verdict.WARN: {"yellow": True},
+}
 
 
 def _now() -> str:
@@ -95,6 +103,7 @@ class Recorder:
     # -- collection ----------------------------------------------------------
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items.sort(key=lambda item: item.get_closest_marker("conformance_last") is not None)
         for item in items:
             marker = item.get_closest_marker("requirement")
             if marker is None:
@@ -317,12 +326,15 @@ class Recorder:
         tr = terminalreporter
         tr.section("async-conformance")
         requirements = self.results.requirements()
+        width = shutil.get_terminal_size((120, 24)).columns
         for r in requirements:
-            if r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR):
-                tr.write_line(
-                    f"{r.verdict.value:<5} {r.requirement.id} "
-                    f"({r.requirement.level.value}): {r.reason}"
-                )
+            line = (
+                f"{r.verdict.value:<5} {r.requirement.id} ({r.requirement.level.value}): {r.reason}"
+            )
+            acted_on = r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR)
+            if not acted_on and len(line) > width:  # what needs action is shown whole
+                line = line[: max(width - 3, 40)] + "..."
+            tr.write_line(line, **_MARKUP.get(r.verdict, {}))
         counts = Counter(r.verdict.value for r in requirements)
         order = [v.value for v in Verdict]
         line = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
