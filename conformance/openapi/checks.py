@@ -22,6 +22,7 @@ The dialect (how a server names states and status URLs) is a check option:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ __all__ = ["async_accepted_location", "async_lifecycle", "async_no_content", "us
 ACCEPTED = 202
 
 
+@functools.lru_cache(maxsize=16)  # once per server, not once per response
 def _description(origin: str, dialect: str, interval: float, budget: float) -> Description:
     raw: dict[str, Any] = {
         "base_url": origin,
