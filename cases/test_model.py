@@ -7,6 +7,7 @@ from conformance.model import MODEL_REQUIREMENTS
 
 
 @pytest.mark.conformance_last
+@pytest.mark.conformance_group("model")
 @pytest.mark.parametrize(
     "requirement",
     [pytest.param(r, marks=pytest.mark.requirement(r), id=r) for r in MODEL_REQUIREMENTS],

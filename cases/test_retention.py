@@ -4,6 +4,9 @@ import pytest
 
 from conformance.checks import retention
 
+#: The retention schedule is one shared observation: under pytest-xdist these cases share a worker.
+pytestmark = pytest.mark.conformance_group("retention")
+
 COMPLETED = ["success", "failure"]
 
 

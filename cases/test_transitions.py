@@ -20,6 +20,7 @@ def test_scenario_ends_as_declared(conformance, scenario):
 
 
 @pytest.mark.requirement("TRANS-MODEL")
+@pytest.mark.conformance_group("retention")
 def test_terminal_state_holds_until_the_retention_probes(conformance):
     # Named for retention: it waits for the retention probes (`-k 'not retention'` skips it).
     observation = conformance.retention()

@@ -26,6 +26,7 @@ F = TypeVar("F", bound=Callable[..., object])
 
 @dataclass(frozen=True)
 class Budget:
+    name: str = "quick"  # the profile it came from
     examples: int = 25  # inputs per property case
     sequences: int = 40  # lifecycles the model draws
     steps: int = 20  # calls and clock moves per lifecycle, at most
@@ -76,7 +77,7 @@ class Budget:
 #: --conformance-profile
 PROFILES = {
     # A fast gate: fewer inputs, and a failure reported as drawn, not shrunk.
-    "smoke": Budget(examples=10, sequences=20, steps=20, shrink=False),
+    "smoke": Budget("smoke", examples=10, sequences=20, steps=20, shrink=False),
     "quick": Budget(),
-    "full": Budget(examples=200, sequences=200, steps=50),
+    "full": Budget("full", examples=200, sequences=200, steps=50),
 }

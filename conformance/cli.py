@@ -1,4 +1,4 @@
-"""`async-conformance`: run the suite from an installed wheel, or serve the simulator."""
+"""`async-conformance`: run the suite from an installed wheel, serve the simulator, compare runs."""
 
 from __future__ import annotations
 
@@ -78,6 +78,31 @@ def _requirements(markdown: bool) -> int:
     return 0
 
 
+def _diff(old: str, new: str, html: str | None) -> int:
+    from .report import ReportError, diff_reports, load_report, render_diff_html, render_diff_text
+
+    try:
+        diff = diff_reports(load_report(old), load_report(new))
+    except ReportError as exc:
+        print(f"async-conformance diff: {exc}", file=sys.stderr)
+        return 2
+    if html is not None:
+        path = Path(html)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render_diff_html(diff), encoding="utf-8")
+        except OSError as exc:
+            problem = exc.strerror or str(exc)
+            print(
+                f"async-conformance diff: --html {html}: cannot be written ({problem}); "
+                "name a file in a folder you can write to",
+                file=sys.stderr,
+            )
+            return 2
+    print(render_diff_text(diff))
+    return 1 if diff.regressed else 0
+
+
 def _joined(args: Sequence[str]) -> list[str]:
     """`--target-config x.toml` as `--target-config=x.toml`, the form pytest reads safely."""
     from .plugin import VALUE_OPTIONS
@@ -115,8 +140,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schemathesis-config",
         help="print the path of a Schemathesis config file that adds the suite's async checks",
     )
+    sub.add_parser(
+        "schema", help="print the path of the JSON Schema that every conformance.json matches"
+    )
     requirements = sub.add_parser("requirements", help="print the requirement catalogue")
     requirements.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    diff = sub.add_parser(
+        "diff",
+        help="compare two conformance.json reports: what regressed, improved or changed",
+        description="Compare two conformance.json reports, one line per requirement whose "
+        "verdict moved (FAIL is worse than ERROR, ERROR worse than WARN). REGRESSED: into WARN, "
+        "ERROR or FAIL from PASS, SKIP, NOT-COVERED or a lesser one of the three. IMPROVED: out "
+        "of them to PASS, or to a lesser one (FAIL -> WARN). CHANGED: any other move, such as "
+        "PASS -> SKIP (no longer observed) or SKIP -> PASS. ADDED, REMOVED: in one report only. "
+        "A requirement that kept its verdict with another reason is not listed. Exit status: 0 "
+        "no regression, 1 a regression or the gate went from pass to fail, 2 a file is missing "
+        "or not a conformance report.",
+    )
+    diff.add_argument("old", metavar="OLD.json", help="the report to compare against")
+    diff.add_argument("new", metavar="NEW.json", help="the report of the run to judge")
+    diff.add_argument(
+        "--html", metavar="PATH", help="also write the comparison as a self-contained HTML page"
+    )
     serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -177,6 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "requirements":
         return _requirements(args.markdown)
+    if args.command == "diff":
+        return _diff(args.old, args.new, args.html)
+    if args.command == "schema":
+        from .report import SCHEMA_PATH
+
+        print(SCHEMA_PATH)
+        return 0
     if args.command == "schemathesis-config":
         from .openapi import SCHEMATHESIS_CONFIG
 

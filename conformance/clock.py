@@ -24,7 +24,29 @@ __all__ = [
     "FrozenClock",
     "RealClock",
     "VirtualClock",
+    "spoken",
 ]
+
+
+def spoken(seconds: float, step: float = 1.0) -> str:
+    """Seconds since submission in minutes and hours, as precise as `step` needs."""
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    decimals = 0 if step >= 1 else min(3, math.ceil(-math.log10(step)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    secs = round(secs, decimals)
+    if secs >= 60:  # rounding carried over
+        secs, minutes = 0.0, minutes + 1
+    parts = []
+    if hours:
+        parts.append(f"{int(hours)} h")
+    if minutes:
+        parts.append(f"{int(minutes)} min")
+    if secs or not parts:
+        parts.append(f"{secs:.{decimals}f} s")
+    return sign + " ".join(parts)
+
 
 #: Where virtual time starts: a fixed instant, so transcripts of two runs compare.
 VIRTUAL_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z

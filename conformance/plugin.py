@@ -10,6 +10,8 @@ import dataclasses
 import itertools
 import secrets
 import shlex
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import pytest
 
 from .budget import PROFILES, Budget
 from .description import ClockMode, DescriptionError
-from .report import GATES, Recorder
+from .report import GATES, GROUP_MARKER, OUTPUT_KEY, Controller, Recorder
 from .session import ConformanceSession
 from .target import TargetError, resolve
 
@@ -128,11 +130,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "conformance_last: run this conformance case after the others (the lifecycle model "
         "moves the clock by hours; the hand-written cases' reasons then lead the summary).",
     )
-    if hasattr(config, "workerinput"):  # pragma: no cover - xdist workers report nothing
-        return
+    config.addinivalue_line(
+        "markers",
+        f"{GROUP_MARKER}(name): the shared observations this conformance case judges "
+        "(default 'lifecycle'); under pytest-xdist the cases of one group run on one worker, "
+        "so the target sees each observation made once.",
+    )
+    workerinput = getattr(config, "workerinput", None)
+    shared = workerinput.get(OUTPUT_KEY) if workerinput is not None else None
     invocation = config.invocation_params.dir
     spaced = spaced_options(list(config.invocation_params.args), invocation)
-    if spaced:
+    if spaced and workerinput is None:
         shown = ", ".join(f"{o}={v}" for o, v in spaced)
         raise pytest.UsageError(
             f"write {', '.join(f'{o} {v}' for o, v in spaced)} as {shown}: pytest looks for "
@@ -155,6 +163,8 @@ def pytest_configure(config: pytest.Config) -> None:
             f"--report-dir {report_dir} is a file; name a directory (it is created if missing)."
         )
     budget = _budget(config, report_dir)
+    if shared is not None:  # the controller's draw: every worker uses the same seed
+        budget = dataclasses.replace(budget, seed=shared["seed"])
     session = ConformanceSession(target, budget)
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
@@ -162,9 +172,24 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir,
         gate=_gate(config),
         list_only=config.getoption("list_requirements"),
+        worker=workerinput["workerid"] if workerinput is not None else None,
     )
     config.stash[RECORDER_KEY] = recorder
     config.pluginmanager.register(recorder, "async-conformance-recorder")
+    if workerinput is None and _distributing(config):
+        # `-n` alone means --dist=load: schedule by conformance group instead. Another
+        # --dist the user chose is kept (and the summary says what that costs).
+        folder = None
+        if config.getoption("dist") == "load":
+            folder = Path(tempfile.mkdtemp(prefix="async-conformance-groups-"))
+            config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        settings = {"seed": budget.seed, "groups": str(folder) if folder else None}
+        controller = Controller(recorder, settings, folder)
+        config.pluginmanager.register(controller, "async-conformance-xdist")
+
+
+def _distributing(config: pytest.Config) -> bool:
+    return config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -174,6 +199,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     recorder = config.stash.get(RECORDER_KEY, None)
     if recorder is not None:
         config.pluginmanager.unregister(recorder)
+    controller = config.pluginmanager.get_plugin("async-conformance-xdist")
+    if controller is not None:
+        config.pluginmanager.unregister(controller)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

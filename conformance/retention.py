@@ -11,6 +11,7 @@ still answer, and one just outside it plus the tolerance, where it must be gone.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
@@ -21,7 +22,15 @@ from .description import Description, ScenarioName
 from .driver import Driver, Exchange, Poll, Run, Submission
 from .schedule import Schedule, Slot
 
-__all__ = ["Bracket", "Retained", "RetentionObservation", "Unobserved", "observe", "with_id"]
+__all__ = [
+    "Bracket",
+    "Retained",
+    "RetentionObservation",
+    "Unobserved",
+    "completion",
+    "observe",
+    "with_id",
+]
 
 COMPLETED_SCENARIOS: tuple[ScenarioName, ...] = ("success", "failure")
 
@@ -101,7 +110,7 @@ class RetentionObservation:
     never_issued_skipped: str = ""  # why no never-issued id was probed
 
 
-def _completion(run: Run) -> Bracket | None:
+def completion(run: Run) -> Bracket | None:
     """When the run's operation completed, as seen from outside; None without a terminal poll."""
     terminal_index = run.terminal_index
     if terminal_index is None:
@@ -169,14 +178,27 @@ def _plan(
     def probe(label: str) -> Any:
         return lambda: driver.poll(url, f"retention {scenario} {label}", jar=sub.jar)
 
-    inside = schedule.at(start.low + window - margin, "inside", probe("inside the window"))
+    kind = "timed-out" if scenario == "timeout" else "completed"
+    inside = schedule.at(
+        start.low + window - margin,
+        "inside",
+        probe("inside the window"),
+        about=f"the end of the {scenario} operation's {kind} window",
+    )
     outside = schedule.at(
-        start.high + window + tolerance + margin, "outside", probe("after the window")
+        start.high + window + tolerance + margin,
+        "outside",
+        probe("after the window"),
+        about=f"the {scenario} operation's id to expire",
     )
     return Retained(scenario, window, start, inside, outside)
 
 
-def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
+def observe(
+    driver: Driver,
+    real_clock: bool,
+    on_wait: Callable[[float, Slot[object], int], None] | None = None,
+) -> RetentionObservation:
     """Run every retention probe of the session on one schedule.
 
     First, one operation per completed scenario shows about how long that scenario
@@ -197,7 +219,7 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
             continue
         first = driver.run(scenario)
         latencies += [e.latency for e in first.exchanges]
-        rough = _completion(first)
+        rough = completion(first)
         if rough is None:
             observation.completed[scenario] = Unobserved(
                 f"the {scenario} operation observed for retention reached no terminal state, "
@@ -257,7 +279,7 @@ def observe(driver: Driver, real_clock: bool) -> RetentionObservation:
         else:
             observation.never_issued = driver.send("never-issued id", "GET", url, jar=driver.jar())
 
-    schedule.run()
+    schedule.run(on_wait)
     return observation
 
 
@@ -296,7 +318,7 @@ def _follow_twin(
             )
         elif poll.role is not None and poll.role.terminal:
             run.terminal_index = len(run.polls) - 1
-            fine = _completion(run)
+            fine = completion(run)
             assert fine is not None
             # Whichever operation's completion is known more precisely carries the probes.
             if fine.width <= rough.width:

@@ -27,6 +27,7 @@ class Slot(Generic[T]):
     at: float
     label: str
     action: Callable[[], T]
+    about: str = ""  # what it waits for, in words, for a progress line
     started: float | None = None
     result: T | None = None
 
@@ -48,18 +49,24 @@ class Schedule:
         self._heap: list[_Entry] = []
         self._seq = itertools.count()
 
-    def at(self, when: float, label: str, action: Callable[[], T]) -> Slot[T]:
-        slot: Slot[T] = Slot(when, label, action)
+    def at(self, when: float, label: str, action: Callable[[], T], about: str = "") -> Slot[T]:
+        slot: Slot[T] = Slot(when, label, action, about)
         heapq.heappush(self._heap, _Entry(when, next(self._seq), slot))  # type: ignore[arg-type]
         return slot
 
     def __len__(self) -> int:
         return len(self._heap)
 
-    def run(self) -> None:
-        """Run every slot in time order, letting the clock move to each one first."""
+    def run(self, on_wait: Callable[[float, Slot[object], int], None] | None = None) -> None:
+        """Run every slot in time order, letting the clock move to each one first.
+
+        `on_wait(seconds, slot, left)` hears of each wait before it starts.
+        """
         while self._heap:
             slot = heapq.heappop(self._heap).slot
-            self.clock.sleep(slot.at - self.clock.now())
+            wait = slot.at - self.clock.now()
+            if on_wait is not None and wait > 0:
+                on_wait(wait, slot, len(self._heap))
+            self.clock.sleep(wait)
             slot.started = self.clock.now()
             slot.result = slot.action()

@@ -19,7 +19,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 from .budget import Budget
-from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock
+from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName
 from .driver import (
     Driver,
@@ -37,6 +37,7 @@ from .model import Exploration, explore
 from .observations import Concurrent, Deletion, Malformed, SafetyTrial
 from .openapi import Published, load_published
 from .retention import Retained, RetentionObservation, Unobserved, observe, with_id
+from .schedule import Slot
 from .simulator import Simulator
 from .target import Target, TargetKind
 
@@ -46,6 +47,8 @@ T = TypeVar("T")
 
 #: Reads of the often-read operation in a safety trial.
 BURST = 6
+#: Wall-clock waits at least this long are announced (`ConformanceSession.progress`).
+PROGRESS_AFTER = 5.0
 
 
 class ConformanceSession:
@@ -59,6 +62,8 @@ class ConformanceSession:
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
         self._cache: dict[str, object] = {}
+        #: Where progress lines go (the plugin points it at the terminal).
+        self.progress: Callable[[str], None] = lambda line: None
         self._guard_logs()
 
     @property
@@ -70,6 +75,11 @@ class ConformanceSession:
         if self._driver is None:
             client = self._open_client()
             self._driver = Driver(client, self.description, self._clock(client), self.transcript)
+        return self._driver
+
+    @property
+    def connected(self) -> Driver | None:
+        """The driver if the run connected one; None if nothing was sent."""
         return self._driver
 
     def _clock(self, client: httpx.Client) -> Clock:
@@ -306,7 +316,14 @@ class ConformanceSession:
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""
         real = self.target.clock is ClockMode.REAL
-        return self.once("retention", lambda: observe(self.driver, real_clock=real))
+        on_wait = self._waiting if real else None
+        return self.once("retention", lambda: observe(self.driver, real, on_wait))
+
+    def _waiting(self, seconds: float, slot: Slot[object], left: int) -> None:
+        """A line for the user before a long wall-clock wait, so a quiet run is not a hung one."""
+        if seconds >= PROGRESS_AFTER and slot.about:
+            more = f" ({left} more probe{'s' if left != 1 else ''} after it)" if left else ""
+            self.progress(f"waiting {spoken(seconds)} for {slot.about}{more}")
 
     def retained(self, scenario: ScenarioName) -> Retained | Unobserved | None:
         """The retention observation of one scenario's operation."""

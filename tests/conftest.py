@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from conformance.cli import cases_dir
+from conformance.report import SCHEMA_PATH
 
 CASES = cases_dir()
+REPORT_SCHEMA = jsonschema_rs.Draft202012Validator(
+    json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), validate_formats=True
+)
+
+
+def assert_valid_report(document: dict[str, Any]) -> None:
+    """The document matches the JSON Schema the README documents."""
+    errors = [
+        f"{list(e.instance_path)}: {e.message[:300]}" for e in REPORT_SCHEMA.iter_errors(document)
+    ]
+    assert not errors, "conformance.json does not match its schema:\n" + "\n".join(errors[:10])
 
 
 @dataclass
 class SuiteRun:
     result: pytest.RunResult
     document: dict[str, Any] | None
+    report_dir: Path
+
+    @property
+    def html(self) -> str:
+        return (self.report_dir / "conformance.html").read_text(encoding="utf-8")
+
+    @property
+    def junit(self) -> str:
+        return (self.report_dir / "conformance.junit.xml").read_text(encoding="utf-8")
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -56,9 +80,30 @@ def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:
         )
         path = report_dir / "conformance.json"
         document = json.loads(path.read_text()) if path.exists() else None
-        return SuiteRun(result, document)
+        if document is not None:
+            assert_valid_report(document)  # every report any test makes
+        return SuiteRun(result, document, report_dir)
 
     return run
+
+
+def suite_in_subprocess(
+    report_dir: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
+    """The conformance cases in a new interpreter (for xdist, or a browser); the parsed JSON."""
+    command = [sys.executable, "-m", "pytest", str(CASES), f"--report-dir={report_dir}"]
+    done = subprocess.run(
+        [*command, "-p", "no:cacheprovider", "-q", *args],
+        capture_output=True,
+        text=True,
+        cwd=report_dir.parent,
+        check=False,
+    )
+    path = report_dir / "conformance.json"
+    document = json.loads(path.read_text()) if path.exists() else None
+    if document is not None:
+        assert_valid_report(document)
+    return done, document
 
 
 def write(path: Path, text: str) -> Path:

@@ -126,6 +126,8 @@ def test_secrets_never_reach_any_output(run_suite, tmp_path, monkeypatch):
         run.result.stderr.str(),
         json.dumps(run.document),
         junit.read_text(),
+        run.html,
+        run.junit,
     ]
     for text in outputs:
         assert "tok-very-secret-42" not in text
@@ -174,7 +176,8 @@ def test_secret_in_the_base_url_is_redacted_everywhere(run_suite, tmp_path, monk
     )
     assert run.result.ret == 1  # every request goes to a path the simulator does not have
     assert run.verdicts["SUBMIT-202"] == "FAIL"
-    for text in (run.result.stdout.str(), json.dumps(run.document), junit.read_text()):
+    outputs = (run.result.stdout.str(), json.dumps(run.document), junit.read_text(), run.html)
+    for text in (*outputs, run.junit):
         assert "pathtok-99" not in text
     run.result.stdout.fnmatch_lines(["*http://builtin.simulator/[[]secret[]]/v1/tenants*"])
 

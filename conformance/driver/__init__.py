@@ -10,6 +10,7 @@ from ._lifecycle import (
     Submission,
     retry_after_seconds,
 )
+from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
 from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import PortalTransport
@@ -21,6 +22,7 @@ __all__ = [
     "Driver",
     "Ended",
     "Exchange",
+    "Operations",
     "Poll",
     "PortalTransport",
     "Reading",
@@ -28,6 +30,7 @@ __all__ = [
     "Redactor",
     "Run",
     "Submission",
+    "Traced",
     "Transcript",
     "field",
     "link",

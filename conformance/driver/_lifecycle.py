@@ -25,6 +25,7 @@ import httpx
 
 from ..clock import Clock
 from ..description import GONE, Description, Role, ScenarioName, fill_template, parse_source
+from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
 from ._transcript import Exchange, Transcript
@@ -161,6 +162,7 @@ class Driver:
         self.description = description
         self.clock = clock
         self.transcript = transcript if transcript is not None else Transcript()
+        self.operations = Operations()
         self.client.cookies.jar.set_policy(_NoCookies())
         self._shared_jar = httpx.Cookies()
         self._counter = itertools.count(1)
@@ -281,6 +283,7 @@ class Driver:
             if op_id is not MISSING and op_id is not None:
                 submission.operation_id = str(op_id)
         self._find_status_url(submission, body)
+        self.operations.accepted(submission)
         return submission
 
     def _find_status_url(self, submission: Submission, body: dict[str, Any] | None) -> None:
@@ -366,13 +369,15 @@ class Driver:
     ) -> Poll:
         exchange = self.send(label, "GET", url, jar=jar)
         body = exchange.json_object()
-        return Poll(
+        poll = Poll(
             exchange,
             body,
             read_state(self.description.dialect, exchange.status, body),
             waited,
             retry_after_seconds(exchange.header("retry-after"), self.clock.now()),
         )
+        self.operations.read(url, poll)
+        return poll
 
     def _moved(self, run: Run, poll: Poll, url: httpx.URL) -> httpx.URL:
         """The status URL for the next poll: where a moving status resource says it went."""
@@ -388,6 +393,7 @@ class Driver:
                 resolved if isinstance(resolved, str) else "is on another origin"
             )
             return url
+        self.operations.moved(url, resolved)
         return resolved
 
     def follow(self, submission: Submission) -> Run:

@@ -83,7 +83,7 @@ def explore(
         settings = budget.settings(budget.sequences)
         test = budget.seeded(get_state_machine_test(machine, settings=settings))
         try:
-            with budget.running():
+            with budget.running(), driver.operations.made_by("model"):
                 test()
         except ConformanceFailure as failure:
             found: ConformanceFailure | None = failure

@@ -7,9 +7,12 @@ collected conformance cases, so the plugin stays inert in unrelated projects.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Generator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +32,12 @@ from ..verdicts import (
     Verdict,
     collecting,
 )
+from ._html import HTML_NAME, write_html
 from ._json import write_json
+from ._junit import JUNIT_NAME, write_junit
 from ._listing import render_listing
+from ._operations import operation_records
+from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
 from ._results import CaseResult, Results
 
 __all__ = ["REQUIREMENT_KEY", "Recorder"]
@@ -53,18 +60,27 @@ def _now() -> str:
 
 class Recorder:
     def __init__(
-        self, session: ConformanceSession, report_dir: Path, gate: str, list_only: bool
+        self,
+        session: ConformanceSession,
+        report_dir: Path,
+        gate: str,
+        list_only: bool,
+        worker: str | None = None,
     ) -> None:
         self.session = session
+        self.worker = worker  # an xdist worker's id: it hands its results to the controller
+        self.merged: Merged | None = None  # the controller's, under xdist: the workers' data
         self.report_dir = report_dir
         self.gate = gate  # "must", "should" or "none" (see GATES)
         self.strict = gate == "should"
         self.list_only = list_only
         self.results = Results()
         self.started = _now()
-        self.written: Path | None = None
+        self._started_monotonic = time.monotonic()
+        self.written: list[Path] = []
         self.header_shown = False
         self.aborted: str | None = None
+        self.notes: list[str] = []  # said at the end of the terminal summary
 
     def header(self) -> str:
         target = self.session.target
@@ -102,18 +118,25 @@ class Recorder:
 
     # -- collection ----------------------------------------------------------
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
         items.sort(key=lambda item: item.get_closest_marker("conformance_last") is not None)
+        groups: dict[str, str] = {}
         for item in items:
             marker = item.get_closest_marker("requirement")
             if marker is None:
                 continue
+            groups[item.nodeid] = group_of(item)
             req_id = str(marker.args[0]) if marker.args else ""
             item.stash[REQUIREMENT_KEY] = req_id
             self.results.collected(req_id, item.nodeid)
             item.user_properties.append(("requirement", req_id))
             if req_id in CATALOGUE:  # an unknown id is that case's error, at setup
                 item.user_properties.append(("level", CATALOGUE[req_id].level.value))
+        shared = getattr(config, "workerinput", {}).get(OUTPUT_KEY)
+        if self.worker is not None and shared and shared.get("groups"):
+            write_groups(Path(shared["groups"]), self.worker, groups)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         # What runs: deselection (-k, -m) happens after collection, so count again.
@@ -121,6 +144,15 @@ class Recorder:
             item.stash[REQUIREMENT_KEY] for item in session.items if REQUIREMENT_KEY in item.stash
         }
         reporter = session.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None and self.worker is None:
+            capture = session.config.pluginmanager.getplugin("capturemanager")
+
+            def progress(line: str) -> None:
+                # Past the output capture, as pytest's live logging writes.
+                with capture.global_and_fixture_disabled() if capture else nullcontext():
+                    reporter.write_line(self.session.redactor.text(f"async-conformance: {line}"))
+
+            self.session.progress = progress
         if self.results.covering and not self.header_shown and reporter is not None:
             reporter.write_line(self.header())
             self.header_shown = True
@@ -279,6 +311,7 @@ class Recorder:
         session, target = self.session, self.session.target
         redact = session.redactor
         requirements = self.results.requirements()
+        operations, exchanges = self._recorded()
         described = target.loaded.described.model_dump(mode="json", by_alias=True)
         described["headers"] = dict(redact.headers(described.get("headers", {}).items()))
         for scenario in described.get("scenarios", {}).values():
@@ -303,25 +336,83 @@ class Recorder:
             "finished_at": _now(),
             "gate": "pass" if Results.gate(requirements, self.strict) else "fail",
             "summary": dict(Counter(r.verdict.value for r in requirements)),
-            "exchange_count": len(session.transcript),
+            "duration_s": round(time.monotonic() - self._started_monotonic, 3),
+            "profile": session.budget.name,
+            "property_seed": session.budget.seed,
+            "exchange_count": len(exchanges),
             "requirements": [r.as_dict() for r in requirements],
-            "exchanges": [redact.exchange(e) for e in session.transcript],
+            "operations": operations,
+            "exchanges": exchanges,
         }
+
+    def _recorded(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The run's operations and exchanges: this process's, or all workers' merged."""
+        if self.merged is not None:
+            return self.merged.operations, self.merged.exchanges
+        session, redact = self.session, self.session.redactor
+        driver = session.connected
+        operations = (
+            []
+            if driver is None
+            else operation_records(driver.operations, session.description, redact)
+        )
+        return operations, [redact.exchange(e) for e in session.transcript]
+
+    # -- xdist ---------------------------------------------------------------
+
+    def partial(self) -> dict[str, Any]:
+        """What a worker hands to the controller: its collection, results and records."""
+        operations, exchanges = self._recorded()
+        cases = [
+            {**case.as_dict(), "requirement": req}
+            for req, results in self.results.cases.items()
+            for case in results
+        ]
+        return {
+            "covering": dict(self.results.covering),
+            "selected": sorted(self.results.selected or ()),
+            "cases": cases,
+            "operations": operations,
+            "exchanges": exchanges,
+            "aborted": self.aborted,
+        }
+
+    def take(self, worker: str, partial: dict[str, Any]) -> None:
+        """The controller takes in one worker's results."""
+        if self.merged is None:
+            self.merged = Merged()
+        partial = self.merged.add(worker, partial)
+        for req, nodeids in partial["covering"].items():
+            known = self.results.covering[req]
+            known += [n for n in nodeids if n not in known]
+        selected = self.results.selected or set()
+        self.results.selected = selected | set(partial["selected"])
+        for case in partial["cases"]:
+            self.results.add(CaseResult.from_dict(case.pop("requirement"), case))
+        if partial["aborted"] and not self.aborted:
+            self.aborted = f"worker {worker}: {partial['aborted']}"
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.list_only or not self.results.covering:
+            return
+        if self.worker is not None:
+            session.config.workeroutput[OUTPUT_KEY] = self.partial()  # type: ignore[attr-defined]
             return
         document = self.document()
         if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             # A run that stopped early proves nothing: never let its report read as a pass.
             document["gate"] = "fail"
             document["aborted"] = self.aborted or f"pytest stopped with exit status {exitstatus}"
-        self.written = write_json(self.report_dir / REPORT_NAME, document)
+        self.written = [
+            write_json(self.report_dir / REPORT_NAME, document),
+            write_html(self.report_dir / HTML_NAME, document),
+            write_junit(self.report_dir / JUNIT_NAME, document),
+        ]
         if self.gate == "none" and exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK  # the report only: nothing fails the run
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.written is None:
+        if not self.written:
             return
         tr = terminalreporter
         tr.section("async-conformance")
@@ -342,4 +433,8 @@ class Recorder:
         if self.gate == "none":
             gate += " (not enforced: --gate=none)"
         tr.write_line(f"requirements: {line}; gate: {gate}")
-        tr.write_line(f"verdicts written to {self.written}")
+        where = self.written[0].parent
+        names = ", ".join(path.name for path in self.written)
+        tr.write_line(f"reports written to {where}{os.sep}: {names}")
+        for note in self.notes:
+            tr.write_line(f"note: {note}", yellow=True)

@@ -47,6 +47,24 @@ class CaseResult:
     #: For a PASS: what was seen, and the transcript indexes of the exchanges that show it.
     evidence: list[dict[str, Any]] = field(default_factory=list)
 
+    @classmethod
+    def from_dict(cls, requirement: str, data: dict[str, Any]) -> CaseResult:
+        """The inverse of `as_dict` (a worker's result, on the controller)."""
+        return cls(
+            nodeid=data["nodeid"],
+            requirement=requirement,
+            verdict=Verdict(data["verdict"]),
+            message=data.get("message", ""),
+            observed=data.get("observed"),
+            expected=data.get("expected"),
+            hint=data.get("hint"),
+            exchanges=data.get("exchanges", []),
+            steps=data.get("steps", []),
+            duration=data.get("duration_s", 0.0),
+            details=data.get("details", {}),
+            evidence=data.get("evidence", []),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "nodeid": self.nodeid,
@@ -105,7 +123,11 @@ class Results:
     def requirements(self) -> list[RequirementResult]:
         out = []
         for req in CATALOGUE.values():
-            cases = self.cases.get(req.id, [])
+            # In collection order, however they arrived (workers finish in any order).
+            order = {nodeid: n for n, nodeid in enumerate(self.covering.get(req.id, []))}
+            cases = sorted(
+                self.cases.get(req.id, []), key=lambda c: order.get(c.nodeid, len(order))
+            )
             verdict = worst(c.verdict for c in cases)
             if not cases:
                 if not self.covering.get(req.id) and req.id not in shipped_requirements():

@@ -17,7 +17,7 @@ from typing import Any
 from ..description import Role
 from ._wire import Rendered, View
 
-__all__ = ["HOOKS", "Context"]
+__all__ = ["HOOKS", "PLANTED_ELEMENT", "PLANTED_SCRIPT", "Context"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,28 @@ def _failed_no_msg(view: View, ctx: Context) -> None:
 @_hook("extra-fields", "view")
 def _extra_fields(view: View, ctx: Context) -> None:
     view.extra.update(startTime=ctx.now, annotations={"simulator": "extra fields"})
+
+
+#: What markup-in-text plants: a script that would mark the page, and an element with a handler.
+PLANTED_SCRIPT = "<script>window.__planted = 'script';document.title = 'planted'</script>"
+PLANTED_ELEMENT = "<img src=x onerror=\"window.__planted = 'img'\">"
+
+
+@_hook("markup-in-text", "view")
+def _markup_in_text(view: View, ctx: Context) -> None:
+    if view.message is not None:
+        view.message += " " + PLANTED_SCRIPT
+    view.extra["note"] = PLANTED_ELEMENT + "</pre></details>" + PLANTED_SCRIPT
+
+
+@_hook("markup-in-text", "accepted")
+def _markup_header_accepted(answer: Rendered, ctx: Context) -> None:
+    answer.headers["X-Note"] = PLANTED_SCRIPT
+
+
+@_hook("markup-in-text", "status")
+def _markup_header_status(answer: Rendered, ctx: Context) -> None:
+    answer.headers["X-Note"] = PLANTED_SCRIPT
 
 
 # -- the status URL an acceptance names --------------------------------------------

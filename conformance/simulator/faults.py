@@ -225,6 +225,11 @@ QUIRKS: dict[str, Behaviour] = {
         Behaviour("instant", "Operations are already finished at the first poll."),
         Behaviour("extra-fields", "Responses carry fields the contract does not mention."),
         Behaviour("retry-after", "The 202 and running statuses carry Retry-After: 2."),
+        Behaviour(
+            "markup-in-text",
+            "Messages, an extra field and a response header carry HTML and script markup "
+            "(reports must show it as text, never run it).",
+        ),
     ]
 }
 

@@ -1,0 +1,151 @@
+"""The conformance.html writer: one self-contained page, rendered from the JSON document.
+
+Everything the target sent is text to Jinja2's autoescaping, in the page and in
+the SVG timelines alike; the page's own style and script are inline, and a
+Content-Security-Policy allows those two (by hash) and nothing else, so a
+`<script>` a server planted in a header or a body can never run here.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import re
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from ..clock import spoken
+from ._json import write_atomically
+from ._timeline import draw
+
+__all__ = ["HTML_NAME", "render_html", "write_html"]
+
+HTML_NAME = "conformance.html"
+VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "PASS", "SKIP", "NOT-COVERED")
+#: A case shows at most this many operation timelines inline; the rest are listed.
+TIMELINES_PER_CASE = 3
+#: The lifecycle model runs hundreds of operations: only the first are drawn.
+MODEL_TIMELINES = 24
+
+
+def _asset(name: str) -> str:
+    return (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
+
+
+def _hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+
+
+#: Control characters (a server may send them): shown as escapes, as in the JSON.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _visible(value: Any) -> Any:
+    # Markup is the page's own (a macro's output, the style, the script): already finalized.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(__package__, "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_visible,
+    )
+    env.filters["clock"] = spoken
+    env.filters["px"] = lambda value: f"{value:.1f}"
+    env.filters["id"] = id  # a case's key in the view
+    return env
+
+
+def _seconds(document: dict[str, Any]) -> float | None:
+    if isinstance(document.get("duration_s"), (int, float)):
+        return float(document["duration_s"])
+    try:
+        started = dt.datetime.fromisoformat(document["started_at"])
+        return (dt.datetime.fromisoformat(document["finished_at"]) - started).total_seconds()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _view(document: dict[str, Any]) -> dict[str, Any]:
+    """What the template shows, worked out once: lookups, counts, drawings."""
+    exchanges = {e["index"]: e for e in document.get("exchanges", [])}
+    operations = document.get("operations", [])
+    owner: dict[int, dict[str, Any]] = {}
+    for op in operations:
+        owner[op["submitted"]["exchange"]] = op
+        for read in op["reads"]:
+            owner[read["exchange"]] = op
+    shown: set[int] = set()
+    case_number = 0
+    cases: dict[int, dict[str, Any]] = {}
+    for req in document["requirements"]:
+        for case in req["cases"]:
+            case_number += 1
+            cited = sorted({i for ev in case.get("evidence", []) for i in ev["exchanges"]})
+            shown.update(cited)
+            related: list[dict[str, Any]] = []
+            for index in cited + [e["index"] for e in case.get("exchanges", [])]:
+                op = owner.get(index)
+                if op is not None and all(op is not r for r in related):
+                    related.append(op)
+            cases[id(case)] = {"number": case_number, "cited": cited, "operations": related}
+    by_origin = Counter(op["origin"] for op in operations)
+    model = [op for op in operations if op["origin"] == "model" and op["reads"]][:MODEL_TIMELINES]
+    drawn = [op for op in operations if op["origin"] != "model"] + model
+    for op in drawn:
+        shown.add(op["submitted"]["exchange"])
+        shown.update(r["exchange"] for r in op["reads"])
+    for info in cases.values():
+        for op in info["operations"][:TIMELINES_PER_CASE]:
+            if op not in drawn:
+                drawn.append(op)
+    times = [t for e in exchanges.values() for t in (e["sent_at"], e["received_at"]) if t]
+    counts = Counter(r["verdict"] for r in document["requirements"])
+    return {
+        "origin": min(times) if times else 0.0,
+        "counts": [(v, counts[v]) for v in VERDICT_ORDER if counts[v]],
+        "levels": [
+            level
+            for level in ("MUST", "SHOULD", "INFO")
+            if any(r["level"] == level for r in document["requirements"])
+        ],
+        "wall_seconds": _seconds(document),
+        "contract_seconds": (max(times) - min(times)) if times else 0.0,
+        "cases": cases,
+        "exchanges": [exchanges[i] for i in sorted(shown) if i in exchanges],
+        "exchange_total": len(exchanges),
+        "drawings": {op["number"]: draw(op) for op in drawn},
+        "case_operations": [op for op in operations if op["origin"] != "model"],
+        "model_operations": model,
+        "model_total": by_origin["model"],
+    }
+
+
+def render_html(document: dict[str, Any]) -> str:
+    css, js = _asset("report.css"), _asset("report.js")
+    csp = (
+        f"default-src 'none'; style-src '{_hash(css)}'; script-src '{_hash(js)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        doc=document, view=_view(document), css=Markup(css), js=Markup(js), csp=csp
+    )
+
+
+def write_html(path: Path, document: dict[str, Any]) -> Path:
+    return write_atomically(path, render_html(document).encode("utf-8"))
