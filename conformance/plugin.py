@@ -162,9 +162,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--report-dir {report_dir} is a file; name a directory (it is created if missing)."
         )
-    budget = _budget(config, report_dir)
-    if shared is not None:  # the controller's draw: every worker uses the same seed
-        budget = dataclasses.replace(budget, seed=shared["seed"])
+    # Under xdist every worker draws from the controller's seed (and says so in its reruns).
+    budget = _budget(config, report_dir, shared["seed"] if shared is not None else None)
     session = ConformanceSession(target, budget)
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
@@ -177,6 +176,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RECORDER_KEY] = recorder
     config.pluginmanager.register(recorder, "async-conformance-recorder")
     if workerinput is None and _distributing(config):
+        if target.clock is ClockMode.CONTROL and not target.kind.in_process:
+            raise pytest.UsageError(
+                "-n with --clock=control: the workers would move the one test clock of "
+                f"{target.label} under each other (the model moves it by hours while the "
+                "retention cases wait on it); run without -n, or with --clock=real"
+            )
         # `-n` alone means --dist=load: schedule by conformance group instead. Another
         # --dist the user chose is kept (and the summary says what that costs).
         folder = None
@@ -184,12 +189,20 @@ def pytest_configure(config: pytest.Config) -> None:
             folder = Path(tempfile.mkdtemp(prefix="async-conformance-groups-"))
             config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
         settings = {"seed": budget.seed, "groups": str(folder) if folder else None}
-        controller = Controller(recorder, settings, folder)
+        each = config.getoption("dist") == "each"
+        controller = Controller(recorder, settings, folder, each)
         config.pluginmanager.register(controller, "async-conformance-xdist")
 
 
 def _distributing(config: pytest.Config) -> bool:
     return config.pluginmanager.hasplugin("xdist") and config.getoption("dist", "no") != "no"
+
+
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    # --list-requirements lists what this process collects: under xdist the controller
+    # collects nothing, so the listing runs here, undistributed (after xdist's own hook).
+    if config.getoption("list_requirements") and config.pluginmanager.hasplugin("xdist"):
+        config.option.dist, config.option.tx, config.option.numprocesses = "no", [], 0
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -249,12 +262,17 @@ def _shown(profile: str) -> str:
     )
 
 
-def _budget(config: pytest.Config, report_dir: Path) -> Budget:
-    """The profile's budget, with the seed, Hypothesis's storage and the rerun command."""
+def _budget(config: pytest.Config, report_dir: Path, drawn: int | None = None) -> Budget:
+    """The profile's budget, with the seed, Hypothesis's storage and the rerun command.
+
+    `drawn`: the seed an xdist controller already chose (for `random`).
+    """
     budget = PROFILES[config.getoption("conformance_profile")]
     value: str | None = config.getoption("conformance_seed")
     seed = None
-    if value == "random":
+    if drawn is not None:
+        seed = drawn
+    elif value == "random":
         seed = secrets.randbelow(2**32)
     elif value is not None:
         try:

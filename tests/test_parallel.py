@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections import Counter
@@ -10,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import SuiteRun, suite_in_subprocess
+from conformance.report._parallel import Merged, renumbered_case
+
+from .conftest import SuiteRun, assert_valid_report, suite_in_subprocess
 
 
 def _run(tmp_path: Path, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
@@ -71,3 +74,77 @@ def test_another_dist_mode_is_kept_and_its_cost_said(tmp_path):
     assert {r["id"]: r["verdict"] for r in document["requirements"]} == {
         r["id"]: r["verdict"] for r in serial["requirements"]
     }
+
+
+def test_a_worker_that_dies_under_a_case_makes_it_an_error_and_keeps_the_others(pytester):
+    pytester.makepyfile(
+        test_dying="""
+        import os
+        import pytest
+        from conformance.verdicts import cite
+
+        @pytest.mark.requirement("SUBMIT-202")
+        def test_accepted(conformance):
+            run = conformance.run("success")
+            cite("the submission answered 202", [run.submission.exchange])
+
+        @pytest.mark.requirement("SUBMIT-BODY")
+        def test_dies(conformance):
+            os._exit(3)
+        """
+    )
+    report = pytester.path / "reports"
+    result = pytester.runpytest_subprocess(
+        "-n", "2", f"--report-dir={report}", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 1
+    document = json.loads((report / "conformance.json").read_text())
+    assert_valid_report(document)
+    verdicts = {r["id"]: r["verdict"] for r in document["requirements"]}
+    assert verdicts["SUBMIT-202"] == "PASS"
+    assert verdicts["SUBMIT-BODY"] == "ERROR"
+    died = next(r for r in document["requirements"] if r["id"] == "SUBMIT-BODY")
+    assert "could not finish" in died["cases"][0]["message"]
+    assert document["gate"] == "fail" and "worker" in document["aborted"]
+
+
+def test_exchange_numbers_in_words_move_with_the_transcript():
+    case = {
+        "nodeid": "x",
+        "verdict": "FAIL",
+        "message": "Observed: #3 GET /s -> 500; expected: 200 (see #12, not &#39;)",
+        "steps": ["1. #4 GET /s"],
+        "evidence": [{"what": "#2 answered", "exchanges": [2]}],
+        "exchanges": [{"index": 3}],
+    }
+    moved = renumbered_case(case, 100)
+    assert moved["message"] == "Observed: #103 GET /s -> 500; expected: 200 (see #112, not &#39;)"
+    assert moved["steps"] == ["1. #104 GET /s"]
+    assert moved["evidence"] == [{"what": "#102 answered", "exchanges": [102]}]
+    assert moved["exchanges"] == [{"index": 103}]
+    lost = renumbered_case(case, None)
+    assert lost["evidence"][0]["exchanges"] == [] and lost["exchanges"] == []
+
+
+def test_a_worker_reported_down_twice_is_merged_once():
+    merged = Merged()
+    partial = {"operations": [], "exchanges": [{"index": 1}]}
+    merged.case("gw0", {"nodeid": "a", "verdict": "PASS"})
+    assert len(merged.add("gw0", partial)) == 1
+    assert merged.add("gw0", partial) == []
+    assert len(merged.exchanges) == 1
+
+
+def test_control_clock_on_a_live_server_refuses_workers(tmp_path):
+    done, document = _run(
+        tmp_path, "refused", "-n", "2", "--target=http://127.0.0.1:9", "--clock=control"
+    )
+    assert done.returncode == 4
+    assert "-n with --clock=control" in done.stderr
+    assert document is None
+
+
+def test_the_listing_works_with_workers_asked_for(tmp_path):
+    done, _ = _run(tmp_path, "listing", "-n", "2", "--list-requirements")
+    assert done.returncode == 0
+    assert "cases/test_submission.py::test_submission_is_accepted_with_202[success]" in done.stdout

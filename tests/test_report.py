@@ -104,7 +104,7 @@ def test_a_retention_case_draws_its_probes_around_the_window(run_suite):
     html = run.html
     article = html[html.index('<article class="case" id="case-') :]
     article = article[: article.index("</article>")]
-    assert f'id="op-{operation["number"]}"' in article
+    assert f"<strong>Operation {operation['number']}</strong>" in article
     assert f'<a href="#ex-{probe}"><circle class="probe kept"' in article
 
 
@@ -124,6 +124,7 @@ def _record(window: float = 300.0, probes: tuple[float, ...] = (299.5, 303.5)) -
             "state": state,
             "role": role,
             "available": True,
+            "gone": False,
         }
         for i, (t, state, role) in enumerate(
             [(0.0, "RUNNING", "running"), (1.0, "RUNNING", "running"), (2.0, "SUCCESS", "success")]
@@ -142,6 +143,7 @@ def _record(window: float = 300.0, probes: tuple[float, ...] = (299.5, 303.5)) -
                 "state": None if gone else "SUCCESS",
                 "role": None if gone else "success",
                 "available": not gone,
+                "gone": gone,
             }
         )
     return {
@@ -270,3 +272,21 @@ def test_html_renders_a_report_with_nothing_in_it(planted):
     html = render_html(empty)
     assert "No operation was accepted in this run." in html
     assert PLANTED_ELEMENT not in html
+
+
+def test_a_server_error_in_the_window_is_drawn_as_an_error_not_an_expiry():
+    record = _record()
+    inside = record["reads"][-2]
+    inside.update(status=503, available=False, state="SUCCESS", role="success", gone=False)
+    drawing = draw(record)
+    assert [p["cls"] for p in drawing.probes[-2:]] == ["error", "gone"]
+
+
+def test_junit_never_fails_an_info_warn():
+    case = {"nodeid": "t.py::x", "verdict": "WARN", "duration_s": 0.0, "message": "m"}
+    doc = {
+        "target": {"url": "u"},
+        "gate_mode": "should",
+        "requirements": [{"id": "X", "level": "INFO", "cases": [case]}],
+    }
+    assert b"<failure" not in render_junit(doc)

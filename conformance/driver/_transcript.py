@@ -93,7 +93,7 @@ class Redactor:
 
         return {
             "index": exchange.index,
-            "label": exchange.label,
+            "label": self.text(exchange.label),
             "method": exchange.method,
             "url": self.text(exchange.url),
             "request_headers": self.headers(exchange.request_headers),

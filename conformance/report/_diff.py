@@ -347,7 +347,7 @@ def render_diff_text(diff: ReportDiff) -> str:
 
 @functools.cache
 def _templates() -> jinja2.Environment:
-    # Made on first use, so the pytest plugin, which imports this package, does not load jinja2.
+    # Made on first use: most diffs are read as text.
     import jinja2
 
     return jinja2.Environment(

@@ -12,20 +12,19 @@ import base64
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
 from collections import Counter
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from ..clock import spoken
-from ._json import write_atomically
 from ._timeline import draw
 
-__all__ = ["HTML_NAME", "render_html", "write_html"]
+__all__ = ["HTML_NAME", "render_html"]
 
 HTML_NAME = "conformance.html"
 VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "PASS", "SKIP", "NOT-COVERED")
@@ -43,15 +42,21 @@ def _hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-#: Control characters (a server may send them): shown as escapes, as in the JSON.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters and text-direction overrides (a server may send them, to confuse a
+#: reader): shown as escapes, so what is seen is what was sent.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(value: Any) -> Any:
     # Markup is the page's own (a macro's output, the style, the script): already finalized.
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+        return _CONTROL.sub(_escape, value)
     return value
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @functools.cache
@@ -67,6 +72,7 @@ def _environment() -> jinja2.Environment:
     env.filters["clock"] = spoken
     env.filters["px"] = lambda value: f"{value:.1f}"
     env.filters["id"] = id  # a case's key in the view
+    env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
     return env
 
 
@@ -105,14 +111,14 @@ def _view(document: dict[str, Any]) -> dict[str, Any]:
             cases[id(case)] = {"number": case_number, "cited": cited, "operations": related}
     by_origin = Counter(op["origin"] for op in operations)
     model = [op for op in operations if op["origin"] == "model" and op["reads"]][:MODEL_TIMELINES]
-    drawn = [op for op in operations if op["origin"] != "model"] + model
-    for op in drawn:
-        shown.add(op["submitted"]["exchange"])
-        shown.update(r["exchange"] for r in op["reads"])
+    anchored = [op for op in operations if op["origin"] != "model"] + model
+    drawn = {op["number"]: op for op in anchored}
     for info in cases.values():
         for op in info["operations"][:TIMELINES_PER_CASE]:
-            if op not in drawn:
-                drawn.append(op)
+            drawn.setdefault(op["number"], op)
+    for op in drawn.values():  # every tick and dot links to its exchange in the transcript
+        shown.add(op["submitted"]["exchange"])
+        shown.update(r["exchange"] for r in op["reads"])
     times = [t for e in exchanges.values() for t in (e["sent_at"], e["received_at"]) if t]
     counts = Counter(r["verdict"] for r in document["requirements"])
     return {
@@ -128,7 +134,9 @@ def _view(document: dict[str, Any]) -> dict[str, Any]:
         "cases": cases,
         "exchanges": [exchanges[i] for i in sorted(shown) if i in exchanges],
         "exchange_total": len(exchanges),
-        "drawings": {op["number"]: draw(op) for op in drawn},
+        "drawings": {number: draw(op) for number, op in drawn.items()},
+        "anchored": {op["number"] for op in anchored},
+        "per_case": TIMELINES_PER_CASE,
         "case_operations": [op for op in operations if op["origin"] != "model"],
         "model_operations": model,
         "model_total": by_origin["model"],
@@ -145,7 +153,3 @@ def render_html(document: dict[str, Any]) -> str:
     return template.render(
         doc=document, view=_view(document), css=Markup(css), js=Markup(js), csp=csp
     )
-
-
-def write_html(path: Path, document: dict[str, Any]) -> Path:
-    return write_atomically(path, render_html(document).encode("utf-8"))

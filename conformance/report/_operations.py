@@ -18,7 +18,7 @@ from ..retention import Bracket, completion
 __all__ = ["operation_records"]
 
 
-def _read(poll: Poll, redact: Redactor) -> dict[str, Any]:
+def _read(poll: Poll, redact: Redactor, gone: tuple[int, ...]) -> dict[str, Any]:
     ex = poll.exchange
     return {
         "exchange": ex.index,
@@ -30,11 +30,13 @@ def _read(poll: Poll, redact: Redactor) -> dict[str, Any]:
         "state": redact.text(poll.state) if poll.state is not None else None,
         "role": poll.role.value if poll.role is not None else None,
         "available": poll.available,
+        # The id is no longer there: an answer the description lists as "expired".
+        "gone": ex.error is None and ex.status in gone,
     }
 
 
 def _window(
-    traced: Traced, bracket: Bracket | None, description: Description
+    traced: Traced, bracket: Bracket | None, outcome: str | None, description: Description
 ) -> dict[str, Any] | None:
     """The retention window that applies to this operation, if its start is known."""
     retention = description.retention
@@ -43,7 +45,7 @@ def _window(
         offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0.0
         kind, seconds = "timed-out", retention.timed_out
         start = Bracket(submitted.sent_at + offset, submitted.received_at + offset)
-    elif bracket is not None:
+    elif bracket is not None and outcome in ("success", "failure"):
         kind, seconds, start = "completed", retention.completed, bracket
     else:
         return None
@@ -63,6 +65,7 @@ def operation_records(
     operations: Iterable[Traced], description: Description, redact: Redactor
 ) -> list[dict[str, Any]]:
     records = []
+    expired = tuple(description.retention.expired_status)
     for traced in operations:
         sub = traced.submission
         run = Run(sub, list(traced.reads))
@@ -85,10 +88,10 @@ def operation_records(
                     "received_at": sub.exchange.received_at,
                     "status": sub.exchange.status,
                 },
-                "reads": [_read(p, redact) for p in run.polls],
+                "reads": [_read(p, redact, expired) for p in run.polls],
                 "completed_between": None if bracket is None else [bracket.low, bracket.high],
                 "outcome": outcome,
-                "window": _window(traced, bracket, description),
+                "window": _window(traced, bracket, outcome, description),
             }
         )
     return records

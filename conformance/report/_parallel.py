@@ -21,6 +21,7 @@ transcript and writes the reports as a serial run would.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ __all__ = [
     "Merged",
     "group_of",
     "renumbered",
+    "renumbered_case",
     "write_groups",
 ]
 
@@ -54,29 +56,62 @@ def group_of(item: pytest.Item) -> str:
 
 
 def write_groups(folder: Path, worker: str, groups: dict[str, str]) -> None:
-    """A worker's `{node id: group}`, for the controller's scheduler."""
-    tmp = folder / f"{worker}.json.tmp"
-    tmp.write_text(json.dumps(groups), encoding="utf-8")
-    tmp.replace(folder / f"{worker}.json")
+    """A worker's `{node id: group}`, for the controller's scheduler.
+
+    A worker on another host (`--tx ssh=...`) cannot reach the folder: its cases are then
+    scheduled one by one, as with `--dist=load`.
+    """
+    try:
+        tmp = folder / f"{worker}.json.tmp"
+        tmp.write_text(json.dumps(groups), encoding="utf-8")
+        tmp.replace(folder / f"{worker}.json")
+    except OSError:
+        pass
+
+
+#: An exchange named in words ("#12 GET ..."), as failure messages quote them.
+_CITED = re.compile(r"(?<![\w#&])#(\d+)\b")
+#: The case texts that may name exchanges by number.
+_TEXTS = ("message", "observed", "expected", "hint")
+
+
+def renumbered_case(case: dict[str, Any], offset: int | None) -> dict[str, Any]:
+    """A worker's case with its exchange numbers moved up by `offset` (a copy).
+
+    `offset` None: the worker's transcript was lost (it crashed); the case keeps its
+    words but names no exchange.
+    """
+    case = dict(case)
+
+    def moved(text: str) -> str:
+        if offset is None:
+            return text
+        return _CITED.sub(lambda m: f"#{int(m.group(1)) + offset}", text)
+
+    for key in _TEXTS:
+        if isinstance(case.get(key), str):
+            case[key] = moved(case[key])
+    if "steps" in case:
+        case["steps"] = [moved(step) for step in case["steps"]]
+    if "evidence" in case:
+        case["evidence"] = [
+            {
+                "what": moved(ev["what"]),
+                "exchanges": [] if offset is None else [i + offset for i in ev["exchanges"]],
+            }
+            for ev in case["evidence"]
+        ]
+    if "exchanges" in case:
+        case["exchanges"] = (
+            []
+            if offset is None
+            else [{**e, "index": e["index"] + offset} for e in case["exchanges"]]
+        )
+    return case
 
 
 def renumbered(partial: dict[str, Any], offset: int) -> dict[str, Any]:
-    """A worker's results with its exchange numbers moved up by `offset` (a copy)."""
-
-    def moved(exchange: dict[str, Any]) -> dict[str, Any]:
-        return {**exchange, "index": exchange["index"] + offset}
-
-    cases = []
-    for case in partial["cases"]:
-        case = dict(case)
-        if "evidence" in case:
-            case["evidence"] = [
-                {**ev, "exchanges": [i + offset for i in ev["exchanges"]]}
-                for ev in case["evidence"]
-            ]
-        if "exchanges" in case:
-            case["exchanges"] = [moved(e) for e in case["exchanges"]]
-        cases.append(case)
+    """A worker's transcript and operations with exchange numbers moved up by `offset`."""
     operations = []
     for op in partial["operations"]:
         operations.append(
@@ -86,41 +121,58 @@ def renumbered(partial: dict[str, Any], offset: int) -> dict[str, Any]:
                 "reads": [{**r, "exchange": r["exchange"] + offset} for r in op["reads"]],
             }
         )
-    return {
-        **partial,
-        "cases": cases,
-        "operations": operations,
-        "exchanges": [moved(e) for e in partial["exchanges"]],
-    }
+    exchanges = [{**e, "index": e["index"] + offset} for e in partial["exchanges"]]
+    return {**partial, "operations": operations, "exchanges": exchanges}
 
 
 @dataclass
 class Merged:
-    """The workers' transcripts and operations, as one."""
+    """The workers' cases, transcripts and operations, as one run's.
+
+    Cases arrive one by one with each test report (so a worker that crashes later
+    loses none); a worker's transcript and operations arrive when it finishes, and
+    only then are its cases' exchange numbers known in the merged transcript.
+    """
 
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     operations: list[dict[str, Any]] = field(default_factory=list)
     workers: list[str] = field(default_factory=list)
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def add(self, worker: str, partial: dict[str, Any]) -> dict[str, Any]:
-        """Take in one worker's partial; returns it renumbered, for its cases."""
-        partial = renumbered(partial, len(self.exchanges))
+    def case(self, worker: str, case: dict[str, Any]) -> None:
+        self.pending.setdefault(worker, []).append(case)
+
+    def add(self, worker: str, partial: dict[str, Any]) -> list[dict[str, Any]]:
+        """Take in one worker's transcript and operations; returns its cases, renumbered."""
+        if worker in self.workers:  # xdist may report a worker down twice (Ctrl-C)
+            return []
+        offset = len(self.exchanges)
+        partial = renumbered(partial, offset)
         first = len(self.operations)
         for n, op in enumerate(partial["operations"], start=first + 1):
             self.operations.append({**op, "number": n})
         self.exchanges += partial["exchanges"]
         self.workers.append(worker)
-        return partial
+        return [renumbered_case(c, offset) for c in self.pending.pop(worker, [])]
+
+    def lost(self, worker: str) -> list[dict[str, Any]]:
+        """The cases of a worker that stopped without handing over its transcript."""
+        return [renumbered_case(c, None) for c in self.pending.pop(worker, [])]
 
 
 class Controller:
     """The controller's xdist hooks: registered only when xdist distributes, as its hooks
     exist only then."""
 
-    def __init__(self, recorder: Recorder, settings: dict[str, Any], folder: Path | None) -> None:
+    def __init__(
+        self, recorder: Recorder, settings: dict[str, Any], folder: Path | None, each: bool
+    ) -> None:
         self.recorder = recorder
         self.settings = settings  # what every worker must agree on: the seed, the groups' folder
         self.folder = folder  # None: the user chose another --dist; groups are not kept together
+        self.only = "gw0" if each else None  # --dist=each: every worker runs every case
+        self.merged = Merged()
+        recorder.merged = self.merged
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[OUTPUT_KEY] = self.settings
@@ -132,17 +184,44 @@ class Controller:
 
         return GroupScheduling(config, log, self.folder)
 
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # The controller collects nothing itself: the first worker's groups file tells
+        # whether conformance cases were collected, and so whether to show the header.
+        if self.recorder.header_shown or self.folder is None:
+            return
+        path = self.folder / f"{node.gateway.id}.json"
+        if path.exists() and json.loads(path.read_text(encoding="utf-8")):
+            reporter = node.config.pluginmanager.getplugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(self.recorder.header())
+                self.recorder.header_shown = True
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        node = getattr(report, "node", None)  # xdist puts the worker's controller there
+        worker = str(node.gateway.id) if node is not None else "?"
+        if self.only is not None and worker != self.only:
+            return  # --dist=each: every worker ran every case; one worker's results serve
+        case = getattr(report, "conformance_case", None)
+        if case is not None:
+            self.merged.case(worker, case)
+        elif report.failed:
+            # Not a case's verdict: a worker that crashed under it, say. Judged at the end.
+            self.recorder.unreported[report.nodeid] = str(report.longrepr).splitlines()[-1:]
+
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         worker = str(node.gateway.id)
+        if self.only is not None and worker != self.only:
+            return
         partial = getattr(node, "workeroutput", {}).get(OUTPUT_KEY)
         if partial is not None:
-            self.recorder.take(worker, partial)
-            merged = self.recorder.merged
-            if self.folder is None and merged is not None and len(merged.workers) == 2:
+            self.recorder.take(worker, partial, self.merged.add(worker, partial))
+            if self.folder is None and self.only is None and len(self.merged.workers) == 2:
                 self.recorder.notes.append(
                     "the --dist chosen spread cases that share observations over workers, so "
                     "each worker made them again (the target saw each lifecycle more than once); "
                     "-n alone keeps each group of cases on one worker"
                 )
+        else:
+            self.recorder.take(worker, None, self.merged.lost(worker))
         if error is not None and not self.recorder.aborted:
             self.recorder.aborted = f"worker {worker} stopped: {error}"

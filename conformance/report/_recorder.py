@@ -32,9 +32,9 @@ from ..verdicts import (
     Verdict,
     collecting,
 )
-from ._html import HTML_NAME, write_html
-from ._json import write_json
-from ._junit import JUNIT_NAME, write_junit
+from ._html import HTML_NAME, render_html
+from ._json import write_atomically, write_json
+from ._junit import JUNIT_NAME, render_junit
 from ._listing import render_listing
 from ._operations import operation_records
 from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
@@ -81,6 +81,7 @@ class Recorder:
         self.header_shown = False
         self.aborted: str | None = None
         self.notes: list[str] = []  # said at the end of the terminal summary
+        self.unreported: dict[str, list[str]] = {}  # under xdist: failed reports with no case
 
     def header(self) -> str:
         target = self.session.target
@@ -230,6 +231,9 @@ class Recorder:
         if redact.active:
             report.sections = [(title, redact.text(text)) for title, text in report.sections]
         report.conformance_verdict = result.verdict.value  # type: ignore[attr-defined]
+        if self.worker is not None:  # travels to the controller with the report
+            case = {**result.as_dict(), "requirement": req_id}
+            report.conformance_case = case  # type: ignore[attr-defined]
         strict_fail = self.strict and get(req_id).level is not Level.INFO
         if result.verdict is Verdict.WARN and not strict_fail:
             report.outcome = "passed"
@@ -361,36 +365,40 @@ class Recorder:
     # -- xdist ---------------------------------------------------------------
 
     def partial(self) -> dict[str, Any]:
-        """What a worker hands to the controller: its collection, results and records."""
+        """What a worker hands to the controller at its end (its cases went with each report)."""
         operations, exchanges = self._recorded()
-        cases = [
-            {**case.as_dict(), "requirement": req}
-            for req, results in self.results.cases.items()
-            for case in results
-        ]
         return {
             "covering": dict(self.results.covering),
             "selected": sorted(self.results.selected or ()),
-            "cases": cases,
             "operations": operations,
             "exchanges": exchanges,
             "aborted": self.aborted,
         }
 
-    def take(self, worker: str, partial: dict[str, Any]) -> None:
-        """The controller takes in one worker's results."""
-        if self.merged is None:
-            self.merged = Merged()
-        partial = self.merged.add(worker, partial)
-        for req, nodeids in partial["covering"].items():
-            known = self.results.covering[req]
-            known += [n for n in nodeids if n not in known]
-        selected = self.results.selected or set()
-        self.results.selected = selected | set(partial["selected"])
-        for case in partial["cases"]:
+    def take(
+        self, worker: str, partial: dict[str, Any] | None, cases: list[dict[str, Any]]
+    ) -> None:
+        """The controller takes in one worker's cases, and its collection when it handed it over."""
+        if partial is not None:
+            for req, nodeids in partial["covering"].items():
+                known = self.results.covering[req]
+                known += [n for n in nodeids if n not in known]
+            selected = self.results.selected or set()
+            self.results.selected = selected | set(partial["selected"])
+            if partial["aborted"] and not self.aborted:
+                self.aborted = f"worker {worker}: {partial['aborted']}"
+        for case in cases:
             self.results.add(CaseResult.from_dict(case.pop("requirement"), case))
-        if partial["aborted"] and not self.aborted:
-            self.aborted = f"worker {worker}: {partial['aborted']}"
+
+    def _unreported(self) -> None:
+        """Collected cases with no verdict because their worker stopped under them: ERROR."""
+        decided = {c.nodeid for cases in self.results.cases.values() for c in cases}
+        for req, nodeids in self.results.covering.items():
+            for nodeid in nodeids:
+                if nodeid in self.unreported and nodeid not in decided:
+                    why = " ".join(self.unreported[nodeid]) or "no verdict came back"
+                    message = self.session.redactor.text(f"the case could not finish: {why}")
+                    self.results.add(CaseResult(nodeid, req, Verdict.ERROR, message=message))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.list_only or not self.results.covering:
@@ -398,16 +406,24 @@ class Recorder:
         if self.worker is not None:
             session.config.workeroutput[OUTPUT_KEY] = self.partial()  # type: ignore[attr-defined]
             return
+        self._unreported()
         document = self.document()
-        if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        stopped = exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if stopped or self.aborted:
             # A run that stopped early proves nothing: never let its report read as a pass.
             document["gate"] = "fail"
             document["aborted"] = self.aborted or f"pytest stopped with exit status {exitstatus}"
-        self.written = [
-            write_json(self.report_dir / REPORT_NAME, document),
-            write_html(self.report_dir / HTML_NAME, document),
-            write_junit(self.report_dir / JUNIT_NAME, document),
-        ]
+        self.written = [write_json(self.report_dir / REPORT_NAME, document)]
+        # Render both before writing either: no fresh file beside a stale one.
+        try:
+            pages = {HTML_NAME: render_html(document).encode("utf-8")}
+            pages[JUNIT_NAME] = render_junit(document)
+        except Exception as exc:  # a bug of ours must not cost the user the JSON verdicts
+            for name in (HTML_NAME, JUNIT_NAME):
+                (self.report_dir / name).unlink(missing_ok=True)
+            self.notes.append(f"the HTML and JUnit reports could not be written: {exc!r}")
+        else:
+            self.written += [write_atomically(self.report_dir / n, b) for n, b in pages.items()]
         if self.gate == "none" and exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK  # the report only: nothing fails the run
 

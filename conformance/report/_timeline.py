@@ -25,21 +25,14 @@ HEIGHT = 104.0
 STATE_Y, STATE_H = 16.0, 16.0
 WINDOW_Y, WINDOW_H = 50.0, 12.0
 AXIS_Y = 76.0
+#: The classes of reads that found the id there, with a state.
+ROLES = ("running", "success", "failure", "cancelled")
 #: Each panel's share of the width, by what it shows.
 SHARES = {"run": 0.32, "middle": 0.16, "edge": 0.40, "after": 0.12}
-_STEPS = [m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5)] + [
-    15,
-    30,
-    60,
-    120,
-    300,
-    600,
-    900,
-    1800,
-    3600,
-    7200,
-    14400,
-]
+_STEPS = sorted(
+    {m * 10.0**e for e in range(-3, 5) for m in (1, 2, 5)}
+    | {15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 86400.0}
+)
 
 
 @dataclass
@@ -83,7 +76,7 @@ def _panels(record: dict[str, Any]) -> list[Panel]:
     if window is None:
         return [Panel("run", t0, max(last, t0 + 1e-3))]
     until, gone = window["must_answer_until"], window["must_be_gone_after"]
-    edge_pad = max(gone - until, window["tolerance"])
+    edge_pad = max(gone - until, window["tolerance"], window["seconds"] * 0.001, 1e-3)
     edge = Panel("edge", until - edge_pad, gone + edge_pad)
     if bracket is not None:
         run_end = bracket[1]
@@ -128,11 +121,17 @@ def _axis(drawing: Drawing, t0: float) -> None:
 
 
 def _state_class(read: dict[str, Any]) -> str:
+    """How a read is drawn: its state's role, or gone (an expired answer), or an error."""
     if read["error"] is not None:
         return "error"
+    if read.get("gone"):
+        return "gone"
+    status = read["status"] or 0
+    if not 200 <= status < 400:
+        return "error"  # a server error is no expiry, whatever state its body names
     if read["role"] is not None:
         return str(read["role"])
-    return "gone" if not read["available"] else "unknown"
+    return "unknown"
 
 
 def _read_title(read: dict[str, Any], t0: float) -> str:
@@ -213,7 +212,7 @@ def draw(record: dict[str, Any]) -> Drawing:
                 drawing.probes.append(
                     {
                         "x": x(read["sent_at"]),
-                        "cls": "kept" if read["available"] else _state_class(read),
+                        "cls": "kept" if _state_class(read) in ROLES else _state_class(read),
                         "exchange": read["exchange"],
                         "title": _read_title(read, t0),
                     }

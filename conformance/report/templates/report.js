@@ -40,6 +40,11 @@
     history.replaceState(null, "", hash || location.pathname + location.search);
   }
 
+  function decode(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }
+  }
+
+  // A kind the fragment leaves out means all of it, as save() writes it.
   function load() {
     if (location.hash.indexOf(PREFIX) !== 0) { return; }
     var params = {};
@@ -48,11 +53,12 @@
       if (at > 0) { params[pair.slice(0, at)] = pair.slice(at + 1); }
     });
     ["verdict", "level"].forEach(function (kind) {
-      if (params[kind] === undefined) { return; }
-      var on = params[kind].split(",").map(decodeURIComponent);
-      boxes.forEach(function (b) { if (b.dataset.filter === kind) { b.checked = on.indexOf(b.value) >= 0; } });
+      var on = params[kind] === undefined ? null : params[kind].split(",").map(decode);
+      boxes.forEach(function (b) {
+        if (b.dataset.filter === kind) { b.checked = on === null || on.indexOf(b.value) >= 0; }
+      });
     });
-    search.value = params.q ? decodeURIComponent(params.q) : "";
+    search.value = params.q ? decode(params.q) : "";
   }
 
   boxes.forEach(function (b) { b.addEventListener("change", function () { apply(); save(); }); });
