@@ -273,3 +273,38 @@ def test_the_terminal_ends_with_every_requirements_verdict(run_suite):
     assert [line.split()[1] for line in table] == list(CATALOGUE)
     assert table[0].startswith("FAIL  SUBMIT-202 (MUST): Observed: 200")
     run.result.stdout.fnmatch_lines(["PASS  SUBMIT-LOCATION (MUST): *", "*requirements: *"])
+
+
+def test_a_long_wall_clock_wait_is_announced_past_the_capture(pytester):
+    pytester.makepyfile(
+        test_waits="""
+        import pytest
+        from conformance.schedule import Slot
+
+        @pytest.mark.requirement("RETAIN-COMPLETED")
+        def test_waits(conformance):
+            slot = Slot(0.0, "inside", lambda: None, about="the end of the window")
+            conformance._waiting(252.0, slot, 3)
+            conformance._waiting(4.0, slot, 0)  # too short to mention
+            print("captured output")
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        ["async-conformance: waiting 4 min 12 s for the end of the window (3 more probes after it)"]
+    )
+    assert "waiting 4 s" not in result.stdout.str()
+    assert "captured output" not in result.stdout.str()
+
+
+def test_the_schedule_says_each_wait_before_it_starts():
+    from conformance.clock import VirtualClock
+    from conformance.schedule import Schedule
+
+    clock = VirtualClock(0.0)
+    schedule = Schedule(clock)
+    heard: list[tuple[float, str, int]] = []
+    schedule.at(10.0, "a", lambda: clock.now(), about="first")
+    schedule.at(30.0, "b", lambda: clock.now(), about="second")
+    schedule.run(lambda wait, slot, left: heard.append((wait, slot.about, left)))
+    assert heard == [(10.0, "first", 1), (20.0, "second", 0)]

@@ -39,19 +39,13 @@ from ._listing import render_listing
 from ._operations import operation_records
 from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
 from ._results import CaseResult, Results
+from ._terminal import header, summary_lines
 
 __all__ = ["REQUIREMENT_KEY", "Recorder"]
 
 REQUIREMENT_KEY = pytest.StashKey[str]()
 CITATIONS_KEY = pytest.StashKey[list[Citation]]()
 REPORT_NAME = "conformance.json"
-#: The colour of each verdict's line in the terminal summary.
-_MARKUP = {
-    Verdict.PASS: {"green": True},
-    Verdict.FAIL: {"red": True, "bold": True},
-    Verdict.ERROR: {"red": True},
-    Verdict.WARN: {"yellow": True},
-}
 
 
 def _now() -> str:
@@ -84,38 +78,7 @@ class Recorder:
         self.unreported: dict[str, list[str]] = {}  # under xdist: failed reports with no case
 
     def header(self) -> str:
-        target = self.session.target
-        faults = ""
-        if target.behaviours:
-            faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
-        line = (
-            f"async-conformance: target {target.label}, "
-            f"dialect {target.loaded.dialect_label}, clock {target.clock}, "
-            f"description {target.loaded.source}{faults}"
-        )
-        if self.session.budget.seed is not None:
-            line += f", property inputs from seed {self.session.budget.seed}"
-        longest = self._longest_wait()
-        if target.clock is ClockMode.REAL and longest:
-            line += (
-                f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
-                "(the longest window); `-k 'not retention'` leaves them out"
-            )
-        return self.session.redactor.text(line)
-
-    def _longest_wait(self) -> float:
-        """How long the retention cases wait on the wall clock, for the scenarios declared."""
-        description = self.session.description
-        retention, skipped = description.retention, description.dialect.not_applicable
-        waits = [0.0]
-        completed = {"success", "failure"} & description.scenarios.keys()
-        if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
-            waits.append(retention.completed)
-        if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
-            anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
-            waits.append(retention.timed_out + anchor)
-        longest = max(waits)
-        return longest + retention.tolerance if longest else 0.0
+        return header(self.session)
 
     # -- collection ----------------------------------------------------------
 
@@ -434,21 +397,8 @@ class Recorder:
         tr.section("async-conformance")
         requirements = self.results.requirements()
         width = shutil.get_terminal_size((120, 24)).columns
-        for r in requirements:
-            line = (
-                f"{r.verdict.value:<5} {r.requirement.id} ({r.requirement.level.value}): {r.reason}"
-            )
-            acted_on = r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR)
-            if not acted_on and len(line) > width:  # what needs action is shown whole
-                line = line[: max(width - 3, 40)] + "..."
-            tr.write_line(line, **_MARKUP.get(r.verdict, {}))
-        counts = Counter(r.verdict.value for r in requirements)
-        order = [v.value for v in Verdict]
-        line = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
-        gate = "pass" if Results.gate(requirements, self.strict) else "FAIL"
-        if self.gate == "none":
-            gate += " (not enforced: --gate=none)"
-        tr.write_line(f"requirements: {line}; gate: {gate}")
+        for line, markup in summary_lines(requirements, self.gate, width):
+            tr.write_line(line, **markup)
         where = self.written[0].parent
         names = ", ".join(path.name for path in self.written)
         tr.write_line(f"reports written to {where}{os.sep}: {names}")

@@ -1,0 +1,79 @@
+"""What the run says in the terminal: the header up front, one line per requirement at the end."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..description import ClockMode
+from ..session import ConformanceSession
+from ..verdicts import Verdict
+from ._results import RequirementResult, Results
+
+__all__ = ["header", "summary_lines"]
+
+#: The colour of each verdict's line in the terminal summary.
+_MARKUP = {
+    Verdict.PASS: {"green": True},
+    Verdict.FAIL: {"red": True, "bold": True},
+    Verdict.ERROR: {"red": True},
+    Verdict.WARN: {"yellow": True},
+}
+
+
+def header(session: ConformanceSession) -> str:
+    """The target, dialect, clock and description; on the wall clock, how long it will wait."""
+    target = session.target
+    faults = ""
+    if target.behaviours:
+        faults = f", simulator faults: {', '.join(sorted(target.behaviours))}"
+    line = (
+        f"async-conformance: target {target.label}, "
+        f"dialect {target.loaded.dialect_label}, clock {target.clock}, "
+        f"description {target.loaded.source}{faults}"
+    )
+    if session.budget.seed is not None:
+        line += f", property inputs from seed {session.budget.seed}"
+    longest = _longest_wait(session)
+    if target.clock is ClockMode.REAL and longest:
+        line += (
+            f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
+            "(the longest window); `-k 'not retention'` leaves them out"
+        )
+    return session.redactor.text(line)
+
+
+def _longest_wait(session: ConformanceSession) -> float:
+    """How long the retention cases wait on the wall clock, for the scenarios declared."""
+    description = session.description
+    retention, skipped = description.retention, description.dialect.not_applicable
+    waits = [0.0]
+    completed = {"success", "failure"} & description.scenarios.keys()
+    if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
+        waits.append(retention.completed)
+    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
+        anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
+        waits.append(retention.timed_out + anchor)
+    longest = max(waits)
+    return longest + retention.tolerance if longest else 0.0
+
+
+def summary_lines(
+    requirements: list[RequirementResult], gate_mode: str, width: int
+) -> list[tuple[str, dict[str, bool]]]:
+    """One line per requirement (what needs action whole, the rest cut to `width`), then the
+    counts and the gate."""
+    lines = []
+    for r in requirements:
+        line = f"{r.verdict.value:<5} {r.requirement.id} ({r.requirement.level.value}): {r.reason}"
+        acted_on = r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR)
+        if not acted_on and len(line) > width:
+            line = line[: max(width - 3, 40)] + "..."
+        lines.append((line, _MARKUP.get(r.verdict, {})))
+    counts = Counter(r.verdict.value for r in requirements)
+    order = [v.value for v in Verdict]
+    shown = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
+    gate = "pass" if Results.gate(requirements, gate_mode == "should") else "FAIL"
+    if gate_mode == "none":
+        gate += " (not enforced: --gate=none)"
+    lines.append((f"requirements: {shown}; gate: {gate}", {}))
+    return lines
