@@ -81,3 +81,9 @@ def test_pygeoapi_gets_the_verdicts_its_behaviour_warrants(server, run_suite, tm
     assert "no retention window" in run.requirement("RETAIN-COMPLETED")["reason"]
     reason = run.requirement("SUBMIT-BODY")["reason"]
     assert reason == "not observed: the success acceptance answered 201, not 202"
+    # The report draws its jobs, and no retention window the dialect does not have.
+    assert run.document is not None
+    jobs = run.document["operations"]
+    assert jobs and all(op["window"] is None for op in jobs)
+    assert any(op["outcome"] == "success" and op["completed_between"] for op in jobs)
+    assert "<strong>Operation 1</strong>" in run.html

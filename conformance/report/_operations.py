@@ -41,10 +41,16 @@ def _window(
     """The retention window that applies to this operation, if its start is known."""
     retention = description.retention
     submitted = traced.submission.exchange
+    # A window the dialect's contract does not have is not drawn: nothing judged it.
+    skipped = description.dialect.not_applicable.keys()
     if traced.submission.scenario == "timeout":
+        if "RETAIN-TIMEOUT" in skipped:
+            return None
         offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0.0
         kind, seconds = "timed-out", retention.timed_out
         start = Bracket(submitted.sent_at + offset, submitted.received_at + offset)
+    elif {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped:
+        return None
     elif bracket is not None and outcome in ("success", "failure"):
         kind, seconds, start = "completed", retention.completed, bracket
     else:
