@@ -167,6 +167,29 @@ def test_body_reading_stops_at_the_cap():
 
 
 @respx.mock
+def test_headers_past_the_caps_are_counted_not_kept():
+    flood = [(f"x-{i}", "v" * 20) for i in range(10_000)] + [("Location", "/op/1")]
+    respx.get(f"{BASE}/flood").respond(200, headers=flood)
+    driver, _ = make_driver(polling={"max_headers": 50, "max_header_bytes": 4096})
+    exchange = driver.send("flood", "GET", "/flood")
+    assert len(exchange.headers) <= 51
+    assert sum(len(k) + len(v) for k, v in exchange.headers) <= 4096 + 64
+    assert exchange.headers_dropped == 10_001 - len(exchange.headers)
+    # A header the suite reads is kept wherever it comes.
+    assert exchange.header("location") == "/op/1"
+
+
+@respx.mock
+def test_a_huge_header_the_suite_reads_is_not_kept():
+    respx.get(f"{BASE}/big").respond(
+        200, headers=[("x-a", "b")] * 200 + [("Location", "/" + "x" * 20_000)]
+    )
+    driver, _ = make_driver()
+    exchange = driver.send("big", "GET", "/big")
+    assert exchange.header("location") is None and exchange.headers_dropped == 101
+
+
+@respx.mock
 def test_resource_url_on_another_origin_is_not_followed():
     respx.post(SUBMIT).respond(202, headers={"Location": "/op/1"})
     respx.get(f"{BASE}/op/1").mock(

@@ -135,6 +135,9 @@ class Polling(_Model):
     delete_budget: PositiveFloat = 60.0
     concurrency: int = Field(default=5, ge=2, le=50)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Headers kept of one answer, by count and bytes; the rest are counted, not kept.
+    max_headers: int = Field(default=100, ge=10)
+    max_header_bytes: int = Field(default=16_384, ge=1024)
 
 
 class Retention(_Model):

@@ -37,6 +37,11 @@ GONE_STATUSES = GONE
 
 #: Polls after the first terminal state, to see that it stays.
 CONFIRM_POLLS = 2
+#: Headers the suite reads: kept past the header caps (if each is under READ_HEADER_BYTES).
+READ_HEADERS = frozenset(
+    {"location", "content-type", "content-length", "content-encoding", "retry-after", "link"}
+)
+READ_HEADER_BYTES = 8192
 #: The shortest wait between polls, as a share of the interval, whatever Retry-After says.
 MIN_WAIT_SHARE = 0.1
 _DELAY_SECONDS = re.compile(r"[0-9]{1,10}")
@@ -167,6 +172,8 @@ class Driver:
         self._shared_jar = httpx.Cookies()
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
+        kind, name = parse_source(description.dialect.status_url)
+        self._read_headers = READ_HEADERS | ({name.lower()} if kind == "header" else set())
 
     # -- HTTP ----------------------------------------------------------------
 
@@ -236,12 +243,32 @@ class Driver:
             finally:
                 response.close()
             exchange.status = response.status_code
-            exchange.headers = list(response.headers.multi_items())
+            exchange.headers, exchange.headers_dropped = self._kept_headers(response.headers)
             exchange.body = bytes(body)
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
         exchange.received_at = self.clock.now()
         return self.transcript.add(exchange)
+
+    def _kept_headers(self, headers: httpx.Headers) -> tuple[list[tuple[str, str]], int]:
+        """The answer's headers up to the caps, and how many were left out.
+
+        A server may send thousands: every exchange kept them all once, and a run grew
+        by gigabytes. Past the caps, a header the suite reads (Location and the like) is
+        still kept, if it is of a sane size.
+        """
+        polling = self.description.polling
+        kept: list[tuple[str, str]] = []
+        size = dropped = 0
+        for name, value in headers.multi_items():
+            length = len(name) + len(value)
+            fits = len(kept) < polling.max_headers and size + length <= polling.max_header_bytes
+            if fits or (name.lower() in self._read_headers and length <= READ_HEADER_BYTES):
+                kept.append((name, value))
+                size += length
+            else:
+                dropped += 1
+        return kept, dropped
 
     # -- submission ----------------------------------------------------------
 

@@ -36,6 +36,7 @@ class Exchange:
     body: bytes = b""
     truncated: bool = False
     error: str | None = None
+    headers_dropped: int = 0  # answer headers past the caps: counted, not kept
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -106,6 +107,7 @@ class Redactor:
             "body_bytes": len(exchange.body),
             "truncated": exchange.truncated or len(exchange.body) > EXCERPT_CHARS,
             "error": self.text(exchange.error) if exchange.error else None,
+            "headers_dropped": exchange.headers_dropped,
         }
 
 
