@@ -279,7 +279,7 @@ def observe(
         else:
             observation.never_issued = driver.send("never-issued id", "GET", url, jar=driver.jar())
 
-    schedule.run(on_wait)
+    schedule.run(on_wait, stopped=lambda: driver.guard.stopped)
     return observation
 
 

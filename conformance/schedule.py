@@ -57,14 +57,21 @@ class Schedule:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def run(self, on_wait: Callable[[float, Slot[object], int], None] | None = None) -> None:
+    def run(
+        self,
+        on_wait: Callable[[float, Slot[object], int], None] | None = None,
+        stopped: Callable[[], object] = lambda: None,
+    ) -> None:
         """Run every slot in time order, letting the clock move to each one first.
 
-        `on_wait(seconds, slot, left)` hears of each wait before it starts.
+        `on_wait(seconds, slot, left)` hears of each wait before it starts. Once
+        `stopped()` says why (nothing more will be sent), the slots run without waiting.
         """
         while self._heap:
             slot = heapq.heappop(self._heap).slot
             wait = slot.at - self.clock.now()
+            if stopped():
+                wait = 0.0
             if on_wait is not None and wait > 0:
                 on_wait(wait, slot, len(self._heap))
             self.clock.sleep(wait)

@@ -138,6 +138,21 @@ class ConformanceSession:
             logger.addFilter(guard)
             self._stack.callback(logger.removeFilter, guard)
 
+    def unreachable(self) -> str | None:
+        """Why the target cannot be reached (one GET of its base URL); None if it connects.
+
+        Only a connection that fails counts: a server that is there but slow to answer
+        `/` is judged by the cases, route by route.
+        """
+        exchange = self.driver.send("is the target there", "GET", "/")
+        error = exchange.error or ""
+        if not (exchange.no_answer and error.startswith(("ConnectError", "ConnectTimeout"))):
+            return None
+        return (
+            f"the target {self.target.label} cannot be reached: {exchange.error}. Is it "
+            "running, and is --target the right address? Nothing else was sent."
+        )
+
     # -- shared observations -------------------------------------------------
 
     def require_scenario(self, scenario: ScenarioName) -> None:

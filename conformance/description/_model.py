@@ -135,6 +135,10 @@ class Polling(_Model):
     delete_budget: PositiveFloat = 60.0
     concurrency: int = Field(default=5, ge=2, le=50)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Requests in a row to one endpoint that got no answer before it is given up.
+    unanswered_limit: int = Field(default=2, ge=1)
+    #: Wall seconds the whole run may take; None: derived from the windows and budgets.
+    run_budget: PositiveFloat | None = None
     #: Headers kept of one answer, by count and bytes; the rest are counted, not kept.
     max_headers: int = Field(default=100, ge=10)
     max_header_bytes: int = Field(default=16_384, ge=1024)

@@ -1,5 +1,6 @@
 """The driver: one lifecycle engine on httpx, for live servers and in-process apps alike."""
 
+from ._guard import Guard, run_budget
 from ._lifecycle import (
     GONE_STATUSES,
     Call,
@@ -22,6 +23,7 @@ __all__ = [
     "Driver",
     "Ended",
     "Exchange",
+    "Guard",
     "Operations",
     "Poll",
     "PortalTransport",
@@ -36,4 +38,5 @@ __all__ = [
     "link",
     "read_state",
     "retry_after_seconds",
+    "run_budget",
 ]

@@ -25,6 +25,7 @@ import httpx
 
 from ..clock import Clock
 from ..description import GONE, Description, Role, ScenarioName, fill_template, parse_source
+from ._guard import Guard
 from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
@@ -168,6 +169,7 @@ class Driver:
         self.clock = clock
         self.transcript = transcript if transcript is not None else Transcript()
         self.operations = Operations()
+        self.guard = Guard(description)
         self.client.cookies.jar.set_policy(_NoCookies())
         self._shared_jar = httpx.Cookies()
         self._counter = itertools.count(1)
@@ -218,6 +220,11 @@ class Driver:
             request_body=request.read(),
             sent_at=self.clock.now(),
         )
+        refused = self.guard.refusal(request)
+        if refused is not None:
+            exchange.error = f"not sent: {refused}"
+            exchange.received_at = exchange.sent_at
+            return self.transcript.add(exchange)
         cap = self.description.polling.max_body_bytes
         # httpx's timeout bounds each read; this bounds the whole response, so a server
         # that trickles bytes cannot hold the run.
@@ -247,6 +254,9 @@ class Driver:
             exchange.body = bytes(body)
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
+            exchange.no_answer = self.guard.unanswered(request, exc)
+        else:
+            self.guard.answered(request)
         exchange.received_at = self.clock.now()
         return self.transcript.add(exchange)
 

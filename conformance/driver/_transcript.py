@@ -37,6 +37,7 @@ class Exchange:
     truncated: bool = False
     error: str | None = None
     headers_dropped: int = 0  # answer headers past the caps: counted, not kept
+    no_answer: bool = False  # no connection, or no answer within request_timeout
 
     def header(self, name: str) -> str | None:
         name = name.lower()

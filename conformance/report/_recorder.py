@@ -131,6 +131,12 @@ class Recorder:
             except ClockControlError as exc:
                 self.aborted = self.session.redactor.text(str(exc))
                 pytest.exit(self.aborted, returncode=pytest.ExitCode.USAGE_ERROR)
+        if self.results.covering and not self.list_only and not self.session.target.kind.in_process:
+            # One message for a target that is not there, not one per case.
+            unreachable = self.session.unreachable()
+            if unreachable is not None:
+                self.aborted = self.session.redactor.text(unreachable)
+                pytest.exit(self.aborted, returncode=pytest.ExitCode.TESTS_FAILED)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
@@ -397,7 +403,7 @@ class Recorder:
         tr.section("async-conformance")
         requirements = self.results.requirements()
         width = shutil.get_terminal_size((120, 24)).columns
-        for line, markup in summary_lines(requirements, self.gate, width):
+        for line, markup in summary_lines(requirements, self.gate, width, self.aborted):
             tr.write_line(line, **markup)
         where = self.written[0].parent
         names = ", ".join(path.name for path in self.written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..description import ClockMode
+from ..driver import run_budget
 from ..session import ConformanceSession
 from ..verdicts import Verdict
 from ._results import RequirementResult, Results
@@ -39,6 +40,11 @@ def header(session: ConformanceSession) -> str:
             f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
             "(the longest window); `-k 'not retention'` leaves them out"
         )
+    if not target.kind.in_process:
+        line += (
+            f"\nasync-conformance: run budget {run_budget(session.description):g} s "
+            "(polling.run_budget); nothing is sent after it"
+        )
     return session.redactor.text(line)
 
 
@@ -58,7 +64,7 @@ def _longest_wait(session: ConformanceSession) -> float:
 
 
 def summary_lines(
-    requirements: list[RequirementResult], gate_mode: str, width: int
+    requirements: list[RequirementResult], gate_mode: str, width: int, aborted: str | None = None
 ) -> list[tuple[str, dict[str, bool]]]:
     """One line per requirement (what needs action whole, the rest cut to `width`), then the
     counts and the gate."""
@@ -73,6 +79,8 @@ def summary_lines(
     order = [v.value for v in Verdict]
     shown = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
     gate = "pass" if Results.gate(requirements, gate_mode == "should") else "FAIL"
+    if aborted is not None:  # a run that stopped early proves nothing
+        gate = "FAIL (the run stopped early)"
     if gate_mode == "none":
         gate += " (not enforced: --gate=none)"
     lines.append((f"requirements: {shown}; gate: {gate}", {}))
