@@ -137,8 +137,8 @@ class Polling(_Model):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     #: Requests in a row to one endpoint that got no answer before it is given up.
     unanswered_limit: int = Field(default=2, ge=1)
-    #: Wall seconds the whole run may take; None: derived from the windows and budgets.
-    run_budget: PositiveFloat | None = None
+    #: Wall seconds the whole run may take; 0: derived from the windows and budgets.
+    run_budget: float = Field(default=0.0, ge=0)
     #: Headers kept of one answer, by count and bytes; the rest are counted, not kept.
     max_headers: int = Field(default=100, ge=10)
     max_header_bytes: int = Field(default=16_384, ge=1024)

@@ -32,7 +32,7 @@ def run_budget(description: Description) -> float:
     the polling budget of a few operations, the delete budget, and room for slow answers.
     """
     polling, retention = description.polling, description.retention
-    if polling.run_budget is not None:
+    if polling.run_budget > 0:
         return polling.run_budget
     anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0.0
     longest = max(retention.completed, retention.timed_out + anchor) + retention.tolerance
