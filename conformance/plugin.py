@@ -22,6 +22,7 @@ from .description import ClockMode, DescriptionError
 from .report import GATES, GROUP_MARKER, OUTPUT_KEY, Controller, Recorder
 from .session import ConformanceSession
 from .target import TargetError, resolve
+from .tls import TlsError
 
 SESSION_KEY = pytest.StashKey[ConformanceSession]()
 RECORDER_KEY = pytest.StashKey[Recorder]()
@@ -164,7 +165,10 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     # Under xdist every worker draws from the controller's seed (and says so in its reruns).
     budget = _budget(config, report_dir, shared["seed"] if shared is not None else None)
-    session = ConformanceSession(target, budget)
+    try:
+        session = ConformanceSession(target, budget)
+    except TlsError as exc:
+        raise pytest.UsageError(str(exc)) from None
     config.stash[SESSION_KEY] = session
     recorder = Recorder(
         session,

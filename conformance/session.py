@@ -40,6 +40,7 @@ from .retention import Retained, RetentionObservation, Unobserved, observe, with
 from .schedule import Slot
 from .simulator import Simulator
 from .target import Target, TargetKind
+from .tls import ssl_context
 
 __all__ = ["ConformanceSession"]
 
@@ -56,6 +57,10 @@ class ConformanceSession:
         self.target = target
         self.budget = budget or Budget()  # how hard the property cases try
         self.description: Description = target.loaded.effective
+        # Checked now: a TLS file that cannot be used stops the run before any request.
+        self._verify = (
+            True if target.kind.in_process else ssl_context(self.description, self._base())
+        )
         self._virtual: VirtualClock | FrozenClock | None = None
         self.redactor = Redactor(target.loaded.secrets)
         self.transcript = Transcript()
@@ -114,6 +119,7 @@ class ConformanceSession:
             headers=self.description.headers,
             transport=transport,
             follow_redirects=False,
+            verify=self._verify,
         )
         return self._stack.enter_context(client)
 
@@ -148,9 +154,16 @@ class ConformanceSession:
         error = exchange.error or ""
         if not (exchange.no_answer and error.startswith(("ConnectError", "ConnectTimeout"))):
             return None
+        if "CERTIFICATE_VERIFY_FAILED" in error:
+            way_out = (
+                "Its certificate is not trusted: name the CA that signed it in tls.ca_bundle "
+                "(or, for a throwaway test server only, set tls.verify = false)."
+            )
+        else:
+            way_out = "Is it running, and is --target the right address?"
         return (
-            f"the target {self.target.label} cannot be reached: {exchange.error}. Is it "
-            "running, and is --target the right address? Nothing else was sent."
+            f"the target {self.target.label} cannot be reached: {exchange.error}. {way_out} "
+            "Nothing else was sent."
         )
 
     # -- shared observations -------------------------------------------------
@@ -294,9 +307,13 @@ class ConformanceSession:
         source = self.description.openapi
         if source is None:
             return None
-        described = Path(self.target.loaded.source)
-        base = described.parent if described.is_file() else Path.cwd()
+        base = self._base()
         return self.once("openapi", lambda: load_published(self.driver, source, base))
+
+    def _base(self) -> Path:
+        """Where files the description names are found: beside it, or in the current folder."""
+        described = Path(self.target.loaded.source)
+        return described.parent if described.is_file() else Path.cwd()
 
     def send_generated(
         self, label: str, method: str, url: str, content: bytes | None, headers: dict[str, str]

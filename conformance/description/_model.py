@@ -175,6 +175,23 @@ class Retention(_Model):
 _DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
 
 
+class Tls(_Model):
+    """How the suite checks a live target's certificate, and proves its own."""
+
+    verify: bool = True  # False: any certificate is taken (said in the header)
+    ca_bundle: str | None = None  # PEM file of the CAs to trust instead of the system's
+    client_cert: str | None = None  # PEM file with the client certificate (and its key)
+    client_key: str | None = None  # PEM file with the key, when not in client_cert
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Tls:
+        if self.client_key is not None and self.client_cert is None:
+            raise ValueError("client_key needs client_cert, the certificate it belongs to")
+        if not self.verify and self.ca_bundle is not None:
+            raise ValueError("ca_bundle is for verifying; with verify = false it would be unused")
+        return self
+
+
 class Description(_Model):
     base_url: HttpUrl | None = None
     clock: ClockMode | None = None
@@ -192,6 +209,7 @@ class Description(_Model):
     dialect: Dialect
     polling: Polling = Polling()
     retention: Retention = Retention()
+    tls: Tls = Tls()
 
     @model_validator(mode="after")
     def _timeout_state_known(self) -> Description:

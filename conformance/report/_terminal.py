@@ -40,6 +40,8 @@ def header(session: ConformanceSession) -> str:
             f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
             "(the longest window); `-k 'not retention'` leaves them out"
         )
+    if not target.kind.in_process and not session.description.tls.verify:
+        line += "\nasync-conformance: TLS certificates are NOT verified (tls.verify = false)"
     if not target.kind.in_process:
         line += (
             f"\nasync-conformance: run budget {run_budget(session.description):g} s "

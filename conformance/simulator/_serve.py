@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -15,14 +16,20 @@ __all__ = ["serve_in_thread"]
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run `app` with uvicorn in a background thread; yields its base URL, stops on exit."""
+def serve_in_thread(
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **tls: Any
+) -> Iterator[str]:
+    """Run `app` with uvicorn in a background thread; yields its base URL, stops on exit.
+
+    `tls`: uvicorn's ssl_* settings (ssl_certfile, ssl_keyfile, ssl_ca_certs,
+    ssl_cert_reqs), to serve HTTPS.
+    """
     # IPPROTO_TCP explicitly: asyncio turns on TCP_NODELAY only for sockets that say so,
     # and without it every response waits out the peer's delayed ACK (about 40 ms).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", **tls)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -32,7 +39,8 @@ def serve_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Ite
             raise RuntimeError(f"the server on {host}:{port} did not start")
         time.sleep(0.01)
     try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
+        scheme = "https" if tls.get("ssl_certfile") else "http"
+        yield f"{scheme}://{host}:{sock.getsockname()[1]}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
