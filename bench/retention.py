@@ -4,8 +4,12 @@
 
 - virtual: in-process simulator, contract windows (5 min and 1 h). Target: under 2 s.
 - control: the live simulator with a test clock, contract windows.
-- real: the live simulator with windows scaled to --completed / --timed-out seconds.
-  Target: at most 1.5x the longest window plus the operation budget.
+- real: the live simulator with windows scaled to --completed / --timed-out seconds, for
+  the retention cases alone and for the whole suite (whose other cases run while the
+  retention windows pass). Two walls: the pytest run's, start-up included, and the time
+  the target was engaged (first request sent to last answer). Targets, on the whole
+  suite's engaged wall: at most 1.15x the longest window with 2 s / 8 s windows, 1.05x
+  with 30 s / 120 s (`--completed 30 --timed-out 120`).
 """
 
 from __future__ import annotations
@@ -46,8 +50,9 @@ def serve(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def suite(folder: Path, *args: str) -> tuple[float, dict[str, str]]:
+def suite(folder: Path, *args: str, select: str = "retention") -> tuple[float, dict[str, str]]:
     started = time.perf_counter()
+    selection = ["-k", select] if select else []
     subprocess.run(
         [
             sys.executable,
@@ -57,8 +62,7 @@ def suite(folder: Path, *args: str) -> tuple[float, dict[str, str]]:
             "-q",
             "-p",
             "no:cacheprovider",
-            "-k",
-            "retention",
+            *selection,
             f"--report-dir={folder}",
             *args,
         ],
@@ -71,7 +75,15 @@ def suite(folder: Path, *args: str) -> tuple[float, dict[str, str]]:
     verdicts = {
         r["id"]: r["verdict"] for r in document["requirements"] if r["section"] == "Retention"
     }
+    suite.engaged = _engaged(document)  # type: ignore[attr-defined]
     return elapsed, verdicts
+
+
+def _engaged(document: dict[str, object]) -> float:
+    """Seconds from the first request sent to the last answer (the wall clock's times)."""
+    exchanges = document["exchanges"]
+    assert isinstance(exchanges, list)
+    return max(e["received_at"] for e in exchanges) - min(e["sent_at"] for e in exchanges)
 
 
 def main() -> None:
@@ -112,19 +124,25 @@ def main() -> None:
             "--timed-out-window",
             str(args.timed_out),
         )
+        longest = max(args.completed, args.timed_out)
         try:
-            elapsed, verdicts = suite(
-                folder, f"--target={url}", "--clock=real", f"--target-config={config}"
-            )
+            for select, what in (("retention", "retention cases"), ("", "whole suite")):
+                elapsed, verdicts = suite(
+                    folder,
+                    f"--target={url}",
+                    "--clock=real",
+                    f"--target-config={config}",
+                    select=select,
+                )
+                engaged = suite.engaged  # type: ignore[attr-defined]
+                print(
+                    f"real (live, {args.completed:g} s / {args.timed_out:g} s windows, 1 s "
+                    f"operations), {what}: {elapsed:.2f} s wall with pytest's start-up, "
+                    f"{engaged:.2f} s engaged = {engaged / longest:.3f}x the longest window; "
+                    f"{verdicts}"
+                )
         finally:
             process.terminate()
-        longest = max(args.completed, args.timed_out)
-        print(
-            f"real (live, {args.completed:g} s / {args.timed_out:g} s windows, 1 s operations): "
-            f"{elapsed:.2f} s wall = {elapsed / longest:.2f}x the longest window "
-            f"(target <= 1.5x window + {budget:g} s budget = {1.5 * longest + budget:g} s); "
-            f"{verdicts}"
-        )
 
 
 if __name__ == "__main__":

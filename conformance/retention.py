@@ -28,6 +28,7 @@ __all__ = [
     "RetentionObservation",
     "Unobserved",
     "completion",
+    "longest_wait",
     "observe",
     "with_id",
 ]
@@ -108,6 +109,20 @@ class RetentionObservation:
     timed_out: Retained | Unobserved | None = None
     never_issued: Exchange | None = None
     never_issued_skipped: str = ""  # why no never-issued id was probed
+
+
+def longest_wait(description: Description) -> float:
+    """How long the retention cases wait on the wall clock, for the scenarios declared."""
+    retention, skipped = description.retention, description.dialect.not_applicable
+    waits = [0.0]
+    completed = {"success", "failure"} & description.scenarios.keys()
+    if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
+        waits.append(retention.completed)
+    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
+        anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
+        waits.append(retention.timed_out + anchor)
+    longest = max(waits)
+    return longest + retention.tolerance if longest else 0.0
 
 
 def completion(run: Run) -> Bracket | None:
@@ -213,6 +228,17 @@ def observe(
     observation = RetentionObservation(resolution=step, margin=step)
     firsts: dict[ScenarioName, tuple[Run, Bracket]] = {}
     latencies: list[float] = []
+    skipped = description.dialect.not_applicable.keys()
+
+    # The longest window first: the timed-out operation's starts at its submission, so it
+    # is submitted before anything else and its window runs while the others are observed.
+    timed_out: tuple[Submission, Poll | None] | None = None
+    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
+        sub = driver.submit("timeout")
+        first_read = None
+        if sub.status_url is not None:
+            first_read = driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)
+        timed_out = (sub, first_read)
 
     for scenario in COMPLETED_SCENARIOS:
         if scenario not in description.scenarios:
@@ -245,24 +271,24 @@ def observe(
         return retained
 
     # A window the dialect's contract does not have is not waited for (its cases SKIP).
-    skipped = description.dialect.not_applicable.keys()
     for scenario, (first, rough) in firsts.items():
         if {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped:
             observation.completed[scenario] = Unobserved("the dialect has no completed window")
         else:
             _follow_twin(driver, schedule, observation, scenario, first, rough, plan)
 
-    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
-        sub = driver.submit("timeout")
+    if timed_out is not None:
+        sub, poll = timed_out
         if sub.status_url is None:
             observation.timed_out = Unobserved(
                 f"the timeout submission gave no status URL: {sub.location_problem}",
                 (sub.exchange,),
             )
-        elif not (poll := driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)).available:
+        elif poll is None or not poll.available:
+            status = poll.exchange.status if poll is not None else None
             observation.timed_out = Unobserved(
-                f"the timeout operation's status answered {poll.exchange.status} at once",
-                (sub.exchange, poll.exchange),
+                f"the timeout operation's status answered {status} at once",
+                (sub.exchange, *([poll.exchange] if poll is not None else [])),
             )
         else:
             offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0

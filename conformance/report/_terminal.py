@@ -6,6 +6,7 @@ from collections import Counter
 
 from ..description import ClockMode
 from ..driver import run_budget
+from ..retention import longest_wait
 from ..session import ConformanceSession
 from ..verdicts import Verdict
 from ._results import RequirementResult, Results
@@ -34,7 +35,7 @@ def header(session: ConformanceSession) -> str:
     )
     if session.budget.seed is not None:
         line += f", property inputs from seed {session.budget.seed}"
-    longest = _longest_wait(session)
+    longest = longest_wait(session.description)
     if target.clock is ClockMode.REAL and longest:
         line += (
             f"\nasync-conformance: wall clock; the retention cases wait about {longest:g} s "
@@ -48,21 +49,6 @@ def header(session: ConformanceSession) -> str:
             "(polling.run_budget); nothing is sent after it"
         )
     return session.redactor.text(line)
-
-
-def _longest_wait(session: ConformanceSession) -> float:
-    """How long the retention cases wait on the wall clock, for the scenarios declared."""
-    description = session.description
-    retention, skipped = description.retention, description.dialect.not_applicable
-    waits = [0.0]
-    completed = {"success", "failure"} & description.scenarios.keys()
-    if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
-        waits.append(retention.completed)
-    if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
-        anchor = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
-        waits.append(retention.timed_out + anchor)
-    longest = max(waits)
-    return longest + retention.tolerance if longest else 0.0
 
 
 def summary_lines(
