@@ -24,6 +24,7 @@ from .budget import Budget
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName
 from .driver import (
+    CONNECTIONS,
     Driver,
     Exchange,
     Poll,
@@ -131,6 +132,8 @@ class ConformanceSession:
             transport=transport,
             follow_redirects=False,
             verify=self._verify,
+            # Bounded, whatever polling.concurrency asks: a load, not a flood of sockets.
+            limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
         return self._stack.enter_context(client)
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
 from conformance.catalogue import CATALOGUE
@@ -214,3 +222,48 @@ def test_a_terminal_state_that_flips_later_is_caught_with_a_2_s_window(run_suite
     assert later.verdicts["TRANS-MODEL"] == "FAIL", later.result.stdout.str()[-3000:]
     observed = later.requirement("TRANS-MODEL")["cases"][0]["observed"]
     assert observed.startswith("SUCCESS, then FAILED when read again")
+
+
+@contextlib.contextmanager
+def simulator_process(*args: str) -> Iterator[str]:
+    """`async-conformance serve` on a free port of 127.0.0.1, stopped on exit."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "conformance", "serve", "--port", str(port), *args]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_thousand_concurrent_operations_on_the_live_simulator(run_suite, tmp_path):
+    # Windows long enough for a thousand operations to be read (the server shares this process).
+    toml = SIMULATOR_TOML.replace("[polling]\n", "[polling]\nconcurrency = 1000\n")
+    toml = toml.replace("interval = 0.05", "interval = 0.2").replace(
+        "budget = 5\n", "budget = 30\n"
+    )
+    toml = toml.replace("completed = 2.0", "completed = 60.0")
+    config = write(tmp_path / "target.toml", toml.replace("timed_out = 4.0", "timed_out = 120.0"))
+    windows = ("--completed-window", "60", "--timed-out-window", "120", "--duration", "0.3")
+    with simulator_process(*windows) as url:  # a process of its own, as a real server is
+        run = run_suite("--target", url, f"--target-config={config}", "-k", "concurrent")
+    assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+    assert run.verdicts["SUBMIT-UNIQUE"] == "PASS"
+    assert run.verdicts["TRANS-OUTCOME"] == "PASS"
+    assert (
+        "1000 accepted concurrent submissions, 1000 status URLs"
+        in run.requirement("SUBMIT-UNIQUE")["reason"]
+    )

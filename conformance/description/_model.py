@@ -133,7 +133,7 @@ class Polling(_Model):
     request_timeout: PositiveFloat = 10.0
     budget: PositiveFloat = 300.0
     delete_budget: PositiveFloat = 60.0
-    concurrency: int = Field(default=5, ge=2, le=50)
+    concurrency: int = Field(default=5, ge=2, le=1000)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     #: Requests in a row to one endpoint that got no answer before it is given up.
     unanswered_limit: int = Field(default=2, ge=1)

@@ -2,6 +2,7 @@
 
 from ._guard import Guard, run_budget
 from ._lifecycle import (
+    CONNECTIONS,
     GONE_STATUSES,
     Call,
     Driver,
@@ -17,6 +18,7 @@ from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import PortalTransport
 
 __all__ = [
+    "CONNECTIONS",
     "GONE_STATUSES",
     "MISSING",
     "Call",

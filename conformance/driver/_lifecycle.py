@@ -15,8 +15,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
@@ -31,13 +32,15 @@ from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
 from ._transcript import Exchange, Transcript
 
-__all__ = ["GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
+__all__ = ["CONNECTIONS", "GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
 
 #: What an id or a resource that no longer exists answers.
 GONE_STATUSES = GONE
 
 #: Polls after the first terminal state, to see that it stays.
 CONFIRM_POLLS = 2
+#: Connections open to the target at once, at most; also the threads that submit at once.
+CONNECTIONS = 100
 #: Headers the suite reads: kept past the header caps (if each is under READ_HEADER_BYTES).
 READ_HEADERS = frozenset(
     {"location", "content-type", "content-length", "content-encoding", "retry-after", "link"}
@@ -396,7 +399,8 @@ class Driver:
         return _origin(url) in allowed
 
     def submit_concurrently(self, scenario: ScenarioName, count: int) -> list[Submission]:
-        with ThreadPoolExecutor(max_workers=count) as pool:
+        """`count` submissions at once, as far as the connection pool allows (CONNECTIONS)."""
+        with ThreadPoolExecutor(max_workers=min(count, CONNECTIONS)) as pool:
             return list(pool.map(lambda _: self.submit(scenario), range(count)))
 
     # -- polling -------------------------------------------------------------
@@ -445,33 +449,41 @@ class Driver:
 
         Operations submitted together are read together: one is not first read long
         after it finished (and, with a short window, after its id rightly expired)
-        because another was followed before it.
+        because another was followed before it. The polls due at the same moment go
+        out together, on up to CONNECTIONS threads, so a thousand operations are read
+        about as soon as one is.
         """
         followers = [self._following(sub) for sub in submissions]
         runs: list[Run | None] = [None] * len(followers)
         due: list[tuple[float, int]] = []
-        for index, follower in enumerate(followers):
-            self._step(follower, index, due, runs, first=True)
-        while due:
-            at, index = heapq.heappop(due)
-            self.clock.sleep(at - self.clock.now())
-            self._step(followers[index], index, due, runs)
-        return [run for run in runs if run is not None]
 
-    def _step(
-        self,
-        follower: Generator[float, None, Run],
-        index: int,
-        due: list[tuple[float, int]],
-        runs: list[Run | None],
-        first: bool = False,
-    ) -> None:
-        try:
-            wait = next(follower) if first else follower.send(None)
-        except StopIteration as done:
-            runs[index] = done.value
-            return
-        heapq.heappush(due, (self.clock.now() + wait, index))
+        def step(index: int, first: bool = False) -> tuple[int, float | None]:
+            follower = followers[index]
+            try:
+                return index, next(follower) if first else follower.send(None)
+            except StopIteration as done:
+                runs[index] = done.value
+                return index, None
+
+        def schedule(stepped: Iterable[tuple[int, float | None]]) -> None:
+            for index, wait in stepped:
+                if wait is not None:
+                    heapq.heappush(due, (self.clock.now() + wait, index))
+
+        schedule(step(index, first=True) for index in range(len(followers)))
+        workers = min(len(followers), CONNECTIONS)
+        with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
+            while due:
+                at, index = heapq.heappop(due)
+                self.clock.sleep(at - self.clock.now())
+                batch = [index]
+                while due and due[0][0] <= self.clock.now():
+                    batch.append(heapq.heappop(due)[1])
+                if pool is None or len(batch) == 1:
+                    schedule(step(i) for i in batch)
+                else:
+                    schedule(pool.map(step, batch))
+        return [run for run in runs if run is not None]
 
     def _following(self, submission: Submission) -> Generator[float, None, Run]:
         """One operation's polling, as a generator: it yields how long to wait before each poll."""
