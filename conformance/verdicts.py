@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import enum
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ __all__ = [
     "Verdict",
     "cite",
     "collecting",
+    "plain",
     "worst",
 ]
 
@@ -44,6 +46,21 @@ class Verdict(str, enum.Enum):
     SKIP = "SKIP"
     ERROR = "ERROR"
     NOT_COVERED = "NOT-COVERED"
+
+
+#: Characters a target could use to rewrite a terminal (CR/LF forging a line, ESC, BEL,
+#: NUL, text-direction overrides): verdict texts show them escaped, as the reports do.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`), on one line."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
 
 
 # How bad a case outcome is when several decide one requirement.
@@ -74,12 +91,13 @@ class ConformanceFailure(AssertionError):
         steps: Sequence[str] = (),
     ) -> None:
         self.requirement = get(requirement)
-        self.observed = observed
-        self.expected = expected
+        # What the target sent is quoted in these: one line each, no terminal controls.
+        self.observed = plain(observed)
+        self.expected = plain(expected)
         self.exchanges = list(exchanges)
-        self.hint = hint
+        self.hint = plain(hint)
         #: For a property's failure: the numbered steps that show it, to replay by hand.
-        self.steps = list(steps)
+        self.steps = [plain(step) for step in steps]
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -95,7 +113,7 @@ class ConformanceFailure(AssertionError):
             lines.append("Steps to replay:")
             lines += [f"  {step}" for step in self.steps]
             return "\n".join(lines)
-        lines += [f"  {e.describe()}" for e in self.exchanges[-8:]]
+        lines += [f"  {plain(e.describe())}" for e in self.exchanges[-8:]]
         return "\n".join(lines)
 
 
@@ -103,13 +121,13 @@ class Blocked(Exception):
     """A case could not run because something it stands on did not happen (an ERROR verdict)."""
 
     def __init__(self, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
-        self.reason = reason
+        self.reason = plain(reason)
         self.exchanges = list(exchanges)
-        super().__init__(reason)
+        super().__init__(self.reason)
 
     def __str__(self) -> str:
         lines = [f"could not run: {self.reason}"]
-        lines += [f"  {e.describe()}" for e in self.exchanges[-5:]]
+        lines += [f"  {plain(e.describe())}" for e in self.exchanges[-5:]]
         return "\n".join(lines)
 
 
@@ -118,7 +136,7 @@ class Inconclusive(Exception):
 
     def __init__(self, requirement: str, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
         self.requirement = get(requirement)
-        self.reason = reason
+        self.reason = plain(reason)
         self.exchanges = list(exchanges)
         super().__init__(str(self))
 
@@ -130,9 +148,9 @@ class NotObserved(pytest.skip.Exception):  # type: ignore[name-defined,misc]
     """Nothing the requirement speaks of was seen, or its precondition is absent (SKIP)."""
 
     def __init__(self, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
-        self.reason = reason
+        self.reason = plain(reason)
         self.exchanges = list(exchanges)
-        super().__init__(f"not observed: {reason}")
+        super().__init__(f"not observed: {self.reason}")
 
 
 @dataclass(frozen=True)
@@ -158,7 +176,7 @@ def cite(what: str, exchanges: Iterable[Exchange]) -> None:
         raise ValueError(f"cite({what!r}) names no exchange; raise NotObserved instead")
     cited = _CITED.get()
     if cited is not None:
-        cited.append(Citation(what, shown))
+        cited.append(Citation(plain(what), shown))
 
 
 @contextlib.contextmanager

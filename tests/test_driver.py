@@ -166,6 +166,51 @@ def test_body_reading_stops_at_the_cap():
     assert chunks <= 6
 
 
+def test_a_gzip_bomb_is_inflated_only_as_far_as_the_cap():
+    import gzip
+    import tracemalloc
+    from http.server import BaseHTTPRequestHandler
+
+    from .servers._loopback import serve
+
+    bomb = gzip.compress(b"{" + b" " * 50_000_000 + b"}", compresslevel=9)
+
+    class Bomb(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve(Bomb) as url:
+        description = parse({"polling": {"max_body_bytes": 65_536}}, "test").effective
+        with httpx.Client(base_url=url) as client:
+            driver = Driver(client, description, VirtualClock())
+            tracemalloc.start()
+            exchange = driver.send("bomb", "GET", "/bomb")
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    assert exchange.truncated and len(exchange.body) == 65_536
+    assert peak < 5_000_000, f"{peak / 1e6:.1f} MB held while reading a 50 MB bomb"
+
+
+@respx.mock
+def test_a_gzip_body_within_the_cap_reads_whole():
+    import gzip
+
+    body = json.dumps({"status": "RUNNING", "pad": "x" * 100_000}).encode()
+    respx.get(f"{BASE}/z").respond(
+        200, content=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+    )
+    driver, _ = make_driver()
+    exchange = driver.send("z", "GET", "/z")
+    assert not exchange.truncated and exchange.body == body
+
+
 @respx.mock
 def test_headers_past_the_caps_are_counted_not_kept():
     flood = [(f"x-{i}", "v" * 20) for i in range(10_000)] + [("Location", "/op/1")]

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from ..description import Role
 from ..driver import GONE_STATUSES, Ended, Exchange, Poll, Run
-from ..verdicts import Blocked
+from ..verdicts import Blocked, Inconclusive
 
-__all__ = ["answered", "codes", "needs_polls", "needs_terminal", "reason"]
+__all__ = ["answered", "codes", "needs_polls", "needs_terminal", "not_cut", "reason"]
+
+
+def not_cut(requirement: str, exchange: Exchange) -> None:
+    """Inconclusive when the body was cut at polling.max_body_bytes: what it held is unknown.
+
+    A body too long to read whole may still be the JSON the requirement asks for, so a
+    FAIL on its first bytes would not be certain.
+    """
+    if exchange.truncated:
+        raise Inconclusive(
+            requirement,
+            f"the answer's body was cut at polling.max_body_bytes ({len(exchange.body)} bytes "
+            "read), so what it holds is unknown; raise the cap to judge it",
+            [exchange],
+        )
 
 
 def answered(exchange: Exchange, what: str) -> None:
@@ -36,7 +51,8 @@ def reason(run: Run) -> str:
         return f"the status resource answered {ex.status}"
     if run.ended is Ended.UNREADABLE:
         if last.body is None:
-            return f"the status answer ({ex.status}) has no JSON object to read a state from"
+            cut = ", its body cut at polling.max_body_bytes" if ex.truncated else ""
+            return f"the status answer ({ex.status}{cut}) has no JSON object to read a state from"
         return f"the status body tells no state ({last.reading.told_by})"
     if run.ended is Ended.BUDGET:
         return "no terminal state within the operation budget"

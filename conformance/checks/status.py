@@ -11,7 +11,7 @@ from ..description import Description, Role
 from ..driver import GONE_STATUSES, MISSING, Exchange, Poll, Run, field, retry_after_seconds
 from ..observations import SafetyTrial
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, needs_polls
+from ._common import codes, needs_polls, not_cut
 
 __all__ = [
     "answers_200_json",
@@ -37,6 +37,7 @@ def answers_200_json(run: Run, description: Description) -> None:
         ex = poll.exchange
         needs_body = poll.reading.told_by != "http"
         if ex.status not in allowed or (needs_body and poll.body is None):
+            not_cut("STATUS-200-JSON", ex)
             content_type = ex.header("content-type")
             what = ex.error or f"{ex.status} {content_type or 'without a Content-Type'}"
             raise ConformanceFailure(

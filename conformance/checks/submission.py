@@ -6,7 +6,7 @@ from ..description import Description
 from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
 from ..observations import Concurrent
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, codes, reason
+from ._common import answered, codes, not_cut, reason
 
 __all__ = [
     "accepted_with_202",
@@ -184,6 +184,7 @@ def body_describes_status(run: Run, description: Description) -> None:
     body = ex.json_object()
     dialect = description.dialect
     if body is None or read_state(dialect, None, body).told_by == "nothing":
+        not_cut("SUBMIT-BODY", ex)
         where = dialect.status_field or (dialect.done.field if dialect.done else "")
         content_type = ex.header("content-type")
         labelled = f"labelled {content_type}" if content_type else "without a Content-Type"

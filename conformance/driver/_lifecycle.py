@@ -26,6 +26,7 @@ import httpx
 
 from ..clock import Clock
 from ..description import GONE, Description, Role, ScenarioName, fill_template, parse_source
+from ._body import read_body
 from ._guard import Guard
 from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
@@ -49,6 +50,8 @@ READ_HEADER_BYTES = 8192
 #: The shortest wait between polls, as a share of the interval, whatever Retry-After says.
 MIN_WAIT_SHARE = 0.1
 _DELAY_SECONDS = re.compile(r"[0-9]{1,10}")
+#: A URI reference's scheme (RFC 3986 §3.1), if it has one.
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 class Ended(str, enum.Enum):
@@ -233,28 +236,25 @@ class Driver:
         # that trickles bytes cannot hold the run.
         deadline = time.monotonic() + self.description.polling.request_timeout
         try:
-            response = self.client.send(request, stream=True)
+            response = self._head(request, deadline)
             try:
                 if jar is not None:
                     jar.extract_cookies(response)
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > cap:
-                        exchange.truncated = True
-                        del body[cap:]
-                        break
-                    if time.monotonic() > deadline:
-                        raise httpx.ReadTimeout(
-                            f"the response took longer than polling.request_timeout "
-                            f"({self.description.polling.request_timeout:g} s) in all",
-                            request=request,
-                        )
+                body, exchange.truncated = read_body(
+                    response,
+                    cap,
+                    deadline,
+                    lambda: httpx.ReadTimeout(
+                        f"the response took longer than polling.request_timeout "
+                        f"({self.description.polling.request_timeout:g} s) in all",
+                        request=request,
+                    ),
+                )
             finally:
                 response.close()
             exchange.status = response.status_code
             exchange.headers, exchange.headers_dropped = self._kept_headers(response.headers)
-            exchange.body = bytes(body)
+            exchange.body = body
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
             exchange.no_answer = self.guard.unanswered(request, exc)
@@ -262,6 +262,44 @@ class Driver:
             self.guard.answered(request)
         exchange.received_at = self.clock.now()
         return self.transcript.add(exchange)
+
+    def _head(self, request: httpx.Request, deadline: float) -> httpx.Response:
+        """Send `request` and wait for its status line and headers, until `deadline`.
+
+        httpx's timeout bounds each read, so a head sent a byte at a time would hold the
+        run for as long as the server likes. The request goes out on a daemon thread (an
+        exit never waits for it); past the deadline it is left behind, and its answer, if
+        one ever comes, closed.
+        """
+        done = threading.Event()
+        lock = threading.Lock()
+        outcome: list[httpx.Response | BaseException] = []
+
+        def sending() -> None:
+            try:
+                result: httpx.Response | BaseException = self.client.send(request, stream=True)
+            except BaseException as exc:  # handed to the waiting thread
+                result = exc
+            with lock:
+                if done.is_set() and isinstance(result, httpx.Response):
+                    result.close()  # nobody waits for it any more
+                outcome.append(result)
+                done.set()
+
+        threading.Thread(target=sending, name="request", daemon=True).start()
+        done.wait(timeout=max(deadline - time.monotonic(), 0.0))
+        with lock:
+            if not outcome:
+                done.set()  # from now on the sender closes what it gets
+                raise httpx.ReadTimeout(
+                    f"the status line and headers took longer than polling.request_timeout "
+                    f"({self.description.polling.request_timeout:g} s)",
+                    request=request,
+                )
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _kept_headers(self, headers: httpx.Headers) -> tuple[list[tuple[str, str]], int]:
         """The answer's headers up to the caps, and how many were left out.
@@ -368,7 +406,14 @@ class Driver:
         submission.status_url = resolved
 
     def _resolve(self, against: str, reference: str) -> httpx.URL | str:
-        """`reference` resolved against a URL (RFC 3986 §5); else the problem, in words."""
+        """`reference` resolved against a URL (RFC 3986 §5); else the problem, in words.
+
+        Only http and https are followed: a `file:`, `javascript:` or `data:` URL has no
+        host, and httpx would send it to the target's own origin as a path.
+        """
+        scheme = _SCHEME.match(reference)
+        if scheme is not None and scheme.group(1).lower() not in ("http", "https"):
+            return f"is a {scheme.group(1).lower()}: URL, not an http(s) one: nothing to request"
         try:
             return httpx.URL(against).join(reference)
         except (httpx.InvalidURL, ValueError) as exc:

@@ -90,8 +90,10 @@ class Redactor:
 
     def exchange(self, exchange: Exchange) -> dict[str, Any]:
         def excerpt(body: bytes) -> str:
-            text = body[: EXCERPT_CHARS * 4].decode("utf-8", errors="replace")
-            return self.text(text[:EXCERPT_CHARS])
+            # Redacted before it is cut: a secret across the cut would leave its first part.
+            room = 4 * (EXCERPT_CHARS + max((len(s) for s in self._secrets), default=0))
+            text = body[:room].decode("utf-8", errors="replace")
+            return self.text(text)[:EXCERPT_CHARS]
 
         return {
             "index": exchange.index,
