@@ -265,3 +265,20 @@ def test_a_first_read_after_the_window_may_have_ended_is_inconclusive():
     concurrent, alone = _concurrent(first_read_at=WINDOW - TOLERANCE + 0.01)
     with pytest.raises(Inconclusive, match="may already have ended"):
         concurrent_runs_end_as_declared(concurrent, alone, DESCRIPTION)
+
+
+def test_a_failure_the_replay_did_not_show_again_says_so():
+    from conformance.checks.model import model_holds
+    from conformance.model import Exploration
+    from conformance.verdicts import ConformanceFailure
+
+    found = ConformanceFailure("TRANS-MODEL", observed="o", expected="e", steps=["1. x"])
+    exploration = Exploration(findings={"TRANS-MODEL": found}, flaky={"TRANS-MODEL"})
+    with pytest.raises(ConformanceFailure) as raised:
+        model_holds(exploration, "TRANS-MODEL")
+    assert "replaying the same steps did not show it again" in raised.value.hint
+    assert raised.value.steps == ["1. x"] and raised.value.observed == "o"
+    exploration.flaky.clear()
+    with pytest.raises(ConformanceFailure) as plain:
+        model_holds(exploration, "TRANS-MODEL")
+    assert plain.value.hint == ""

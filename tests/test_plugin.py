@@ -308,3 +308,10 @@ def test_the_schedule_says_each_wait_before_it_starts():
     schedule.at(30.0, "b", lambda: clock.now(), about="second")
     schedule.run(lambda wait, slot, left: heard.append((wait, slot.about, left)))
     assert heard == [(10.0, "first", 1), (20.0, "second", 0)]
+
+
+def test_collect_only_writes_no_report(run_suite):
+    run = run_suite("--collect-only", "-q")
+    assert run.result.ret == 0
+    assert run.document is None
+    assert not (run.report_dir / "conformance.html").exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..model import Exploration
-from ..verdicts import Blocked, NotObserved, cite
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
 
 __all__ = ["model_holds"]
 
@@ -11,6 +11,24 @@ __all__ = ["model_holds"]
 def model_holds(exploration: Exploration, requirement: str) -> None:
     """FAIL with the model's minimal sequence for `requirement`, or cite the reads that held."""
     found = exploration.findings.get(requirement)
+    if found is not None and requirement in exploration.flaky:
+        # Seen, so certain; but its steps did not show it again: say so, or a replay puzzles.
+        raise ConformanceFailure(
+            requirement,
+            observed=found.observed,
+            expected=found.expected,
+            exchanges=found.exchanges,
+            hint=" ".join(
+                part
+                for part in (
+                    found.hint,
+                    "Seen once: replaying the same steps did not show it again, so the target "
+                    "answers the same calls differently at times (a race, a cache, a replica).",
+                )
+                if part
+            ),
+            steps=found.steps,
+        )
     if found is not None:
         raise found
     if exploration.problem is not None:

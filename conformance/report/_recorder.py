@@ -386,7 +386,8 @@ class Recorder:
                     self.results.add(CaseResult(nodeid, req, Verdict.ERROR, message=message))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.list_only or not self.results.covering:
+        # --collect-only runs nothing: a report of it would say every requirement went unseen.
+        if self.list_only or not self.results.covering or session.config.option.collectonly:
             return
         if self.worker is not None:
             session.config.workeroutput[OUTPUT_KEY] = self.partial()  # type: ignore[attr-defined]
