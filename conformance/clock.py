@@ -189,7 +189,8 @@ class FrozenClock:
     The app reads `time.time()` or `datetime.now()` as usual and sees the frozen
     instant; the suite moves it with `sleep`. asyncio keeps real monotonic time
     (`real_asyncio=True`), so the app's event loop still runs, and so does pytest's
-    own timing (its modules are ignored), so its summary shows the real duration.
+    own timing (its modules are ignored), so its summary shows the real duration, and
+    so do the driver's request deadlines.
     The suite reads the frozen instant from the freezer itself, not through the
     patched functions.
     """
@@ -200,7 +201,10 @@ class FrozenClock:
         import freezegun
 
         when = datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc)
-        self._freezer = freezegun.freeze_time(when, real_asyncio=True, ignore=["_pytest", "pluggy"])
+        # The driver times requests (deadlines, the run budget) with time.monotonic, which
+        # freezegun would freeze too: its modules get real time, as pytest's do.
+        ignored = ["_pytest", "pluggy", "conformance.driver"]
+        self._freezer = freezegun.freeze_time(when, real_asyncio=True, ignore=ignored)
         self._factory: Any = None
         self._lock = threading.Lock()
 

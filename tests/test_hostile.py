@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -163,20 +162,32 @@ def suite(
     return run
 
 
+#: pytest in a child that prints its own peak resident memory (VmHWM, KiB) as it exits.
+_WITH_PEAK = """
+import re, sys, pytest
+code = pytest.main(sys.argv[1:])
+with open("/proc/self/status", encoding="ascii") as status:
+    print("PEAK_RSS_KB", re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1))
+sys.exit(code)
+"""
+
+
 @pytest.fixture
 def suite_in_child(
     tmp_path: Path, token: str, record_property: Callable[[str, object], None]
 ) -> Callable[[hostile.Hostile, str], Seen]:
     """Run the cases of a selection in a child interpreter, to measure its peak RSS.
 
-    `os.wait4` gives the rusage of that one child (RUSAGE_CHILDREN would mix in every
-    child this worker ever waited for).
+    The child reports its own VmHWM (/proc/self/status) as it exits: the high-water mark
+    of its own memory since its exec. Rusage will not do: Linux carries the maxrss of the
+    process image before exec over into the child's, and a forked xdist worker that has
+    run hundreds of tests is large (it showed 904 MB for a run that never went past 120).
     """
     config = write(tmp_path / "target.toml", TOML)
     report_dir = tmp_path / "reports"
 
     def run(server: hostile.Hostile, selection: str) -> Seen:
-        command = [sys.executable, "-m", "pytest", str(CASES), f"--report-dir={report_dir}"]
+        command = [sys.executable, "-c", _WITH_PEAK, str(CASES), f"--report-dir={report_dir}"]
         command += ["-p", "no:cacheprovider", f"--target={server.url}"]
         command += [f"--target-config={config}", "-k", selection]
         log = tmp_path / "child-output.txt"
@@ -187,17 +198,17 @@ def suite_in_child(
             watchdog = threading.Timer(3 * (RUN_BOUND + CHILD_START), child.kill)
             watchdog.start()
             try:
-                _, status, usage = os.wait4(child.pid, 0)
+                child.wait()
             finally:
                 watchdog.cancel()
-            child.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         path = report_dir / "conformance.json"
         document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         if document is not None:
             assert_valid_report(document)
         stdout = log.read_text(encoding="utf-8", errors="replace")
-        peak = usage.ru_maxrss / 1024  # KiB on Linux
+        found = re.findall(r"^PEAK_RSS_KB (\d+)$", stdout, re.MULTILINE)
+        peak = int(found[-1]) / 1024 if found else None
         record_property("run_seconds", round(seconds, 2))
         record_property("peak_rss_mb", round(peak))
         return Seen(child.returncode, stdout, document, report_dir, seconds, peak)
@@ -228,7 +239,12 @@ def assert_contained(seen: Seen, server: hostile.Hostile, token: str, bound: flo
     assert "Traceback" not in seen.stdout, seen.tail()
     assert seen.seconds <= bound, f"the run took {seen.seconds:.1f} s, bound {bound:.1f} s"
     held = max(server.held, default=0.0)
-    assert held <= HOLD_BOUND, (
+    # A head trickled a byte at a time holds a thread of the suite's, not the run: the
+    # request is left behind at request_timeout and its connection ends when the server's
+    # does (hostile.HOLD_AT_MOST). Any other held answer is let go at request_timeout.
+    trickled_head = server.behaviour == "trickle"
+    limit = hostile.HOLD_AT_MOST + 2.0 if trickled_head else HOLD_BOUND
+    assert held <= limit, (
         f"a connection the server held open was kept {held:.1f} s (request_timeout "
         f"{REQUEST_TIMEOUT:g} s); held: {[round(h, 1) for h in server.held]}"
     )
