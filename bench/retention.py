@@ -5,11 +5,10 @@
 - virtual: in-process simulator, contract windows (5 min and 1 h). Target: under 2 s.
 - control: the live simulator with a test clock, contract windows.
 - real: the live simulator with windows scaled to --completed / --timed-out seconds, for
-  the retention cases alone and for the whole suite (whose other cases run while the
-  retention windows pass). Two walls: the pytest run's, start-up included, and the time
-  the target was engaged (first request sent to last answer). Targets, on the whole
-  suite's engaged wall: at most 1.15x the longest window with 2 s / 8 s windows, 1.05x
-  with 30 s / 120 s (`--completed 30 --timed-out 120`).
+  the retention cases alone and for the whole suite. Two walls: the pytest run's,
+  start-up included, and the time the target was engaged (first request sent to last
+  answer). Targets, on the retention cases' engaged wall: at most 1.15x the longest
+  window with 2 s / 8 s windows, 1.05x with 30 s / 120 s (`--completed 30 --timed-out 120`).
 """
 
 from __future__ import annotations

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TypeVar
 
@@ -43,7 +41,6 @@ from .retention import (
     Retained,
     RetentionObservation,
     Unobserved,
-    longest_wait,
     observe,
     with_id,
 )
@@ -77,8 +74,6 @@ class ConformanceSession:
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
         self._cache: dict[str, object] = {}
-        self._retention: Future[RetentionObservation] | None = None  # started early
-        self._retention_due = 0.0
         #: Where progress lines go (the plugin points it at the terminal).
         self.progress: Callable[[str], None] = lambda line: None
         self._guard_logs()
@@ -359,42 +354,11 @@ class ConformanceSession:
 
         return self.once("model", make)
 
-    def start_retention(self) -> None:
-        """On the wall clock, start the retention observation now, in the background.
-
-        Its windows are the run's longest wait: the other cases run meanwhile, and the
-        run lasts about the longest window instead of the window plus everything else.
-        A daemon thread: an interrupted run does not wait for it.
-        """
-        if self.target.clock is not ClockMode.REAL or self._retention is not None:
-            return
-        future: Future[RetentionObservation] = Future()
-        driver = self.driver
-
-        def observing() -> None:
-            try:
-                future.set_result(observe(driver, real_clock=True))
-            except BaseException as exc:  # handed to the case that waits for it
-                future.set_exception(exc)
-
-        self._retention = future
-        self._retention_due = driver.clock.now() + longest_wait(self.description)
-        threading.Thread(target=observing, name="retention", daemon=True).start()
-
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""
         real = self.target.clock is ClockMode.REAL
-        if self._retention is None:
-            on_wait = self._waiting if real else None
-            return self.once("retention", lambda: observe(self.driver, real, on_wait))
-        if not self._retention.done():
-            left = self._retention_due - self.driver.clock.now()
-            if left >= PROGRESS_AFTER:
-                self.progress(
-                    f"waiting about {spoken(left)} more for the retention probes "
-                    "(started with the run, the longest window first)"
-                )
-        return self._retention.result()
+        on_wait = self._waiting if real else None
+        return self.once("retention", lambda: observe(self.driver, real, on_wait))
 
     def _waiting(self, seconds: float, slot: Slot[object], left: int) -> None:
         """A line for the user before a long wall-clock wait, so a quiet run is not a hung one."""

@@ -85,17 +85,8 @@ class Recorder:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        # The lifecycle model last: it moves a virtual clock by hours. On the wall clock the
-        # retention cases go after it: their observation started with the run (see
-        # `start_retention`), and every other case runs while its windows pass.
-        real = self.session.target.clock is ClockMode.REAL
-
-        def order(item: pytest.Item) -> tuple[bool, bool]:
-            last = item.get_closest_marker("conformance_last") is not None
-            waits = real and item.get_closest_marker("requirement") is not None
-            return (waits and group_of(item) == "retention", last)
-
-        items.sort(key=order)
+        # The lifecycle model last: it moves a virtual clock by hours.
+        items.sort(key=lambda item: item.get_closest_marker("conformance_last") is not None)
         groups: dict[str, str] = {}
         for item in items:
             marker = item.get_closest_marker("requirement")
@@ -147,12 +138,6 @@ class Recorder:
             if unreachable is not None:
                 self.aborted = self.session.redactor.text(unreachable)
                 pytest.exit(self.aborted, returncode=pytest.ExitCode.TESTS_FAILED)
-        # On the wall clock the retention windows are the longest wait: start them first.
-        # (Under xdist the retention group has a worker of its own, which runs it anyway.)
-        cases = [item for item in session.items if REQUIREMENT_KEY in item.stash]
-        retention = any(group_of(item) == "retention" for item in cases)
-        if retention and self.worker is None and not self.list_only:
-            self.session.start_retention()
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
