@@ -53,8 +53,12 @@ def _problems(group: BaseException) -> str:
 def answers_match_document(published: Published, exchanges: list[Exchange]) -> None:
     """Each answer the suite got from a documented operation matches what the document says."""
     judged: list[Exchange] = []
+    let_go = 0
     for ex in exchanges:
         if ex.error is not None or ex.status is None:
+            continue
+        if ex.body_dropped:
+            let_go += 1  # a middle read of a long operation: its text was not kept
             continue
         operation = published.operation(ex.method, ex.url)
         if operation is None and ex.status == 404:
@@ -80,7 +84,8 @@ def answers_match_document(published: Published, exchanges: list[Exchange]) -> N
     if not judged:
         raise NotObserved("no answer of a documented operation to validate")
     shown = ([published.exchange] if published.exchange else []) + judged
-    cite(f"{len(judged)} answers matched the published OpenAPI document", shown)
+    unjudged = f" ({let_go} middle reads of long operations were not kept whole)" if let_go else ""
+    cite(f"{len(judged)} answers matched the published OpenAPI document{unjudged}", shown)
 
 
 def _body(case: Any) -> tuple[bytes | None, str | None]:

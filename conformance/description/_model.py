@@ -142,6 +142,9 @@ class Polling(_Model):
     #: Headers kept of one answer, by count and bytes; the rest are counted, not kept.
     max_headers: int = Field(default=100, ge=10)
     max_header_bytes: int = Field(default=16_384, ge=1024)
+    #: Reads of one operation kept whole at its start and at its end; those between keep
+    #: what the checks judge (the state, the code, the dialect's fields), not their text.
+    keep_polls: int = Field(default=10, ge=1)
 
 
 class Retention(_Model):

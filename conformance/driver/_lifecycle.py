@@ -31,6 +31,7 @@ from ._guard import Guard
 from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
+from ._thinning import thin_middle
 from ._transcript import Exchange, Transcript
 
 __all__ = ["CONNECTIONS", "GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
@@ -82,6 +83,8 @@ class Poll:
     reading: Reading
     waited: float
     retry_after: float | None
+    thinned: bool = False  # its body and unread headers let go (_thinning.py)
+    shape: tuple[Any, ...] | None = None  # what it looked like before, once asked
 
     @property
     def state(self) -> str | None:
@@ -134,6 +137,8 @@ class Run:
     ended: Ended = Ended.NOT_FOLLOWED
     terminal_index: int | None = None
     problem: str | None = None  # why the status URL could not be followed further
+    thinned: int = 0  # reads in the middle kept only in part (polling.keep_polls)
+    notable: int = 0  # reads in the middle kept whole because they looked new
 
     @property
     def exchanges(self) -> list[Exchange]:
@@ -552,6 +557,7 @@ class Driver:
             label = f"poll {submission.scenario} {len(run.polls) + 1}"
             poll = self.poll(url, label, wait, submission.jar)
             run.polls.append(poll)
+            thin_middle(run, polling.keep_polls, self.description.dialect, self._read_headers)
             ended = _stop(poll)
             if ended is not None:
                 run.ended = ended

@@ -38,6 +38,7 @@ class Exchange:
     error: str | None = None
     headers_dropped: int = 0  # answer headers past the caps: counted, not kept
     no_answer: bool = False  # no connection, or no answer within request_timeout
+    body_dropped: int = 0  # bytes of a body let go after it was read (polling.keep_polls)
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -107,10 +108,11 @@ class Redactor:
             "status": exchange.status,
             "headers": self.headers(exchange.headers),
             "body": excerpt(exchange.body),
-            "body_bytes": len(exchange.body),
+            "body_bytes": len(exchange.body) + exchange.body_dropped,
             "truncated": exchange.truncated or len(exchange.body) > EXCERPT_CHARS,
             "error": self.text(exchange.error) if exchange.error else None,
             "headers_dropped": exchange.headers_dropped,
+            "body_dropped": exchange.body_dropped,
         }
 
 
