@@ -5,10 +5,12 @@
 - virtual: in-process simulator, contract windows (5 min and 1 h). Target: under 2 s.
 - control: the live simulator with a test clock, contract windows.
 - real: the live simulator with windows scaled to --completed / --timed-out seconds, for
-  the retention cases alone and for the whole suite. Two walls: the pytest run's,
-  start-up included, and the time the target was engaged (first request sent to last
-  answer). Targets, on the retention cases' engaged wall: at most 1.15x the longest
-  window with 2 s / 8 s windows, 1.05x with 30 s / 120 s (`--completed 30 --timed-out 120`).
+  the other cases alone, the retention cases alone and the whole suite. Two walls: the
+  pytest run's, start-up included, and the time the target was engaged (first request
+  sent to last answer). Each is compared with its floor: the longest window, and for the
+  whole suite the other cases' own time if that is longer (its retention probes run in
+  a process of their own, beside them). Targets: at most 1.15x with 2 s / 8 s windows,
+  1.05x with 30 s / 120 s (`--completed 30 --timed-out 120`).
 """
 
 from __future__ import annotations
@@ -124,8 +126,14 @@ def main() -> None:
             str(args.timed_out),
         )
         longest = max(args.completed, args.timed_out)
+        runs = (
+            ("not retention", "other cases alone"),
+            ("retention", "retention cases"),
+            ("", "whole suite"),
+        )
+        others = 0.0
         try:
-            for select, what in (("retention", "retention cases"), ("", "whole suite")):
+            for select, what in runs:
                 elapsed, verdicts = suite(
                     folder,
                     f"--target={url}",
@@ -134,12 +142,18 @@ def main() -> None:
                     select=select,
                 )
                 engaged = suite.engaged  # type: ignore[attr-defined]
-                print(
+                line = (
                     f"real (live, {args.completed:g} s / {args.timed_out:g} s windows, 1 s "
                     f"operations), {what}: {elapsed:.2f} s wall with pytest's start-up, "
-                    f"{engaged:.2f} s engaged = {engaged / longest:.3f}x the longest window; "
-                    f"{verdicts}"
+                    f"{engaged:.2f} s engaged"
                 )
+                if select == "not retention":
+                    others = engaged
+                    print(line)
+                    continue
+                # The floor: the longest window, or the other cases if they take longer.
+                floor = max(longest, others) if not select else longest
+                print(f"{line} = {engaged / floor:.3f}x its floor ({floor:.2f} s); {verdicts}")
         finally:
             process.terminate()
 

@@ -31,6 +31,10 @@ class Slot(Generic[T]):
     started: float | None = None
     result: T | None = None
 
+    def __getstate__(self) -> dict[str, object]:
+        # Sent to another process once it ran: what it did stays, how to do it does not.
+        return {**self.__dict__, "action": None}
+
     @property
     def lateness(self) -> float:
         return 0.0 if self.started is None else self.started - self.at

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
+from .background import Background, served_here
 from .budget import Budget
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName
@@ -41,6 +42,7 @@ from .retention import (
     Retained,
     RetentionObservation,
     Unobserved,
+    longest_wait,
     observe,
     with_id,
 )
@@ -74,6 +76,8 @@ class ConformanceSession:
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
         self._cache: dict[str, object] = {}
+        self._background: Background | None = None  # the retention probes, started early
+        self._background_due = 0.0
         #: Where progress lines go (the plugin points it at the terminal).
         self.progress: Callable[[str], None] = lambda line: None
         self._guard_logs()
@@ -138,6 +142,9 @@ class ConformanceSession:
         The report is written by then. A host that keeps pytest's config objects alive
         (pytester runs, a long-lived process) would otherwise keep every exchange.
         """
+        if self._background is not None:
+            self._background.stop()
+            self._background = None
         self._stack.close()
         self._cache.clear()
         self._driver = None
@@ -354,11 +361,45 @@ class ConformanceSession:
 
         return self.once("model", make)
 
+    def start_retention(self) -> None:
+        """On the wall clock against a live target, start the retention probes now.
+
+        They run in a process of their own (`background.py`) while every other case
+        runs; the retention cases take what they saw. In-process targets, and servers
+        listening in this process, are observed in place: they share its interpreter.
+        """
+        if (
+            self.target.clock is not ClockMode.REAL
+            or self.target.kind.in_process
+            or self._background is not None
+            or served_here(self.target.url)
+        ):
+            return
+        self._background = Background(self.target)
+        self._background_due = RealClock().now() + longest_wait(self.description)
+
     def retention(self) -> RetentionObservation:
         """Every retention probe of the session, run once on one schedule."""
         real = self.target.clock is ClockMode.REAL
-        on_wait = self._waiting if real else None
-        return self.once("retention", lambda: observe(self.driver, real, on_wait))
+        background = self._background
+        if background is None:
+            on_wait = self._waiting if real else None
+            return self.once("retention", lambda: observe(self.driver, real, on_wait))
+
+        def adopted() -> RetentionObservation:
+            left = self._background_due - RealClock().now()
+            if left >= PROGRESS_AFTER:
+                self.progress(
+                    f"waiting about {spoken(left)} more for the retention probes "
+                    "(started with the run, in a process of their own)"
+                )
+            observed = background.result()
+            for exchange in observed.exchanges:
+                self.transcript.add(exchange)  # numbered after this process's own
+            self.driver.operations.adopt(observed.operations)
+            return observed.observation
+
+        return self.once("retention", adopted)
 
     def _waiting(self, seconds: float, slot: Slot[object], left: int) -> None:
         """A line for the user before a long wall-clock wait, so a quiet run is not a hung one."""

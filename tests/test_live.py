@@ -105,6 +105,64 @@ def test_live_simulator_passes_with_the_real_clock(run_suite, tmp_path):
     assert labels[timed_out + 2 : timed_out + 3] == ["submit success"], labels[timed_out:][:4]
 
 
+@pytest.mark.parametrize("fault", [None, "retention-short"])
+def test_the_retention_windows_pass_while_the_other_cases_run(run_suite, tmp_path, fault):
+    """On the wall clock, the retention probes start with the run, in a process of their own."""
+    config = write(tmp_path / "target.toml", SIMULATOR_TOML)
+    server = ["--completed-window", "2", "--timed-out-window", "4", "--duration", "0.3"]
+    with simulator_process(*server, *(["--fault", fault] if fault else [])) as url:
+        run = run_suite("--target", url, f"--target-config={config}")
+    assert run.document is not None
+    if fault is None:
+        assert run.result.ret == 0, run.result.stdout.str()[-3000:]
+        assert run.with_verdict("FAIL", "WARN", "ERROR") == {}
+    else:
+        assert run.result.ret == 1
+        assert run.verdicts["RETAIN-COMPLETED"] == "FAIL"
+    # The retention process's exchanges come after this process's own in the transcript;
+    # its first is the timed-out operation's submission, sent while the other cases ran.
+    exchanges = run.document["exchanges"]
+    first = next(i for i, e in enumerate(exchanges) if e["label"] == "submit timeout")
+    own, observed = exchanges[:first], exchanges[first:]
+    assert any(e["label"].startswith("retention") for e in observed)
+    assert not any(e["label"].startswith("retention") for e in own)
+    assert observed[0]["sent_at"] < max(e["sent_at"] for e in own) - 1.0, "no overlap"
+    # Their operations are in the report too, numbered after the others.
+    origins = [op for op in run.document["operations"] if op["submitted"]["exchange"] > first]
+    assert origins, "the retention process's operations are reported"
+
+
+def test_a_server_in_this_process_is_told_from_one_in_another():
+    from conformance.background import served_here
+
+    with serve_in_thread(create_app(settings=FAST)) as here:
+        assert served_here(here)
+    assert not served_here(here), "stopped: nobody here listens on it"
+    with simulator_process() as elsewhere:
+        assert not served_here(elsewhere)
+    assert not served_here("https://api.example.test/")
+
+
+def test_a_retention_process_that_dies_is_an_error_not_a_hang(tmp_path):
+    from conformance.background import Background, BackgroundError
+    from conformance.target import resolve
+
+    config = write(tmp_path / "target.toml", _retention_toml(60.0, 120.0, 0.5))
+    with simulator_process("--completed-window", "60", "--timed-out-window", "120") as url:
+        target = resolve(url, config, None, "real", [])
+        background = Background(target)
+        try:
+            background._process.kill()
+            with pytest.raises(BackgroundError, match="ended without a result"):
+                background.result()
+        finally:
+            background.stop()
+        running = Background(target)
+        running.stop()  # a run that ends first: the process is ended, not waited for
+        with pytest.raises(ValueError, match="closed"):
+            running._process.is_alive()
+
+
 @pytest.mark.parametrize(
     ("fault", "requirement"),
     [

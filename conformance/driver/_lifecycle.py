@@ -117,6 +117,10 @@ class Submission:
     operation_id: str | None = None  # as the submission's body gives it
     jar: httpx.Cookies | None = None  # this operation's cookies (None: cookies are off)
 
+    def __getstate__(self) -> dict[str, object]:
+        # A jar holds a lock: it stays in the process that polls with it.
+        return {**self.__dict__, "jar": None}
+
 
 @dataclass
 class Call:

@@ -65,6 +65,13 @@ class Operations:
             if traced is not None:
                 self._by_url.setdefault(str(new), traced)
 
+    def adopt(self, traced: list[Traced]) -> None:
+        """Operations another process followed for this run, numbered after this one's."""
+        with self._lock:
+            for one in traced:
+                one.number = len(self._traced) + 1
+                self._traced.append(one)
+
     def __iter__(self) -> Iterator[Traced]:
         with self._lock:
             return iter(list(self._traced))

@@ -17,7 +17,18 @@ from ..description import Dialect, Role
 
 __all__ = ["MISSING", "Reading", "field", "link", "read_state"]
 
-MISSING: Any = object()
+
+class _Missing:
+    """No value at a path; one object, also across processes (it pickles by name)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 def _pointer(path: str) -> str:

@@ -85,8 +85,17 @@ class Recorder:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        # The lifecycle model last: it moves a virtual clock by hours.
-        items.sort(key=lambda item: item.get_closest_marker("conformance_last") is not None)
+        # The lifecycle model last: it moves a virtual clock by hours. On the wall clock the
+        # retention cases go after it: their probes started with the run, in a process of
+        # their own (see `start_retention`), and every other case runs while windows pass.
+        real = self.session.target.clock is ClockMode.REAL
+
+        def order(item: pytest.Item) -> tuple[bool, bool]:
+            last = item.get_closest_marker("conformance_last") is not None
+            waits = real and item.get_closest_marker("requirement") is not None
+            return (waits and group_of(item) == "retention", last)
+
+        items.sort(key=order)
         groups: dict[str, str] = {}
         for item in items:
             marker = item.get_closest_marker("requirement")
@@ -138,6 +147,13 @@ class Recorder:
             if unreachable is not None:
                 self.aborted = self.session.redactor.text(unreachable)
                 pytest.exit(self.aborted, returncode=pytest.ExitCode.TESTS_FAILED)
+        # On the wall clock the retention windows are the longest wait: start them first.
+        # (Under xdist the retention group has a worker of its own, which runs it anyway.)
+        cases = [item for item in session.items if REQUIREMENT_KEY in item.stash]
+        # Alone, they gain nothing from it: they run in place.
+        groups = {group_of(item) for item in cases}
+        if "retention" in groups and len(groups) > 1 and self.worker is None and not self.list_only:
+            self.session.start_retention()
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
