@@ -45,6 +45,10 @@ class SuiteRun:
         return (self.report_dir / "conformance.junit.xml").read_text(encoding="utf-8")
 
     @property
+    def json_text(self) -> str:
+        return (self.report_dir / "conformance.json").read_text(encoding="utf-8")
+
+    @property
     def verdicts(self) -> dict[str, str]:
         assert self.document is not None, "the run wrote no conformance.json"
         return {r["id"]: r["verdict"] for r in self.document["requirements"]}
