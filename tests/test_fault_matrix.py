@@ -69,6 +69,11 @@ def test_suite_catches_fault(run_suite, name, dialect, clock):
     expect = {k: v for k, v in expected.items() if k not in _not_applicable(dialect)}
     judged = {k: v for k, v in expect.items() if v != "ERROR"}
     assert run.with_verdict("FAIL", "WARN") == judged, run.result.stdout.str()[-2000:]
+    # Each expected ERROR too: a check that stops refusing to judge a broken precondition
+    # (PASS instead of ERROR) must show as much as one that stops failing. (Other ERRORs
+    # may follow from the fault: the cases that needed what it broke.)
+    refused = {k: run.verdicts[k] for k, v in expect.items() if v == "ERROR"}
+    assert refused == {k: v for k, v in expect.items() if v == "ERROR"}
     gate_fails = {"FAIL", "ERROR"} & set(expect.values())
     assert run.result.ret == (1 if gate_fails else 0), run.result.stdout.str()[-2000:]
     for req_id, verdict in expect.items():
