@@ -51,16 +51,19 @@ class Verdict(str, enum.Enum):
 #: Characters a target could use to rewrite a terminal (CR/LF forging a line, ESC, BEL,
 #: NUL, text-direction overrides): verdict texts show them escaped, as the reports do.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The same, but for line breaks: a report's block of text keeps its lines.
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def plain(text: str) -> str:
-    """`text` with control characters shown as escapes (`\\x1b`), on one line."""
+def plain(text: str, lines: bool = False) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`): on one line, or, with
+    `lines`, keeping its line breaks (CR and LF)."""
+    return (_CONTROL_BUT_LINES if lines else _CONTROL).sub(_escaped, text)
 
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
-    return _CONTROL.sub(escape, text)
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 # How bad a case outcome is when several decide one requirement.

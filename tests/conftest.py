@@ -31,8 +31,9 @@ def assert_valid_report(document: dict[str, Any]) -> None:
 
 
 @dataclass
-class SuiteRun:
-    result: pytest.RunResult
+class Reports:
+    """What a run of the suite wrote: conformance.json (parsed) and the files beside it."""
+
     document: dict[str, Any] | None
     report_dir: Path
 
@@ -73,6 +74,13 @@ class SuiteRun:
                 assert set(cited) <= known, f"{case['nodeid']} cites unknown exchanges"
 
 
+@dataclass
+class SuiteRun(Reports):
+    """A run of the suite in this process (pytester), with its outcome."""
+
+    result: pytest.RunResult
+
+
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:
     """Run the conformance cases in-process with extra options; parse conformance.json."""
@@ -86,7 +94,7 @@ def run_suite(pytester: pytest.Pytester) -> Callable[..., SuiteRun]:
         document = json.loads(path.read_text()) if path.exists() else None
         if document is not None:
             assert_valid_report(document)  # every report any test makes
-        return SuiteRun(result, document, report_dir)
+        return SuiteRun(document, report_dir, result)
 
     return run
 

@@ -37,7 +37,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from .conftest import CASES, SuiteRun, assert_valid_report, write
+from .conftest import CASES, Reports, SuiteRun, assert_valid_report, write
 from .servers import hostile
 
 REQUEST_TIMEOUT = 1.0
@@ -104,31 +104,13 @@ CUT = r"max_body_bytes|larger than|too (large|big|long)|truncat|\bcut\b|exceed"
 
 
 @dataclass
-class Seen:
+class Seen(Reports):
     """One run of the suite: its exit code, terminal output, reports, and what it took."""
 
-    ret: int
-    stdout: str
-    document: dict[str, Any] | None
-    report_dir: Path
-    seconds: float
+    ret: int = 0
+    stdout: str = ""
+    seconds: float = 0.0
     peak_rss_mb: float | None = None  # only for a run in a child process
-
-    @property
-    def html(self) -> str:
-        return (self.report_dir / "conformance.html").read_text(encoding="utf-8")
-
-    @property
-    def junit(self) -> str:
-        return (self.report_dir / "conformance.junit.xml").read_text(encoding="utf-8")
-
-    @property
-    def json_text(self) -> str:
-        return (self.report_dir / "conformance.json").read_text(encoding="utf-8")
-
-    def requirement(self, req_id: str) -> dict[str, Any]:
-        assert self.document is not None, "the run wrote no conformance.json"
-        return next(r for r in self.document["requirements"] if r["id"] == req_id)
 
     def tail(self) -> str:
         return self.stdout[-3000:]
@@ -158,7 +140,7 @@ def suite(
         seconds = time.monotonic() - started
         record_property("run_seconds", round(seconds, 2))
         result = done.result
-        return Seen(int(result.ret), result.stdout.str(), done.document, done.report_dir, seconds)
+        return Seen(done.document, done.report_dir, int(result.ret), result.stdout.str(), seconds)
 
     return run
 
@@ -212,7 +194,7 @@ def suite_in_child(
         peak = int(found[-1]) / 1024 if found else None
         record_property("run_seconds", round(seconds, 2))
         record_property("peak_rss_mb", round(peak))
-        return Seen(child.returncode, stdout, document, report_dir, seconds, peak)
+        return Seen(document, report_dir, child.returncode, stdout, seconds, peak)
 
     return run
 

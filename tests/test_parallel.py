@@ -13,7 +13,7 @@ import pytest
 
 from conformance.report._parallel import Merged, renumbered_case
 
-from .conftest import SuiteRun, assert_valid_report, suite_in_subprocess
+from .conftest import Reports, assert_valid_report, suite_in_subprocess
 
 
 def _run(tmp_path: Path, name: str, *args: str) -> tuple[subprocess.CompletedProcess[str], Any]:
@@ -47,7 +47,7 @@ def test_parallel_run_matches_the_serial_one(tmp_path, fault):
     assert len(many["operations"]) == len(one["operations"])
     # The workers' exchanges are one transcript: every number once, every citation resolves.
     assert [e["index"] for e in many["exchanges"]] == list(range(1, len(many["exchanges"]) + 1))
-    SuiteRun(None, many, tmp_path).assert_every_pass_cites_evidence()  # type: ignore[arg-type]
+    Reports(many, tmp_path).assert_every_pass_cites_evidence()
     methods = {e["index"]: e["method"] for e in many["exchanges"]}
     assert {methods[r["exchange"]] for op in many["operations"] for r in op["reads"]} == {"GET"}
     assert "reports written to" in parallel.stdout

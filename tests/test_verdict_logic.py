@@ -320,3 +320,20 @@ def test_retry_after_is_ascii_digits_or_an_http_date(value):
 @pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("7", 7.0), (" 12 ", 12.0)])
 def test_retry_after_delay_seconds(value, seconds):
     assert retry_after_seconds(value, 0.0) == seconds
+
+
+# -- what a server sends is shown as text ----------------------------------------------
+
+
+def test_control_characters_are_escapes_on_one_line_or_keeping_lines():
+    from conformance.verdicts import plain
+
+    sent = "ok\r\nFAIL\x1b[31m\u202etxt\x00\tend"
+    assert plain(sent) == "ok\\x0d\\x0aFAIL\\x1b[31m\\u202etxt\\x00\tend"
+    assert plain(sent, lines=True) == "ok\r\nFAIL\\x1b[31m\\u202etxt\\x00\tend"
+
+
+def test_junit_shows_control_characters_as_the_html_does():
+    from conformance.report._junit import _clean
+
+    assert _clean("a\u202eb\x1bc\ud800\n") == "a\\u202eb\\x1bc\\xd800\n"

@@ -13,7 +13,6 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import re
 from collections import Counter
 from importlib import resources
 from typing import Any
@@ -22,6 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..clock import spoken
+from ..verdicts import plain
 from ._timeline import draw
 
 __all__ = ["HTML_NAME", "render_html"]
@@ -42,21 +42,11 @@ def _hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-#: Control characters and text-direction overrides (a server may send them, to confuse a
-#: reader): shown as escapes, so what is seen is what was sent.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def _visible(value: Any) -> Any:
     # Markup is the page's own (a macro's output, the style, the script): already finalized.
     if isinstance(value, str) and not isinstance(value, Markup):
-        return _CONTROL.sub(_escape, value)
+        return plain(value, lines=True)
     return value
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @functools.cache

@@ -11,6 +11,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from ..verdicts import plain
+
 __all__ = ["JUNIT_NAME", "render_junit"]
 
 JUNIT_NAME = "conformance.junit.xml"
@@ -19,7 +21,8 @@ _NOT_XML = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control characters as escapes, as in the HTML; then what XML cannot carry at all."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", plain(text, lines=True))
 
 
 def _testcase(case: dict[str, Any], req: dict[str, Any], gate_mode: str) -> ET.Element:
