@@ -78,10 +78,11 @@ def _names() -> dict[str, int | None]:
     return found
 
 
-def _run(children: int, names: list[str], minutes: float) -> bool:
+def _run(children: int, names: list[str], minutes: float, quiet: bool = False) -> bool:
     """`mutmut run`; False when the deadline stopped it (what finished is kept)."""
     command = [*MUTMUT, "run", "--max-children", str(children), *names]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    errors = subprocess.DEVNULL if quiet else None
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         process.wait(timeout=minutes * 60)
         return True
@@ -98,7 +99,8 @@ def _function(name: str) -> tuple[str, str]:
     """`conformance.checks.status.x_answers_200_json__mutmut_3` -> (module path, function)."""
     module, _, rest = name.rpartition(".x")
     rest = re.sub(r"__mutmut_\d+$", "", rest)
-    function = ".".join(p for p in rest.split("ǁ") if p) if "ǁ" in rest else rest.lstrip("_")
+    # "x_" + a function's name, or "xǁClassǁmethod".
+    function = ".".join(p for p in rest.split("ǁ") if p) if "ǁ" in rest else rest[1:]
     path = module.replace(".", "/")
     return (f"{path}/__init__.py" if (ROOT / path).is_dir() else f"{path}.py"), function
 
@@ -169,9 +171,12 @@ def main() -> None:
     names: list[str] = []
     every: list[str] = []
     if args.sample:
-        # Make the mutants first (a pattern no mutant has runs none of them).
-        _run(args.children, ["no-mutant-is-named-this"], args.minutes)
+        # Make the mutants first: mutmut makes them, then finds that no mutant has this
+        # name, says so and runs none.
+        _run(args.children, ["no-mutant-is-named-this"], args.minutes, quiet=True)
         every = sorted(_names())
+        if not every:
+            sys.exit("bench/mutation.py: mutmut made no mutants; run `mutmut run` to see why")
         names = sorted(random.Random(args.seed).sample(every, min(args.sample, len(every))))
     finished = _run(args.children, names, args.minutes)
     seconds = time.monotonic() - started
