@@ -55,7 +55,8 @@ def served_here(url: str) -> bool:
         fds = os.listdir("/proc/self/fd")
     except (OSError, IndexError, ValueError):
         return False
-    return any(_link(fd) in {f"socket:[{inode}]" for inode in inodes} for fd in fds)
+    sockets = {f"socket:[{inode}]" for inode in inodes}
+    return any(_link(fd) in sockets for fd in fds)
 
 
 def _link(fd: str) -> str:

@@ -20,7 +20,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ..description import Dialect
-from ._reading import MISSING, field
+from ._reading import MISSING, _pointer, field
 
 if TYPE_CHECKING:
     from ._lifecycle import Poll, Run
@@ -40,8 +40,6 @@ def thin_middle(run: Run, keep: int, dialect: Dialect, read_headers: frozenset[s
     if index < keep or index == run.terminal_index:
         return
     poll = run.polls[index]
-    if poll.thinned:
-        return
     if _shape(poll) != _shape(run.polls[index - 1]) and run.notable < keep:
         run.notable += 1
         return
@@ -105,10 +103,7 @@ def _put(target: dict[str, Any], path: str, value: Any) -> None:
     A list index on the way becomes an object key ("0"): a JSON Pointer resolves it the
     same way, which is all the checks do with it.
     """
-    if path.startswith("/"):
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
-    else:
-        parts = path.split(".")
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in _pointer(path)[1:].split("/")]
     for part in parts[:-1]:
         nested = target.get(part)
         if not isinstance(nested, dict):
