@@ -137,6 +137,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "(default 'lifecycle'); under pytest-xdist the cases of one group run on one worker, "
         "so the target sees each observation made once.",
     )
+    if config.option.help or config.option.version:
+        return  # nothing runs: a broken description must not hide the help text
     workerinput = getattr(config, "workerinput", None)
     shared = workerinput.get(OUTPUT_KEY) if workerinput is not None else None
     invocation = config.invocation_params.dir
@@ -298,7 +300,9 @@ def _budget(config: pytest.Config, report_dir: Path, drawn: int | None = None) -
     )
 
 
-def _absolute(path: Path | None, base: Path) -> Path | None:
+def _absolute(path: Path | str | None, base: Path) -> Path | None:
+    # `pytest --help` parses without the options' types: a path option is still a string.
     if path is None:
         return None
+    path = Path(path)
     return path if path.is_absolute() else base / path

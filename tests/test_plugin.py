@@ -46,6 +46,18 @@ def test_list_requirements_shows_requirements_no_collected_case_covers(pytester)
     result.stdout.fnmatch_lines(["  ROBUST-IDS * MUST *", "* NOT-COVERED"])
 
 
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_is_shown_even_with_a_broken_description(pytester, flag):
+    # pytest hands --help the options untyped; a path option arrives as a string.
+    result = pytester.runpytest_subprocess(
+        str(CASES), "--report-dir=r", "--target-config=missing.toml", flag
+    )
+    assert result.ret == 0, result.stderr.str()
+    assert "Traceback (most recent" not in result.stdout.str() + result.stderr.str()
+    if flag == "--help":
+        result.stdout.fnmatch_lines(["*--report-dir=DIR*"])
+
+
 def test_report_header_names_target_dialect_and_clock(run_suite):
     run = run_suite()
     run.result.stdout.fnmatch_lines(
