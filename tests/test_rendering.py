@@ -1,0 +1,100 @@
+"""Each report file rendered from two fixed reports, compared with the approved rendering.
+
+`tests/data/` holds three real runs' conformance.json against the simulator: correct, with
+faults that FAIL and WARN, and with a fault that leaves most cases unable to run (ERROR); how
+they were made is in tests/data/README.md. The HTML page (with its timelines), the JUnit file, the
+diff of the two in text and HTML, and the requirement listing are compared with
+`__snapshots__/test_rendering.ambr`. After a deliberate change:
+
+    pytest tests/test_rendering.py --snapshot-update    # then review the diff
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.catalogue import CATALOGUE
+from conformance.report import (
+    diff_reports,
+    parse_report,
+    render_diff_html,
+    render_diff_text,
+    render_html,
+    render_junit,
+    render_listing,
+    render_markdown,
+)
+
+from .conftest import assert_valid_report
+
+DATA = Path(__file__).parent / "data"
+
+
+def _report(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    assert_valid_report(document)  # still a report the writers must accept
+    return document
+
+
+@pytest.fixture(scope="module")
+def faulty() -> dict[str, Any]:
+    return _report("faulty.json")
+
+
+@pytest.fixture(scope="module")
+def correct() -> dict[str, Any]:
+    return _report("correct.json")
+
+
+@pytest.fixture(scope="module")
+def blocked() -> dict[str, Any]:
+    return _report("blocked.json")
+
+
+def _page(html: str) -> str:
+    """The page without its stylesheet and script (their hashes in the policy stay)."""
+    html = re.sub(r"<style>.*?</style>", "<style>…</style>", html, flags=re.S)
+    return re.sub(r"<script>.*?</script>", "<script>…</script>", html, flags=re.S)
+
+
+def test_the_fixed_reports_hold_every_verdict(faulty, blocked):
+    # What makes them worth rendering: each verdict, and operations with windows to draw.
+    verdicts = {r["verdict"] for d in (faulty, blocked) for r in d["requirements"]}
+    assert verdicts == {"PASS", "FAIL", "WARN", "ERROR", "SKIP", "NOT-COVERED"}
+    assert any(op["window"] for op in faulty["operations"])
+
+
+def test_the_html_page(snapshot, faulty):
+    assert _page(render_html(faulty)) == snapshot
+
+
+def test_the_html_page_of_a_run_that_could_not_judge(snapshot, blocked):
+    assert _page(render_html(blocked)) == snapshot
+
+
+def test_the_junit_file(snapshot, faulty, blocked):
+    assert render_junit(faulty).decode("utf-8") == snapshot
+    assert render_junit(blocked).decode("utf-8") == snapshot
+
+
+def test_the_junit_file_at_the_should_gate(snapshot, faulty):
+    assert render_junit({**faulty, "gate_mode": "should"}).decode("utf-8") == snapshot
+
+
+def test_the_diff_both_ways(snapshot, faulty, correct):
+    old, new = parse_report(correct, "correct.json"), parse_report(faulty, "faulty.json")
+    for diff in (diff_reports(old, new), diff_reports(new, old)):
+        assert render_diff_text(diff) == snapshot
+        assert _page(render_diff_html(diff)) == snapshot
+
+
+def test_the_requirement_listing(snapshot):
+    covering = {req_id: [f"cases/test_x.py::test_{req_id.lower()}"] for req_id in CATALOGUE}
+    covering.pop(next(iter(CATALOGUE)))  # one requirement no case covers
+    assert render_listing(covering) == snapshot
+    assert render_markdown() == snapshot
