@@ -1,0 +1,246 @@
+"""The status checks' edges: what no simulator behaviour shows, one condition at a time.
+
+Each test fails if its condition is flipped (found by mutation testing: bench/mutation.py).
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from conformance.checks import status
+from conformance.description import Role
+from conformance.driver import Exchange, Poll, Reading
+from conformance.observations import SafetyTrial
+from conformance.verdicts import ConformanceFailure, Inconclusive, NotObserved, collecting
+
+from .test_driver import BASE, SUBMIT, make_driver
+
+STATUS = f"{BASE}/v1/operationStatus"
+ACCEPTED = httpx.Response(
+    202, headers={"Location": "/v1/operationStatus/op1"}, json={"operationId": "op1"}
+)
+
+
+def _run(accepted: httpx.Response, *reads: httpx.Response, path: str = "op1"):  # type: ignore[no-untyped-def]
+    respx.post(SUBMIT).mock(return_value=accepted)
+    respx.get(f"{STATUS}/{path}").mock(side_effect=list(reads))
+    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
+    return driver, driver.run("success")
+
+
+def _state(state: str, **extra: object) -> httpx.Response:
+    return httpx.Response(200, json={"operationId": "op1", "status": state, **extra})
+
+
+DONE = [_state("SUCCESS")] * 3
+
+# -- STATUS-DETAILS: progress ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("progress", [-1, 101, 50.5, True, "50"])
+@respx.mock
+def test_a_progress_outside_0_to_100_or_not_an_integer_fails(progress):
+    driver, run = _run(ACCEPTED, _state("RUNNING", progress=progress), *DONE)
+    with pytest.raises(ConformanceFailure) as failure:
+        status.details_while_running(run, driver.description)
+    assert failure.value.requirement.id == "STATUS-DETAILS"
+    assert failure.value.observed == f"progress = {progress!r}"
+    assert failure.value.expected == "an integer from 0 to 100"
+    assert failure.value.exchanges == [run.polls[0].exchange]
+
+
+@respx.mock
+def test_progress_from_0_to_100_passes_and_cites_every_running_read():
+    reads = [_state("RUNNING", progress=p) for p in (0, 100)]
+    driver, run = _run(ACCEPTED, *reads, *DONE)
+    with collecting() as cited:
+        status.details_while_running(run, driver.description)
+    assert [c.what for c in cited] == ["2 running reads gave details"]
+    assert list(cited[0].exchanges) == [p.exchange for p in run.polls[:2]]
+
+
+@respx.mock
+def test_progress_going_down_is_seen_across_a_read_with_a_message_only():
+    reads = [
+        _state("RUNNING", progress=50),
+        _state("RUNNING", msg="copying"),
+        _state("RUNNING", progress=40),
+    ]
+    driver, run = _run(ACCEPTED, *reads, *DONE)
+    with pytest.raises(ConformanceFailure) as failure:
+        status.details_while_running(run, driver.description)
+    assert failure.value.observed == "progress went from 50 down to 40"
+    assert failure.value.exchanges == [run.polls[0].exchange, run.polls[2].exchange]
+
+
+@respx.mock
+def test_a_run_never_seen_running_has_no_details_to_judge():
+    driver, run = _run(ACCEPTED, *DONE)
+    with pytest.raises(NotObserved, match="no status read of the success run saw it running"):
+        status.details_while_running(run, driver.description)
+
+
+@respx.mock
+def test_a_read_with_neither_names_both_fields():
+    driver, run = _run(ACCEPTED, _state("RUNNING"), *DONE)
+    with pytest.raises(ConformanceFailure) as failure:
+        status.details_while_running(run, driver.description)
+    assert failure.value.observed == "neither 'msg' nor 'progress'"
+    assert failure.value.expected == "details of the work in progress while running"
+
+
+# -- STATUS-MEDIA-TYPE ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        "application/problem+json",
+        "application/vnd.api+json;v=1",
+    ],
+)
+@respx.mock
+def test_json_and_plus_json_types_are_json(content_type):
+    body = b'{"operationId": "op1", "status": "SUCCESS"}'
+    read = httpx.Response(200, content=body, headers={"Content-Type": content_type})
+    _, run = _run(ACCEPTED, read, read, read)
+    status.json_media_type(run)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "shown"),
+    [
+        ("text/json", "text/json"),
+        ("application/jsonx", "application/jsonx"),
+        ("application/+jsonp", "application/+jsonp"),
+        (None, "with no type"),
+    ],
+)
+@respx.mock
+def test_other_types_are_not_json(content_type, shown):
+    body = b'{"operationId": "op1", "status": "SUCCESS"}'
+    headers = {"Content-Type": content_type} if content_type else {}
+    read = httpx.Response(200, content=body, headers=headers)
+    _, run = _run(ACCEPTED, read, read, read)
+    with pytest.raises(ConformanceFailure) as failure:
+        status.json_media_type(run)
+    assert failure.value.observed == f"a status body labelled {shown}"
+    assert failure.value.exchanges == [run.polls[0].exchange]
+
+
+# -- STATUS-ID-MATCH without an id in the acceptance ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ("op1", "op1"),
+        ("jobs/7", "jobs/7"),  # an id with a slash: a run of segments
+        ("a/b/c", "b/c"),
+        ("op%201", "op 1"),  # percent-decoded
+        ("x?id=q9", "q9"),  # a query value
+    ],
+)
+@respx.mock
+def test_an_id_the_status_url_names_matches(path, named):
+    accepted = httpx.Response(202, headers={"Location": f"/v1/operationStatus/{path}"})
+    respx.post(SUBMIT).mock(return_value=accepted)
+    done = httpx.Response(200, json={"operationId": named, "status": "SUCCESS"})
+    respx.get(url__startswith=f"{STATUS}/").mock(return_value=done)
+    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
+    run = driver.run("success")
+    assert run.submission.operation_id is None
+    status.id_matches_url(run, driver.description)
+
+
+@pytest.mark.parametrize(("path", "named"), [("a/b/c", "a/b"), ("op1", "op"), ("x?id=q9", "id")])
+@respx.mock
+def test_an_id_the_status_url_does_not_name_fails(path, named):
+    accepted = httpx.Response(202, headers={"Location": f"/v1/operationStatus/{path}"})
+    respx.post(SUBMIT).mock(return_value=accepted)
+    done = httpx.Response(200, json={"operationId": named, "status": "SUCCESS"})
+    respx.get(url__startswith=f"{STATUS}/").mock(return_value=done)
+    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
+    run = driver.run("success")
+    with pytest.raises(ConformanceFailure) as failure:
+        status.id_matches_url(run, driver.description)
+    assert failure.value.expected == "an id that the status URL names"
+    assert failure.value.observed.startswith(f"operationId = {named!r} at ")
+
+
+# -- STATUS-SAFE with the wall clock -----------------------------------------------------
+
+
+def _poll(state: str, progress: int | None = None, index: int = 1) -> Poll:
+    role = {"RUNNING": Role.RUNNING, "SUCCESS": Role.SUCCESS}[state]
+    body = {"status": state, **({} if progress is None else {"progress": progress})}
+    exchange = Exchange(index, "status", "GET", f"{STATUS}/op{index}", [], b"", 0.0, status=200)
+    return Poll(exchange, body, Reading(state, role, "field"), 0.0, None)
+
+
+def _trial(often: list[Poll], once: Poll, later: Poll | None = None) -> SafetyTrial:
+    return SafetyTrial(often=often, once=once, later=later, often_age=1.5)
+
+
+def _description():  # type: ignore[no-untyped-def]
+    return make_driver()[0].description
+
+
+@pytest.mark.parametrize(
+    ("last", "twin", "ahead"),
+    [
+        (_poll("SUCCESS"), _poll("RUNNING"), True),  # finished while its twin runs
+        (_poll("SUCCESS"), _poll("SUCCESS"), False),
+        (_poll("RUNNING", 60), _poll("RUNNING", 34), True),  # more than 25 points ahead
+        (_poll("RUNNING", 60), _poll("RUNNING", 35), False),  # 25 points: within the slack
+        (_poll("RUNNING", 60), _poll("RUNNING"), False),  # nothing to compare
+        (_poll("RUNNING"), _poll("RUNNING", 0), False),
+    ],
+)
+def test_an_operation_is_ahead_of_its_twin_only_clearly(last, twin, ahead):
+    trial = _trial([_poll("RUNNING", 0), last], twin)
+    assert status._ahead(trial, twin, _description()) is ahead
+
+
+def test_a_lead_counts_only_if_the_third_operation_lags_too():
+    often = [_poll("RUNNING", 0), _poll("SUCCESS", index=2)]
+    lagging, caught_up = _poll("RUNNING", index=3), _poll("SUCCESS", index=4)
+    assert status._lags(_trial(often, lagging, later=None), _description())
+    assert status._lags(_trial(often, lagging, later=lagging), _description())
+    assert not status._lags(_trial(often, lagging, later=caught_up), _description())
+    assert not status._lags(_trial(often, caught_up, later=lagging), _description())
+
+
+def test_a_lead_shown_twice_fails_naming_the_third_operation():
+    often = [_poll("RUNNING", 0), _poll("SUCCESS", index=2)]
+    trial = _trial(often, _poll("RUNNING", index=3), later=_poll("RUNNING", index=5))
+    with pytest.raises(ConformanceFailure) as failure:
+        status.reads_are_safe(lambda: trial, _description(), exact=False)
+    assert failure.value.observed == (
+        "read 2 times, an operation went ('RUNNING', 0) -> ('SUCCESS', None); its twin, read "
+        "once, is at ('RUNNING', None); a third, left unread for 3.000 s, was still RUNNING "
+        "at its first read"
+    )
+
+
+def test_a_lead_shown_once_of_two_times_is_inconclusive():
+    often = [_poll("RUNNING", 0), _poll("SUCCESS", index=2)]
+    trials = iter(
+        [_trial(often, _poll("RUNNING", index=3)), _trial(often, _poll("SUCCESS", index=3))]
+    )
+    with pytest.raises(Inconclusive, match="once of two times, an operation read 2 times"):
+        status.reads_are_safe(lambda: next(trials), _description(), exact=False)
+
+
+def test_twins_that_keep_pace_pass():
+    often = [_poll("RUNNING", 0), _poll("SUCCESS", index=2)]
+    trial = _trial(often, _poll("SUCCESS", index=3))
+    with collecting() as cited:
+        status.reads_are_safe(lambda: trial, _description(), exact=False)
+    assert cited[0].what == "read 2 times, the operation kept pace with its twin"
+    assert len(cited[0].exchanges) == 3
