@@ -1,9 +1,10 @@
-"""Each report file rendered from two fixed reports, compared with the approved rendering.
+"""Each report file rendered from three fixed reports, compared with the approved rendering.
 
 `tests/data/` holds three real runs' conformance.json against the simulator: correct, with
 faults that FAIL and WARN, and with a fault that leaves most cases unable to run (ERROR); how
-they were made is in tests/data/README.md. The HTML page (with its timelines), the JUnit file, the
-diff of the two in text and HTML, and the requirement listing are compared with
+they were made is in tests/data/README.md. The HTML page (with its timelines), the JUnit file,
+the diff of the correct and faulty runs in text and HTML, and the requirement listing are
+compared with
 `__snapshots__/test_rendering.ambr`. After a deliberate change:
 
     pytest tests/test_rendering.py --snapshot-update    # then review the diff
