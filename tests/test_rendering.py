@@ -99,3 +99,49 @@ def test_the_requirement_listing(snapshot):
     covering.pop(next(iter(CATALOGUE)))  # one requirement no case covers
     assert render_listing(covering) == snapshot
     assert render_markdown() == snapshot
+
+
+#: A hand-made document with what no fixed run has: a case with replay steps, a case with no
+#: message or duration, a NOT-COVERED requirement, a WARN at INFO, a class in a node id, and an
+#: aborted run with no start time.
+HAND_MADE: dict[str, Any] = {
+    "target": {"url": "http://staging.example"},
+    "aborted": True,
+    "gate": "fail",
+    "requirements": [
+        {
+            "id": "TRANS-MODEL",
+            "level": "MUST",
+            "verdict": "FAIL",
+            "cases": [
+                {
+                    "nodeid": "cases/test_model.py::TestModel::test_lifecycle[a::b]",
+                    "verdict": "FAIL",
+                    "message": "Observed: flipped\nsecond line",
+                    "observed": "flipped",
+                    "expected": "held",
+                    "steps": ["state = machine.submit('success')", "machine.read(state)"],
+                    "duration_s": 1.25,
+                }
+            ],
+        },
+        {
+            "id": "STATUS-RETRY-AFTER",
+            "level": "INFO",
+            "verdict": "WARN",
+            "cases": [{"nodeid": "cases/test_status.py::test_retry", "verdict": "WARN"}],
+        },
+        {
+            "id": "STATUS-DETAILS",
+            "level": "SHOULD",
+            "verdict": "NOT-COVERED",
+            "cases": [{"nodeid": "test_gone", "verdict": "NOT-COVERED", "message": ""}],
+        },
+    ],
+}
+
+
+@pytest.mark.parametrize("gate_mode", [None, "should"])
+def test_the_junit_file_of_a_hand_made_document(snapshot, gate_mode):
+    document = HAND_MADE if gate_mode is None else {**HAND_MADE, "gate_mode": gate_mode}
+    assert render_junit(document).decode("utf-8") == snapshot

@@ -27,11 +27,16 @@ def _clean(text: str) -> str:
 
 def _testcase(case: dict[str, Any], req: dict[str, Any], gate_mode: str) -> ET.Element:
     nodeid = case["nodeid"]
-    path, _, name = nodeid.rpartition("::")
+    # As pytest's own junitxml: the parameters (which may hold "::") stay with the name, and
+    # a class joins the module in the classname.
+    address, bracket, parameters = nodeid.partition("[")
+    path, _, name = address.rpartition("::")
+    module, _, within = path.partition("::")
+    classname = ".".join(p for p in (module.removesuffix(".py").replace("/", "."), within) if p)
     element = ET.Element(
         "testcase",
-        classname=path.removesuffix(".py").replace("/", "."),
-        name=name or nodeid,
+        classname=classname.replace("::", "."),
+        name=f"{name or address}{bracket}{parameters}",
         time=f"{case.get('duration_s', 0.0):.3f}",
     )
     properties = ET.SubElement(element, "properties")
