@@ -8,6 +8,7 @@ with no completion seen, error and expired answers, and a window shorter than th
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import pytest
@@ -57,6 +58,8 @@ def _record(
 
 RUN = [_read(2, 2.0), _read(3, 4.0, "SUCCESS"), _read(4, 4.0, "SUCCESS")]
 EDGE = [_read(5, 301.5, "SUCCESS"), _read(6, 306.0, None, status=404, gone=True)]
+#: Every panel: the run, reads in the quiet middle, the edge, and a read long after it.
+EVERY = [*RUN, _read(9, 150.0, "SUCCESS"), *EDGE, _read(7, 900.0, None)]
 
 
 def _names(record: dict[str, Any]) -> list[str]:
@@ -68,7 +71,7 @@ def _names(record: dict[str, Any]) -> list[str]:
     [
         (RUN, (2.0, 4.0), None, ["run"]),  # no window: the run alone
         (RUN + EDGE, (2.0, 4.0), 300.0, ["run", "edge"]),  # a break stands for the quiet time
-        (RUN + [_read(9, 150.0, "SUCCESS")] + EDGE, (2.0, 4.0), 300.0, ["run", "middle", "edge"]),
+        ([*RUN, _read(9, 150.0, "SUCCESS"), *EDGE], (2.0, 4.0), 300.0, ["run", "middle", "edge"]),
         (
             RUN + EDGE + [_read(7, 900.0, None, status=404, gone=True)],
             (2.0, 4.0),
@@ -89,11 +92,11 @@ def test_the_panels_an_operation_gets(reads, bracket, window, panels):
 
 
 def test_panels_follow_each_other_in_time_and_across_the_width():
-    record = _record(RUN + [_read(9, 150.0, "SUCCESS")] + EDGE + [_read(7, 900.0, None)])
+    record = _record(EVERY)
     drawing = draw(record)
     panels = drawing.panels
     assert panels[0].start == T0 and panels[0].x == LEFT
-    for left, right in zip(panels, panels[1:], strict=False):
+    for left, right in itertools.pairwise(panels):
         assert left.end == right.start
         assert left.x + left.width < right.x  # the break between them
     last = panels[-1]
@@ -103,7 +106,7 @@ def test_panels_follow_each_other_in_time_and_across_the_width():
 
 
 def test_time_maps_to_x_in_order_and_within_the_drawing():
-    record = _record(RUN + [_read(9, 150.0, "SUCCESS")] + EDGE + [_read(7, 900.0, None)])
+    record = _record(EVERY)
     drawing = draw(record)
     times = [T0 + t for t in (0, 1, 2, 4, 10, 150, 290, 300, 302, 306, 310, 600, 900, 5000)]
     xs = [drawing.x(t) for t in times]
@@ -163,7 +166,7 @@ def test_the_window_is_drawn_as_keep_either_and_expire():
 
 
 def test_the_axis_labels_stay_inside_the_drawing():
-    drawing = draw(_record(RUN + [_read(9, 150.0, "SUCCESS")] + EDGE + [_read(7, 900.0, None)]))
+    drawing = draw(_record(EVERY))
     assert drawing.axis
     for label in drawing.axis:
         assert LEFT <= label["x"] <= WIDTH - RIGHT
@@ -177,5 +180,5 @@ def test_the_axis_labels_stay_inside_the_drawing():
 
 
 def test_a_drawing_is_the_same_every_time(snapshot):
-    record = _record(RUN + [_read(9, 150.0, "SUCCESS")] + EDGE + [_read(7, 900.0, None)])
+    record = _record(EVERY)
     assert draw(record) == snapshot
