@@ -30,8 +30,7 @@ from conformance.verdicts import (
     collecting,
 )
 
-#: The case modules whose cases judge the lifecycle and its windows (not the property cases:
-#: tests/test_model.py and tests/test_openapi.py judge those).
+#: The case modules whose cases judge the lifecycle and its windows.
 MODULES = (
     "test_submission",
     "test_status",
@@ -41,7 +40,12 @@ MODULES = (
     "test_sync",
     "test_retention",
 )
-_UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
+#: The property and schema-driven cases (the smoke profile: they draw the same every run).
+PROPERTY_MODULES = ("test_robustness", "test_schema", "test_model")
+#: Fresh ids: UUIDs, long hex runs, and the hex tail of an id the suite made up ("robust-1f0a...").
+_UUID = re.compile(
+    r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|[0-9a-f]{12,}|(?<=-)[0-9a-f]{8}\b"
+)
 
 
 _EXCHANGE_LINE = re.compile(r"^\s+#(\d+) ")
@@ -49,12 +53,14 @@ _EXCHANGE_LINE = re.compile(r"^\s+#(\d+) ")
 
 def _stable(text: str, racy: bool = False) -> str:
     """Fresh ids differ each run, and concurrent submissions finish in any order; everything
-    else the suite says is the same every run. Of a `racy` case that did not pass (which
-    concurrent submission met the fault first, and how many did, is a race), only the
-    verdict and the requirement are."""
+    else the suite says is the same every run. Of a `racy` case (it submits concurrently),
+    which exchanges it cites is a race too, and so is more than the verdict and requirement
+    of one that did not pass."""
     text = _UUID.sub("<uuid>", text)
     if racy and not text.startswith("PASS"):
         return text.split("\n", 1)[0]
+    if racy:
+        text = re.sub(r" \[[0-9, ]+\]", " [...]", text)
     lines = text.split("\n")
     out: list[str] = []
     for listed, group in itertools.groupby(
@@ -67,25 +73,34 @@ def _stable(text: str, racy: bool = False) -> str:
     return "\n".join(out)
 
 
-def _calls(fn: Callable[..., Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """A case function's parametrized calls, with pytest's ids for them."""
+_Call = tuple[str, dict[str, Any], list[Any]]  # pytest's id suffix, arguments, marks
+
+
+def _calls(fn: Callable[..., Any]) -> Iterator[_Call]:
+    """A case function's parametrized calls, with pytest's ids for them and their marks."""
     marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "parametrize"]
-    axes: list[list[tuple[str, dict[str, Any]]]] = []
+    axes: list[list[_Call]] = []
     for mark in reversed(marks):  # pytest applies the decorator nearest the function first
         names = [n.strip() for n in mark.args[0].split(",")]
-        axis = []
+        axis: list[_Call] = []
         for value in mark.args[1]:
-            values = value if len(names) > 1 else (value,)
-            axis.append(("-".join(str(v) for v in values), dict(zip(names, values, strict=True))))
+            param = value if hasattr(value, "values") and hasattr(value, "marks") else None
+            values = param.values if param else value if len(names) > 1 else (value,)
+            shown = param.id if param and param.id else "-".join(str(v) for v in values)
+            arguments = dict(zip(names, values, strict=True))
+            axis.append((shown, arguments, list(param.marks) if param else []))
         axes.append(axis)
     for combo in itertools.product(*axes):
-        ids = "-".join(i for i, _ in combo)
-        yield (f"[{ids}]" if ids else ""), {k: v for _, kw in combo for k, v in kw.items()}
+        ids = "-".join(shown for shown, _, _ in combo)
+        arguments = {k: v for _, kw, _ in combo for k, v in kw.items()}
+        yield (f"[{ids}]" if ids else ""), arguments, [m for _, _, ms in combo for m in ms]
 
 
-def cases() -> Iterator[tuple[str, str, Callable[..., Any], dict[str, Any]]]:
+def cases(
+    modules: tuple[str, ...] = MODULES,
+) -> Iterator[tuple[str, str, Callable[..., Any], dict[str, Any]]]:
     """(case id, requirement, function, arguments) for each case, in file order."""
-    for module_name in MODULES:
+    for module_name in modules:
         module = importlib.import_module(f"cases.{module_name}")
         functions = [
             f
@@ -93,8 +108,10 @@ def cases() -> Iterator[tuple[str, str, Callable[..., Any], dict[str, Any]]]:
             if name.startswith("test_") and inspect.isfunction(f)
         ]
         for fn in sorted(functions, key=lambda f: f.__code__.co_firstlineno):
-            req_id = next(m.args[0] for m in fn.pytestmark if m.name == "requirement")
-            for suffix, kwargs in _calls(fn):
+            for suffix, kwargs, marks in _calls(fn):
+                req_id = next(
+                    m.args[0] for m in [*fn.pytestmark, *marks] if m.name == "requirement"
+                )
                 yield f"{module_name}::{fn.__name__}{suffix}", req_id, fn, kwargs
 
 
@@ -108,7 +125,8 @@ def outcome(
     properties: list[tuple[str, object]] = []
     if "record_property" in inspect.signature(fn).parameters:
         kw = {**kw, "record_property": lambda k, v: properties.append((k, v))}
-    stable = functools.partial(_stable, racy="concurrent" in fn.__name__)
+    racy = "concurrent" in fn.__name__ or req_id == "SUBMIT-UNIQUE"
+    stable = functools.partial(_stable, racy=racy)
     with collecting() as cited:
         try:
             fn(conformance=session, **kw)
@@ -129,16 +147,16 @@ def outcome(
 
 
 def outcomes(
-    dialect: str, behaviours: list[str], clock: str = "virtual"
+    dialect: str, behaviours: list[str], modules: tuple[str, ...] = MODULES
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Every case's outcome against the built-in simulator with these behaviours, and the
     requirement each case judges."""
-    target = resolve(f"builtin:{dialect}", None, None, clock, behaviours)
+    target = resolve(f"builtin:{dialect}", None, None, "virtual", behaviours)
     session = ConformanceSession(target, PROFILES["smoke"])
     said: dict[str, str] = {}
     requirement_of: dict[str, str] = {}
     try:
-        for case, req_id, fn, kw in cases():
+        for case, req_id, fn, kw in cases(modules):
             said[case] = outcome(session, req_id, fn, kw)
             requirement_of[case] = req_id
     finally:

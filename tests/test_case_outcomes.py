@@ -16,7 +16,7 @@ import pytest
 from conformance.simulator import DIALECTS, FAULTS, QUIRKS
 from conformance.verdicts import Verdict, worst
 
-from .outcomes import outcomes
+from .outcomes import PROPERTY_MODULES, cases, outcomes
 
 BEHAVIOURS = {**FAULTS, **QUIRKS}
 VARIANTS = [(d, None) for d in DIALECTS] + [
@@ -49,4 +49,36 @@ def test_each_case_says_what_was_approved(snapshot, dialect, behaviour):
         if verdict in ("FAIL", "WARN") or (verdict == "ERROR" and behaviour is None):
             assert expected.get(req_id) == verdict, (req_id, said)
     # ...and every word of every case, as approved.
+    assert said == snapshot
+
+
+#: The requirements the property and schema-driven cases judge, and the behaviours that
+#: break one of them (in the default dialect: these cases take longer).
+PROPERTY_REQUIREMENTS = {req for _, req, _, _ in cases(PROPERTY_MODULES)}
+#: ...of which these no hand-written case judges.
+ONLY_PROPERTY = PROPERTY_REQUIREMENTS - {req for _, req, _, _ in cases()}
+PROPERTY_VARIANTS = [(d, None) for d in DIALECTS] + [
+    ("cloudcenter", name)
+    for name in sorted(BEHAVIOURS)
+    if "virtual" in BEHAVIOURS[name].clocks
+    and set(BEHAVIOURS[name].expected("cloudcenter")) & PROPERTY_REQUIREMENTS
+]
+
+
+@pytest.mark.parametrize(
+    ("dialect", "behaviour"),
+    PROPERTY_VARIANTS,
+    ids=[f"{d}-{b or 'correct'}" for d, b in PROPERTY_VARIANTS],
+)
+def test_each_property_case_says_what_was_approved(snapshot, dialect, behaviour):
+    said, requirement_of = outcomes(dialect, [behaviour] if behaviour else [], PROPERTY_MODULES)
+    verdicts = _worst(said, requirement_of)
+    expected = {} if behaviour is None else BEHAVIOURS[behaviour].expected(dialect)
+    for req_id, verdict in verdicts.items():
+        if verdict in ("FAIL", "WARN", "ERROR"):
+            assert expected.get(req_id) == verdict, (req_id, said)
+    # What only these cases judge, they catch (the fault matrix checks the rest end to end).
+    for req_id, verdict in expected.items():
+        if req_id in ONLY_PROPERTY and verdict in ("FAIL", "WARN"):
+            assert verdicts.get(req_id) == verdict, (req_id, said)
     assert said == snapshot

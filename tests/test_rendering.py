@@ -115,7 +115,7 @@ HAND_MADE: dict[str, Any] = {
             "verdict": "FAIL",
             "cases": [
                 {
-                    "nodeid": "cases/test_model.py::TestModel::test_lifecycle[a::b]",
+                    "nodeid": "cases/test_model.py::TestModel::TestInner::test_lifecycle[a::b]",
                     "verdict": "FAIL",
                     "message": "Observed: flipped\nsecond line",
                     "observed": "flipped",
