@@ -135,6 +135,33 @@ def test_a_worker_reported_down_twice_is_merged_once():
     assert len(merged.exchanges) == 1
 
 
+def test_two_workers_transcripts_become_one_numbered_after_the_other():
+    data = Path(__file__).parent / "data"
+    first, second = (json.loads((data / f"{n}.json").read_text()) for n in ("correct", "faulty"))
+    merged = Merged()
+    failed = next(c for r in second["requirements"] for c in r["cases"] if c["verdict"] == "FAIL")
+    merged.case("gw1", failed)
+    passed = next(c for r in second["requirements"] for c in r["cases"] if c.get("evidence"))
+    merged.case("gw2", passed)
+    assert merged.add("gw0", first) == []
+    (moved,) = merged.add("gw1", second)
+    offset = len(first["exchanges"])
+    assert [e["index"] for e in merged.exchanges] == list(range(1, len(merged.exchanges) + 1))
+    assert [op["number"] for op in merged.operations] == list(range(1, len(merged.operations) + 1))
+    by_index = {e["index"]: e for e in merged.exchanges}
+    for op in merged.operations[len(first["operations"]) :]:
+        submitted = by_index[op["submitted"]["exchange"]]
+        assert submitted["method"] == "POST" and submitted["status"] == op["submitted"]["status"]
+        for read in op["reads"]:
+            assert by_index[read["exchange"]]["url"] == op["status_url"]
+    assert [e["index"] for e in moved["exchanges"]] == [
+        e["index"] + offset for e in failed["exchanges"]
+    ]
+    (lost,) = merged.lost("gw2")
+    assert lost["evidence"][0]["exchanges"] == [] and lost["evidence"][0]["what"]
+    assert merged.lost("gw2") == []
+
+
 def test_control_clock_on_a_live_server_refuses_workers(tmp_path):
     done, document = _run(
         tmp_path, "refused", "-n", "2", "--target=http://127.0.0.1:9", "--clock=control"
