@@ -82,7 +82,15 @@ def _run(children: int, names: list[str], minutes: float, quiet: bool = False) -
     """`mutmut run`; False when the deadline stopped it (what finished is kept)."""
     command = [*MUTMUT, "run", "--max-children", str(children), *names]
     errors = subprocess.DEVNULL if quiet else None
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+    # mutmut runs mypy (type_check_command) by name: this interpreter's, venv or not.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+        env={**os.environ, "PATH": path},
+    )
     try:
         process.wait(timeout=minutes * 60)
         return True
