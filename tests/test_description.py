@@ -185,6 +185,19 @@ def test_the_older_result_url_field_still_reads():
     assert loaded.effective.dialect.result_url == "body:result"
 
 
+def test_an_empty_older_result_url_field_means_no_result_url():
+    loaded = parse({"dialect": {"result_url_field": ""}}, "t")
+    assert loaded.effective.dialect.result_url == "none"
+
+
+@pytest.mark.parametrize("text", ["tool = 1\n", "[tool]\nother = 1\n", ""])
+def test_a_pyproject_without_our_table_gives_the_defaults_for_the_url_given(tmp_path, text):
+    pyproject = write(tmp_path / "pyproject.toml", text)
+    loaded = load(None, pyproject, "http://staging.example")
+    assert loaded.effective.base_url == "http://staging.example"
+    assert loaded.source == "(defaults)"
+
+
 @pytest.mark.parametrize("name", ["cloudcenter", "azure", "ogc-processes", "google-lro"])
 def test_every_built_in_dialect_loads_and_cites_its_source(name):
     dialect = parse({"dialect": {"name": name}}, "t").effective.dialect
