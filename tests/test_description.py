@@ -202,3 +202,10 @@ def test_a_pyproject_without_our_table_gives_the_defaults_for_the_url_given(tmp_
 def test_every_built_in_dialect_loads_and_cites_its_source(name):
     dialect = parse({"dialect": {"name": name}}, "t").effective.dialect
     assert dialect.source
+
+
+@pytest.mark.parametrize("path", ["//evil.example/clock", "http://evil.example/clock", "clock"])
+def test_a_test_clock_path_must_be_a_path_on_the_target(path):
+    with pytest.raises(DescriptionError, match="must be a path on the target"):
+        parse({"test_clock_path": path}, "t")
+    assert parse({"test_clock_path": "/_clock"}, "t").effective.test_clock_path == "/_clock"

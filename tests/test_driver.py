@@ -379,3 +379,31 @@ def test_an_error_answer_tells_no_state_whatever_its_body():
     # With `done`, a body that is no operation at all (neither done nor a name) tells none.
     assert read_state(dialect, 200, {"error": {"code": 5}}).told_by == "nothing"
     assert read_state(dialect, 200, {"name": "operations/1"}).told_by == "done"
+
+
+def test_a_secret_is_redacted_in_every_form_it_is_written_in_and_nothing_else_is():
+    secret = 'p@ss w/"rd é'
+    forms = [
+        secret,
+        'p@ss w/\\"rd \\u00e9',  # in JSON, ASCII-escaped
+        'p@ss w/\\"rd é',  # in JSON, as UTF-8
+        "p%40ss%20w%2F%22rd%20%C3%A9",  # percent-encoded, "/" too
+        "p%40ss%20w/%22rd%20%C3%A9",  # percent-encoded in a path
+        "p%40ss+w%2F%22rd+%C3%A9",  # in a form body
+    ]
+    redactor = Redactor([secret])
+    for form in forms:
+        assert redactor.text(f"a {form} b") == "a [secret] b", form
+    # What holds none of them is left as it was: "null", "ul", and the quotes around JSON.
+    untouched = 'null, full, "", p@ss, w/'
+    assert redactor.text(untouched) == untouched
+    assert Redactor([""]).text(untouched) == untouched and not Redactor([""]).active
+
+
+def test_a_secret_across_the_cut_of_a_long_body_is_redacted_whole():
+    secret = "s" * 3000
+    body = b"x" * 1990 + secret.encode()
+    exchange = Exchange(1, "poll", "GET", f"{BASE}/s", [], b"", 0.0, status=200, body=body)
+    written = Redactor([secret]).exchange(exchange)
+    assert "s" not in written["body"].replace("[secret]", "")
+    assert written["body"].startswith("x" * 1990 + "[secret]")
