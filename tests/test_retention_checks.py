@@ -13,12 +13,15 @@ import httpx
 import pytest
 import respx
 
+from conformance.budget import PROFILES
 from conformance.checks.retention import gone_after_window, kept_for_window
 from conformance.clock import VirtualClock
 from conformance.description import parse
 from conformance.driver import Driver, Exchange, Poll, read_state
 from conformance.retention import Bracket, Retained, _never_issued_url, observe
 from conformance.schedule import Slot
+from conformance.session import ConformanceSession
+from conformance.target import resolve
 from conformance.verdicts import ConformanceFailure, Inconclusive
 
 BASE = "http://api.test"
@@ -206,3 +209,31 @@ def test_a_window_shorter_than_the_poll_interval_ends_in_bounded_time():
     assert time.monotonic() - started < 10
     assert observation.resolution == pytest.approx(0.001)
     assert isinstance(observation.completed["success"], Retained)
+
+
+def test_each_probe_says_in_words_what_it_waits_for():
+    # The words of the line printed before a long wall-clock wait.
+    session = ConformanceSession(resolve("builtin", None, None, "virtual", []), PROFILES["smoke"])
+    try:
+        observed = session.retention()
+    finally:
+        session.close()
+    abouts = {
+        name: (kept.inside.about, kept.outside.about)
+        for name, kept in [*observed.completed.items(), ("timeout", observed.timed_out)]
+        if isinstance(kept, Retained)
+    }
+    assert abouts == {
+        "success": (
+            "the end of the success operation's completed window",
+            "the success operation's id to expire",
+        ),
+        "failure": (
+            "the end of the failure operation's completed window",
+            "the failure operation's id to expire",
+        ),
+        "timeout": (
+            "the end of the timeout operation's timed-out window",
+            "the timeout operation's id to expire",
+        ),
+    }
