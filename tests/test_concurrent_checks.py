@@ -1,7 +1,8 @@
-"""TRANS-OUTCOME's concurrent case: every accepted operation comes to an end, or why not.
+"""The concurrent cases (SUBMIT-UNIQUE, TRANS-OUTCOME): distinct ids, and every accepted
+operation comes to an end, or why not.
 
 Which concurrent submission meets a fault first is a race, so the approved outcomes compare
-only this case's verdict; these tests fix its words and conditions with made-up answers.
+only these cases' verdicts; these tests fix their words and conditions with made-up answers.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from conformance.checks.submission import concurrent_runs_end_as_declared
+from conformance.checks.submission import concurrent_runs_end_as_declared, ids_unique
 from conformance.observations import Concurrent
-from conformance.verdicts import ConformanceFailure, Inconclusive, collecting
+from conformance.verdicts import ConformanceFailure, Inconclusive, NotObserved, collecting
 
 from .test_driver import BASE, SUBMIT, make_driver
 
@@ -95,3 +96,49 @@ def test_a_gone_answer_first_read_after_the_window_could_have_ended_is_inconclus
     first.received_at = runs[1].submission.exchange.sent_at + 294.9
     with pytest.raises(ConformanceFailure):
         concurrent_runs_end_as_declared(Concurrent([], runs), runs[0], driver.description)
+
+
+def _submit(*locations: str | None):  # type: ignore[no-untyped-def]
+    respx.post(SUBMIT).mock(
+        side_effect=[
+            httpx.Response(202, headers={"Location": f"/v1/operationStatus/{loc}"})
+            if loc
+            else httpx.Response(500)
+            for loc in locations
+        ]
+    )
+    driver, _ = make_driver()
+    return [driver.submit("success") for _ in locations]
+
+
+@respx.mock
+def test_repeated_status_urls_are_named_up_to_three():
+    subs = _submit("a", "a", "b", "b", "c", "c", "d", "d", "e")
+    with pytest.raises(ConformanceFailure) as failure:
+        ids_unique(subs)
+    urls = [f"{STATUS}/{x}" for x in "abc"]
+    assert failure.value.observed == (
+        "9 accepted concurrent submissions gave 5 distinct status URLs; "
+        f"repeated: {', '.join(urls)}"
+    )
+    assert failure.value.expected == "9 distinct status URLs"
+    assert failure.value.exchanges == [s.exchange for s in subs]
+    assert failure.value.hint == "Derive ids from a random or sequenced source, not from the clock."
+
+
+@pytest.mark.parametrize("locations", [("a", None), ("a",), (None, None)])
+@respx.mock
+def test_fewer_than_two_accepted_leave_nothing_to_compare(locations):
+    subs = _submit(*locations)
+    accepted = sum(1 for loc in locations if loc)
+    with pytest.raises(NotObserved, match=f"only {accepted} of {len(locations)} concurrent"):
+        ids_unique(subs)
+
+
+@respx.mock
+def test_two_accepted_are_enough_to_compare():
+    subs = _submit("a", "b", None)
+    with collecting() as cited:
+        ids_unique(subs)
+    assert cited[0].what == "2 accepted concurrent submissions, 2 status URLs"
+    assert list(cited[0].exchanges) == [subs[0].exchange, subs[1].exchange]
