@@ -16,18 +16,12 @@ from conformance.observations import SafetyTrial
 from conformance.verdicts import ConformanceFailure, Inconclusive, NotObserved, collecting
 
 from .test_driver import BASE, SUBMIT, make_driver
+from .test_verdict_logic import _run_with
 
 STATUS = f"{BASE}/v1/operationStatus"
 ACCEPTED = httpx.Response(
     202, headers={"Location": "/v1/operationStatus/op1"}, json={"operationId": "op1"}
 )
-
-
-def _run(accepted: httpx.Response, *reads: httpx.Response, path: str = "op1"):  # type: ignore[no-untyped-def]
-    respx.post(SUBMIT).mock(return_value=accepted)
-    respx.get(f"{STATUS}/{path}").mock(side_effect=list(reads))
-    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
-    return driver, driver.run("success")
 
 
 def _state(state: str, **extra: object) -> httpx.Response:
@@ -42,7 +36,7 @@ DONE = [_state("SUCCESS")] * 3
 @pytest.mark.parametrize("progress", [-1, 101, 50.5, True, "50"])
 @respx.mock
 def test_a_progress_outside_0_to_100_or_not_an_integer_fails(progress):
-    driver, run = _run(ACCEPTED, _state("RUNNING", progress=progress), *DONE)
+    driver, run = _run_with(ACCEPTED, _state("RUNNING", progress=progress), *DONE)
     with pytest.raises(ConformanceFailure) as failure:
         status.details_while_running(run, driver.description)
     assert failure.value.requirement.id == "STATUS-DETAILS"
@@ -54,7 +48,7 @@ def test_a_progress_outside_0_to_100_or_not_an_integer_fails(progress):
 @respx.mock
 def test_progress_from_0_to_100_passes_and_cites_every_running_read():
     reads = [_state("RUNNING", progress=p) for p in (0, 100)]
-    driver, run = _run(ACCEPTED, *reads, *DONE)
+    driver, run = _run_with(ACCEPTED, *reads, *DONE)
     with collecting() as cited:
         status.details_while_running(run, driver.description)
     assert [c.what for c in cited] == ["2 running reads gave details"]
@@ -68,7 +62,7 @@ def test_progress_going_down_is_seen_across_a_read_with_a_message_only():
         _state("RUNNING", msg="copying"),
         _state("RUNNING", progress=40),
     ]
-    driver, run = _run(ACCEPTED, *reads, *DONE)
+    driver, run = _run_with(ACCEPTED, *reads, *DONE)
     with pytest.raises(ConformanceFailure) as failure:
         status.details_while_running(run, driver.description)
     assert failure.value.observed == "progress went from 50 down to 40"
@@ -77,14 +71,14 @@ def test_progress_going_down_is_seen_across_a_read_with_a_message_only():
 
 @respx.mock
 def test_a_run_never_seen_running_has_no_details_to_judge():
-    driver, run = _run(ACCEPTED, *DONE)
+    driver, run = _run_with(ACCEPTED, *DONE)
     with pytest.raises(NotObserved, match="no status read of the success run saw it running"):
         status.details_while_running(run, driver.description)
 
 
 @respx.mock
 def test_a_read_with_neither_names_both_fields():
-    driver, run = _run(ACCEPTED, _state("RUNNING"), *DONE)
+    driver, run = _run_with(ACCEPTED, _state("RUNNING"), *DONE)
     with pytest.raises(ConformanceFailure) as failure:
         status.details_while_running(run, driver.description)
     assert failure.value.observed == "neither 'msg' nor 'progress'"
@@ -108,7 +102,7 @@ def test_a_read_with_neither_names_both_fields():
 def test_json_and_plus_json_types_are_json(content_type):
     body = b'{"operationId": "op1", "status": "SUCCESS"}'
     read = httpx.Response(200, content=body, headers={"Content-Type": content_type})
-    _, run = _run(ACCEPTED, read, read, read)
+    _, run = _run_with(ACCEPTED, read, read, read)
     status.json_media_type(run)
 
 
@@ -126,7 +120,7 @@ def test_other_types_are_not_json(content_type, shown):
     body = b'{"operationId": "op1", "status": "SUCCESS"}'
     headers = {"Content-Type": content_type} if content_type else {}
     read = httpx.Response(200, content=body, headers=headers)
-    _, run = _run(ACCEPTED, read, read, read)
+    _, run = _run_with(ACCEPTED, read, read, read)
     with pytest.raises(ConformanceFailure) as failure:
         status.json_media_type(run)
     assert failure.value.observed == f"a status body labelled {shown}"
@@ -134,6 +128,16 @@ def test_other_types_are_not_json(content_type, shown):
 
 
 # -- STATUS-ID-MATCH without an id in the acceptance ------------------------------------
+
+
+def _named(path: str, named: str):  # type: ignore[no-untyped-def]
+    """A run whose acceptance gives no id, and whose status body names `named`."""
+    accepted = httpx.Response(202, headers={"Location": f"/v1/operationStatus/{path}"})
+    respx.post(SUBMIT).mock(return_value=accepted)
+    done = httpx.Response(200, json={"operationId": named, "status": "SUCCESS"})
+    respx.get(url__startswith=f"{STATUS}/").mock(return_value=done)
+    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
+    return driver, driver.run("success")
 
 
 @pytest.mark.parametrize(
@@ -148,12 +152,7 @@ def test_other_types_are_not_json(content_type, shown):
 )
 @respx.mock
 def test_an_id_the_status_url_names_matches(path, named):
-    accepted = httpx.Response(202, headers={"Location": f"/v1/operationStatus/{path}"})
-    respx.post(SUBMIT).mock(return_value=accepted)
-    done = httpx.Response(200, json={"operationId": named, "status": "SUCCESS"})
-    respx.get(url__startswith=f"{STATUS}/").mock(return_value=done)
-    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
-    run = driver.run("success")
+    driver, run = _named(path, named)
     assert run.submission.operation_id is None
     status.id_matches_url(run, driver.description)
 
@@ -161,12 +160,7 @@ def test_an_id_the_status_url_names_matches(path, named):
 @pytest.mark.parametrize(("path", "named"), [("a/b/c", "a/b"), ("op1", "op"), ("x?id=q9", "id")])
 @respx.mock
 def test_an_id_the_status_url_does_not_name_fails(path, named):
-    accepted = httpx.Response(202, headers={"Location": f"/v1/operationStatus/{path}"})
-    respx.post(SUBMIT).mock(return_value=accepted)
-    done = httpx.Response(200, json={"operationId": named, "status": "SUCCESS"})
-    respx.get(url__startswith=f"{STATUS}/").mock(return_value=done)
-    driver, _ = make_driver(polling={"interval": 1, "budget": 30})
-    run = driver.run("success")
+    driver, run = _named(path, named)
     with pytest.raises(ConformanceFailure) as failure:
         status.id_matches_url(run, driver.description)
     assert failure.value.expected == "an id that the status URL names"
