@@ -78,17 +78,15 @@ def _names() -> dict[str, int | None]:
     return found
 
 
-def _run(children: int, names: list[str], minutes: float, quiet: bool = False) -> bool:
+def _run(children: int, names: list[str], minutes: float) -> bool:
     """`mutmut run`; False when the deadline stopped it (what finished is kept)."""
     command = [*MUTMUT, "run", "--max-children", str(children), *names]
-    errors = subprocess.DEVNULL if quiet else None
     # mutmut runs mypy (type_check_command) by name: this interpreter's, venv or not.
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=errors,
         env={**os.environ, "PATH": path},
     )
     try:
@@ -101,6 +99,25 @@ def _run(children: int, names: list[str], minutes: float, quiet: bool = False) -
         except subprocess.TimeoutExpired:
             process.kill()
         return False
+
+
+def _make_mutants(children: int) -> None:
+    """Have mutmut write its mutants into mutants/ and run no test, to sample their names.
+
+    `mutmut run` with a name no mutant has would make them too, but only after a run of
+    the whole test selection to trace it and a second, clean one: minutes that the sampled
+    run then spends again on its own.
+    """
+    make = (
+        "import os\n"
+        "from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants, "
+        "set_mutant_under_test, setup_source_paths\n"
+        "set_mutant_under_test('mutant_generation')\n"
+        "os.makedirs('mutants', exist_ok=True)\n"
+        "copy_src_dir(); copy_also_copy_files(); setup_source_paths()\n"
+        f"create_mutants({children})\n"
+    )
+    subprocess.run([sys.executable, "-c", make], cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
 
 
 def _function(name: str) -> tuple[str, str]:
@@ -179,9 +196,7 @@ def main() -> None:
     names: list[str] = []
     every: list[str] = []
     if args.sample:
-        # Make the mutants first: mutmut makes them, then finds that no mutant has this
-        # name, says so and runs none.
-        _run(args.children, ["no-mutant-is-named-this"], args.minutes, quiet=True)
+        _make_mutants(args.children)
         every = sorted(_names())
         if not every:
             sys.exit("bench/mutation.py: mutmut made no mutants; run `mutmut run` to see why")

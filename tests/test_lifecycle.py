@@ -1,0 +1,164 @@
+"""The driver's less travelled paths (respx): what no simulator behaviour reaches."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+
+import httpx
+import pytest
+import respx
+
+from conformance.driver import Ended
+
+from .test_driver import BASE, SUBMIT, make_driver, status
+
+
+def test_why_polling_ended_reads_as_its_value():
+    assert [str(e) for e in (Ended.TERMINAL, Ended.BUDGET, Ended.NO_ANSWER)] == [
+        "terminal",
+        "budget",
+        "no-answer",
+    ]
+    assert f"{Ended.STATUS_ERROR}" == "status-error"
+
+
+@respx.mock
+def test_a_pickled_submission_leaves_its_cookie_jar_behind():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+    driver, _ = make_driver()
+    submission = driver.submit("success")
+    copy = pickle.loads(pickle.dumps(submission))
+    assert copy.jar is None
+    assert (copy.scenario, copy.location, copy.status_url) == (
+        "success",
+        "/op",
+        submission.status_url,
+    )
+    assert submission.jar is not None and submission.jar.get("s") == "1"  # the original keeps it
+
+
+@respx.mock
+def test_a_refusal_lists_every_accepted_code_with_or():
+    respx.post(SUBMIT).respond(500)
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "accepted_status": [201, 202]})
+    sub = driver.submit("success")
+    assert sub.location_problem == (
+        "the submission answered 500, not 201 or 202, and gave no Location header"
+    )
+
+
+@respx.mock
+def test_a_burst_of_reads_carries_the_operations_cookies():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+    reads = respx.get(f"{BASE}/op").mock(return_value=status("RUNNING"))
+    driver, _ = make_driver()
+    sub = driver.submit("success")
+    assert sub.status_url is not None
+    polls = driver.burst(sub.status_url, 3, "burst", jar=sub.jar)
+    assert [p.exchange.label for p in polls] == ["burst 1", "burst 2", "burst 3"]
+    assert [call.request.headers.get("cookie") for call in reads.calls] == ["s=1"] * 3
+
+
+@respx.mock
+def test_the_operation_id_comes_from_the_first_read_that_names_one():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(
+        side_effect=[
+            httpx.Response(200, json={"status": "RUNNING"}),
+            httpx.Response(200, json={"status": "RUNNING", "operationId": None}),
+            status("SUCCESS"),
+            status("SUCCESS"),
+            status("SUCCESS"),
+        ]
+    )
+    driver, _ = make_driver()
+    run = driver.run("success")
+    assert run.submission.operation_id is None
+    assert driver.operation_id(run) == "op1"
+
+
+@respx.mock
+def test_no_operation_id_when_no_read_names_one():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=httpx.Response(200, json={"status": "SUCCESS"}))
+    driver, _ = make_driver()
+    assert driver.operation_id(driver.run("success")) is None
+
+
+@respx.mock
+def test_a_dialect_without_a_resource_url_leaves_the_resource_unnamed():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "result_url": "none"})
+    run = driver.run("success")
+    call = driver.resource_call("read", run, "read")
+    assert call.unnamed and call.exchange is None
+    assert call.problem == "the dialect names no resource URL ('none')"
+
+
+@respx.mock
+def test_a_resource_call_by_operation_id_needs_no_resource_url():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS"))
+    thing = respx.get(f"{BASE}/things/op1").respond(200, json={})
+    driver, _ = make_driver(
+        dialect={"name": "cloudcenter", "result_url": "none"},
+        resource={"read": {"method": "GET", "url": "/things/{operation_id}"}},
+    )
+    call = driver.resource_call("read", driver.run("success"), "read")
+    assert not call.unnamed and call.problem is None
+    assert call.exchange is not None and thing.called
+
+
+@respx.mock
+def test_submissions_at_once_are_all_in_flight_together():
+    # Ten submissions meet at a barrier: only ten threads at once get them all through.
+    count = 10
+    barrier = threading.Barrier(count, timeout=5)
+
+    def submit(request: httpx.Request) -> httpx.Response:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            return httpx.Response(503)
+        return httpx.Response(202, headers={"Location": "/op"})
+
+    respx.post(SUBMIT).mock(side_effect=submit)
+    driver, _ = make_driver()
+    subs = driver.submit_concurrently("success", count)
+    assert [s.exchange.status for s in subs] == [202] * count
+
+
+@respx.mock
+def test_the_synchronous_call_sends_what_the_description_says():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+    sync = respx.post(f"{BASE}/v1/now").respond(200, json={"status": "SUCCESS"})
+    driver, _ = make_driver(
+        cookies="shared",
+        sync={"method": "POST", "path": "/v1/now", "json": {"k": 1}, "headers": {"X-Mode": "a"}},
+    )
+    driver.submit("success")  # a shared jar now holds s=1
+    exchange = driver.sync_call()
+    assert exchange is not None and exchange.status == 200
+    request = sync.calls.last.request
+    assert json.loads(request.content) == {"k": 1}
+    assert request.headers["x-mode"] == "a"
+    assert request.headers.get("cookie") == "s=1"
+
+
+@pytest.mark.parametrize(
+    ("budget", "read_at"),
+    [(15.0, [0.0, 10.0, 15.0]), (10.5, [0.0, 10.0, 10.5])],
+)
+@respx.mock
+def test_reads_after_a_delete_stop_at_the_delete_budget(budget, read_at):
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS", resourceUrl=f"{BASE}/things/1"))
+    respx.get(f"{BASE}/things/1").respond(200, json={})
+    driver, clock = make_driver(polling={"interval": 10, "delete_budget": budget})
+    run = driver.run("success")
+    start = clock.now()
+    reads = driver.wait_until_gone(run)
+    assert [round(r.sent_at - start, 3) for r in reads] == read_at
