@@ -138,7 +138,10 @@ def outcome(
         except Blocked as exc:
             return stable(f"ERROR {exc}")
         except NotObserved as exc:
-            return stable(f"SKIP {exc.msg}")
+            looked = (
+                f" (looked at {sorted(e.index for e in exc.exchanges)})" if exc.exchanges else ""
+            )
+            return stable(f"SKIP {exc.msg}{looked}")
         except pytest.skip.Exception as exc:
             return stable(f"SKIP {exc.msg}")
     evidence = "; ".join(f"{c.what} {sorted(e.index for e in c.exchanges)}" for c in cited)

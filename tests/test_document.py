@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .data.make import RUNS, arguments
+from .data.make import CASES, RUNS, arguments
 
 DATA = Path(__file__).parent / "data"
 _ID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
@@ -41,3 +41,28 @@ def test_the_run_writes_the_fixed_report(pytester, name):
         f"conformance.json of the {name!r} run changed: if that is meant, make the fixed "
         "reports again (tests/data/README.md) and review the diff"
     )
+
+
+def test_a_skip_keeps_the_exchanges_it_looked_at(pytester):
+    report_dir = pytester.path / "reports"
+    pytester.runpytest_inprocess(
+        str(CASES),
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "accepted_body",
+        "--fault=submit-200",
+        f"--report-dir={report_dir}",
+    )
+    written = json.loads((report_dir / "conformance.json").read_text(encoding="utf-8"))
+    (body,) = [r for r in written["requirements"] if r["id"] == "SUBMIT-BODY"]
+    cases = {c["nodeid"].rpartition("[")[2]: c for c in body["cases"]}
+    for scenario in ("success]", "failure]"):
+        case = cases[scenario]
+        assert case["verdict"] == "SKIP"
+        assert (
+            case["message"] == f"not observed: the {scenario[:-1]} acceptance answered 200, not 202"
+        )
+        (looked,) = case["exchanges"]
+        assert (looked["method"], looked["status"]) == ("POST", 200)
+        assert looked["label"] == f"submit {scenario[:-1]}"

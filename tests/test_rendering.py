@@ -145,3 +145,28 @@ HAND_MADE: dict[str, Any] = {
 def test_the_junit_file_of_a_hand_made_document(snapshot, gate_mode):
     document = HAND_MADE if gate_mode is None else {**HAND_MADE, "gate_mode": gate_mode}
     assert render_junit(document).decode("utf-8") == snapshot
+
+
+def _article(html: str, nodeid: str) -> str:
+    found = re.search(
+        rf'<article class="case"[^>]*>\s*<h4>.*?<code>{re.escape(nodeid)}</code>.*?</article>',
+        html,
+        flags=re.S,
+    )
+    assert found is not None, nodeid
+    return found.group(0)
+
+
+def test_a_skip_shows_the_exchanges_it_looked_at_folded(faulty):
+    document = json.loads(json.dumps(faulty))
+    cases = [c for r in document["requirements"] for c in r["cases"]]
+    skipped = next(c for c in cases if c["verdict"] == "SKIP")
+    failed = next(c for c in cases if c["verdict"] == "FAIL" and c.get("exchanges"))
+    skipped["exchanges"] = [document["exchanges"][0]]
+    html = render_html(document)
+    looked = _article(html, skipped["nodeid"])
+    assert "<h5>Exchanges it looked at</h5>" in looked
+    assert '<details class="exchange"><summary><code>#1 ' in looked  # folded
+    behind = _article(html, failed["nodeid"])
+    assert "<h5>Exchanges behind this verdict</h5>" in behind
+    assert '<details class="exchange" open>' in behind

@@ -253,6 +253,8 @@ class Recorder:
             skipped = call.excinfo.value if call.excinfo is not None else None
             if isinstance(skipped, NotObserved):
                 result.message = self.session.redactor.text(skipped.msg)
+                # What was looked at, so a reader sees why nothing counted.
+                result.exchanges = [self.session.redactor.exchange(e) for e in skipped.exchanges]
                 return result
             longrepr = report.longrepr
             result.message = str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
