@@ -162,3 +162,46 @@ def test_reads_after_a_delete_stop_at_the_delete_budget(budget, read_at):
     start = clock.now()
     reads = driver.wait_until_gone(run)
     assert [round(r.sent_at - start, 3) for r in reads] == read_at
+
+
+def _finished(resource_url: str = f"{BASE}/things/1", **body: object) -> None:
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(
+        return_value=httpx.Response(
+            200, json={"status": "SUCCESS", "resourceUrl": resource_url, **body}
+        )
+    )
+
+
+@respx.mock
+def test_a_resource_call_by_operation_id_without_one_is_not_sent():
+    _finished()
+    sent = respx.route(host="api.example.test", path__startswith="/things").respond(200)
+    driver, _ = make_driver(resource={"read": {"method": "GET", "url": "/things/{operation_id}"}})
+    call = driver.resource_call("read", driver.run("success"), "read")
+    assert call.exchange is None and not sent.called
+    assert call.problem == "no operation id for '/things/{operation_id}'"
+
+
+@respx.mock
+def test_a_resource_call_that_is_no_url_says_so():
+    _finished(operationId="op1")
+    driver, _ = make_driver(
+        resource={"read": {"method": "GET", "url": "http://[::1/{operation_id}"}}
+    )
+    call = driver.resource_call("read", driver.run("success"), "read")
+    assert call.exchange is None
+    assert (call.problem or "").startswith("the resource URL is not a URI reference: ")
+
+
+@respx.mock
+def test_a_resource_url_on_another_origin_says_which():
+    _finished("https://evil.test/steal")
+    driver, _ = make_driver()
+    call = driver.resource_call("read", driver.run("success"), "read")
+    assert call.exchange is None
+    assert call.problem == (
+        "the resource URL 'https://evil.test/steal' is on another origin "
+        "(https://evil.test:443), so the suite did not follow it. If that origin belongs to "
+        "the target, list it in allowed_origins in the target description."
+    )

@@ -128,7 +128,6 @@ class Call:
 
     exchange: Exchange | None = None
     problem: str | None = None
-    url: httpx.URL | None = None
     unnamed: bool = False  # the dialect names no resource at all: nothing to judge (SKIP)
 
 
@@ -677,11 +676,11 @@ class Driver:
         if isinstance(url, str):
             return Call(problem=f"the resource URL {url}")
         if not self.same_origin(url):
-            return Call(problem=self.off_origin("the resource URL", str(url), url), url=url)
+            return Call(problem=self.off_origin("the resource URL", str(url), url))
         # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.
         headers = {"Connection": "close"} if call.method.upper() == "DELETE" else None
         exchange = self.send(label, call.method, url, headers=headers, jar=run.submission.jar)
-        return Call(exchange, url=url)
+        return Call(exchange)
 
     def wait_until_gone(self, run: Run) -> list[Exchange]:
         """Read the resource until it answers 404 or 410, or the delete budget ends.
