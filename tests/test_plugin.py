@@ -164,7 +164,7 @@ def test_junit_records_the_requirement_of_each_case(run_suite, tmp_path):
 
 
 def test_warn_shows_as_its_own_outcome(run_suite):
-    run = run_suite("--fault", "failed-no-msg", "-v")
+    run = run_suite("--fault", "failed-no-msg", "-v", "-k", "failure_says_why")
     run.result.stdout.fnmatch_lines(["*test_failure_says_why WARN*", "*1 warned*"])
     assert run.result.ret == 0
 
@@ -278,7 +278,7 @@ def test_strict_with_another_gate_is_a_usage_error(run_suite):
 
 
 def test_the_terminal_ends_with_every_requirements_verdict(run_suite):
-    run = run_suite("--fault", "submit-200")
+    run = run_suite("--fault", "submit-200", "-k", "submission")
     lines = run.result.stdout.lines
     start = next(i for i, line in enumerate(lines) if line.strip("= ") == "async-conformance")
     table = lines[start + 1 : start + 1 + len(CATALOGUE)]
