@@ -205,3 +205,64 @@ def test_a_resource_url_on_another_origin_says_which():
         "(https://evil.test:443), so the suite did not follow it. If that origin belongs to "
         "the target, list it in allowed_origins in the target description."
     )
+
+
+def _resource_url(result_url: str, submitted: httpx.Response, **dialect: object) -> object:
+    respx.post(SUBMIT).mock(return_value=submitted)
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "result_url": result_url, **dialect})
+    return driver.resource_url(driver.run("success"))
+
+
+@respx.mock
+def test_a_resource_made_in_place_is_the_submissions_own_url():
+    url = _resource_url("request", httpx.Response(202, headers={"Location": "/op"}))
+    assert str(url) == SUBMIT
+
+
+@respx.mock
+def test_a_resource_url_template_takes_the_operation_id_from_the_acceptance():
+    accepted = httpx.Response(
+        202, headers={"Location": "/op"}, json={"operationId": "a7", "status": "RUNNING"}
+    )
+    url = _resource_url("template:/things/{id}", accepted)
+    assert str(url) == f"{BASE}/things/a7"
+
+
+@respx.mock
+def test_a_resource_url_template_without_its_values_says_which():
+    url = _resource_url(
+        "template:/things/{owner.id}", httpx.Response(202, headers={"Location": "/op"})
+    )
+    assert url == "no value for every placeholder of '/things/{owner.id}'"
+
+
+@respx.mock
+def test_a_resource_header_on_the_acceptance_serves_when_the_status_has_none():
+    accepted = httpx.Response(202, headers={"Operation-Location": "/op", "Location": "things/9"})
+    url = _resource_url("header:Location", accepted, status_url="header:Operation-Location")
+    # Resolved against the acceptance's URL, the answer it came with.
+    assert str(url) == f"{BASE}/v1/tenants/1/clouds/1/things/9"
+
+
+@respx.mock
+def test_no_resource_header_anywhere_says_where_it_looked():
+    accepted = httpx.Response(202, headers={"Operation-Location": "/op"})
+    url = _resource_url("header:Location", accepted, status_url="header:Operation-Location")
+    assert url == "no resource URL in a Location header"
+
+
+@respx.mock
+def test_no_resource_link_says_which_relation():
+    url = _resource_url("link:result", httpx.Response(202, headers={"Location": "/op"}))
+    assert url == "no resource URL in a link with relation 'result'"
+
+
+@respx.mock
+def test_a_resource_url_field_that_is_null_says_so():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS", resourceUrl=None))
+    driver, _ = make_driver()
+    assert driver.resource_url(driver.run("success")) == (
+        "no resource URL in the body field 'resourceUrl' (None)"
+    )

@@ -650,7 +650,9 @@ class Driver:
             value = carrier.header(argument)
             where = f"a {argument} header"
         if not isinstance(value, str) or not value:
-            shown = "" if value is MISSING else f" ({value!r})"
+            # A header or link that is not there reads as None; a body field as MISSING.
+            absent = value is MISSING or (value is None and kind != "body")
+            shown = "" if absent else f" ({value!r})"
             return f"no resource URL in {where}{shown}"
         return self._resolve(carrier.url, value)
 
