@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from conformance.driver import Ended
+from conformance.driver import Driver, Ended, Run
 
 from .test_driver import BASE, SUBMIT, make_driver, status
 
@@ -266,3 +266,66 @@ def test_a_resource_url_field_that_is_null_says_so():
     assert driver.resource_url(driver.run("success")) == (
         "no resource URL in the body field 'resourceUrl' (None)"
     )
+
+
+def _moving(location: str, **dialect: object) -> tuple[list[str], Run, Driver]:
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    moved = {"Location": location}
+    respx.get(f"{BASE}/op").mock(
+        side_effect=[httpx.Response(200, json={"status": "RUNNING"}, headers=moved)]
+        + [status("SUCCESS")] * 3
+    )
+    respx.get(f"{BASE}/op2").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver(dialect={"name": "cloudcenter", **dialect})
+    run = driver.run("success")
+    return [httpx.URL(p.exchange.url).path for p in run.polls], run, driver
+
+
+@respx.mock
+def test_a_status_url_that_moves_is_followed_where_it_went():
+    paths, _, driver = _moving("/op2", status_url_moves=True)
+    assert paths == ["/op", "/op2", "/op2", "/op2"]
+    # The operation's timeline keeps every read, where it moved too.
+    (traced,) = list(driver.operations)
+    assert [httpx.URL(p.exchange.url).path for p in traced.reads] == paths
+
+
+@respx.mock
+def test_a_status_url_does_not_move_unless_the_dialect_says_so():
+    paths, _, _ = _moving("/op2")
+    assert paths == ["/op"] * 4
+
+
+@respx.mock
+def test_only_a_status_url_from_a_header_moves():
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "statusUrl": "/op"})
+    respx.get(f"{BASE}/op").mock(
+        side_effect=[httpx.Response(200, json={"status": "RUNNING"}, headers={"Location": "/op2"})]
+        + [status("SUCCESS")] * 3
+    )
+    driver, _ = make_driver(
+        dialect={"name": "cloudcenter", "status_url": "body:statusUrl", "status_url_moves": True}
+    )
+    run = driver.run("success")
+    assert [httpx.URL(p.exchange.url).path for p in run.polls] == ["/op"] * 4
+
+
+@pytest.mark.parametrize(
+    ("location", "problem"),
+    [
+        (
+            "https://evil.test/op2",
+            "the status URL moved to 'https://evil.test/op2', which is on another origin",
+        ),
+        (
+            "javascript:alert(1)",
+            "the status URL moved to 'javascript:alert(1)', which is a javascript: URL, "
+            "not an http(s) one: nothing to request",
+        ),
+    ],
+)
+@respx.mock
+def test_a_status_url_that_moves_where_it_may_not_be_followed_ends_polling(location, problem):
+    paths, run, _ = _moving(location, status_url_moves=True)
+    assert paths == ["/op"]
+    assert (run.ended, run.problem) == (Ended.STATUS_ERROR, problem)
