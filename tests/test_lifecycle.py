@@ -329,3 +329,24 @@ def test_a_status_url_that_moves_where_it_may_not_be_followed_ends_polling(locat
     paths, run, _ = _moving(location, status_url_moves=True)
     assert paths == ["/op"]
     assert (run.ended, run.problem) == (Ended.STATUS_ERROR, problem)
+
+
+@pytest.mark.parametrize(
+    ("completed", "reads_after_terminal"),
+    [
+        (300.0, 2),  # CONFIRM_POLLS
+        (10.0, 2),  # half the window is 5 s: room for two reads 2 s apart
+        (8.0, 2),  # half is 4 s: the second read comes exactly one interval before it
+        (6.0, 1),  # half is 3 s: a second read would come too close to it
+    ],
+)
+@respx.mock
+def test_a_terminal_state_is_confirmed_well_inside_half_the_window(completed, reads_after_terminal):
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(side_effect=[status("RUNNING")] + [status("SUCCESS")] * 5)
+    driver, _ = make_driver(
+        polling={"interval": 2}, retention={"completed": completed, "tolerance": 1}
+    )
+    run = driver.run("success")
+    assert run.terminal_index == 1
+    assert len(run.polls) - 1 - run.terminal_index == reads_after_terminal
