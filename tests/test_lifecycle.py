@@ -350,3 +350,21 @@ def test_a_terminal_state_is_confirmed_well_inside_half_the_window(completed, re
     run = driver.run("success")
     assert run.terminal_index == 1
     assert len(run.polls) - 1 - run.terminal_index == reads_after_terminal
+
+
+@respx.mock
+def test_a_status_read_that_errs_tells_no_state_whatever_its_body_says():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=httpx.Response(500, json={"status": "SUCCESS"}))
+    driver, _ = make_driver()
+    run = driver.run("success")
+    (poll,) = run.polls
+    assert (poll.state, poll.reading.told_by, run.ended) == (None, "nothing", Ended.STATUS_ERROR)
+
+
+@respx.mock
+def test_reads_in_a_burst_wait_for_nothing():
+    respx.get(f"{BASE}/op").mock(return_value=status("RUNNING"))
+    driver, _ = make_driver()
+    polls = driver.burst(httpx.URL(f"{BASE}/op"), 2, "burst")
+    assert [p.waited for p in polls] == [0.0, 0.0]
