@@ -510,10 +510,9 @@ class Driver:
         runs: list[Run | None] = [None] * len(followers)
         due: list[tuple[float, int]] = []
 
-        def step(index: int, first: bool = False) -> tuple[int, float | None]:
-            follower = followers[index]
-            try:
-                return index, next(follower) if first else follower.send(None)
+        def step(index: int) -> tuple[int, float | None]:
+            try:  # a generator's first send(None) starts it, as next() would
+                return index, followers[index].send(None)
             except StopIteration as done:
                 runs[index] = done.value
                 return index, None
@@ -523,7 +522,7 @@ class Driver:
                 if wait is not None:
                     heapq.heappush(due, (self.clock.now() + wait, index))
 
-        schedule(step(index, first=True) for index in range(len(followers)))
+        schedule(step(index) for index in range(len(followers)))
         workers = min(len(followers), CONNECTIONS)
         with ThreadPoolExecutor(max_workers=workers) if workers > 1 else nullcontext() as pool:
             while due:
