@@ -368,3 +368,50 @@ def test_reads_in_a_burst_wait_for_nothing():
     driver, _ = make_driver()
     polls = driver.burst(httpx.URL(f"{BASE}/op"), 2, "burst")
     assert [p.waited for p in polls] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("count", [2, 10])
+@respx.mock
+def test_reads_due_at_one_moment_go_out_at_once(count):
+    # Each operation's first read waits at a barrier that only `count` reads at once pass.
+    barrier = threading.Barrier(count, timeout=5)
+    first_reads: set[str] = set()
+    lock = threading.Lock()
+
+    def read(request: httpx.Request) -> httpx.Response:
+        with lock:
+            first = request.url.path not in first_reads
+            first_reads.add(request.url.path)
+        if first:
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                return httpx.Response(503)
+        return status("SUCCESS")
+
+    numbers = iter(range(count))
+    respx.post(SUBMIT).mock(
+        side_effect=lambda request: httpx.Response(
+            202, headers={"Location": f"/op/{next(numbers)}"}
+        )
+    )
+    respx.get(url__regex=rf"{BASE}/op/\d+").mock(side_effect=read)
+    driver, _ = make_driver()
+    runs = driver.follow_all([driver.submit("success") for _ in range(count)])
+    assert [r.ended for r in runs] == [Ended.TERMINAL] * count
+
+
+@respx.mock
+def test_a_read_not_yet_due_waits_for_its_time():
+    respx.post(SUBMIT).mock(
+        side_effect=[
+            httpx.Response(202, headers={"Location": "/op/a", "Retry-After": "10"}),
+            httpx.Response(202, headers={"Location": "/op/b"}),
+        ]
+    )
+    respx.get(url__regex=rf"{BASE}/op/\w").mock(return_value=status("SUCCESS"))
+    driver, clock = make_driver(polling={"interval": 1})
+    start = clock.now()
+    late, early = driver.follow_all([driver.submit("success"), driver.submit("success")])
+    assert late.polls[0].exchange.sent_at - start == 10
+    assert early.polls[0].exchange.sent_at - start == 0
