@@ -415,3 +415,33 @@ def test_a_read_not_yet_due_waits_for_its_time():
     late, early = driver.follow_all([driver.submit("success"), driver.submit("success")])
     assert late.polls[0].exchange.sent_at - start == 10
     assert early.polls[0].exchange.sent_at - start == 0
+
+
+@respx.mock
+def test_the_last_read_comes_when_the_budget_ends_not_after():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    respx.get(f"{BASE}/op").mock(return_value=status("RUNNING"))
+    driver, clock = make_driver(polling={"interval": 10, "budget": 10.5})
+    start = clock.now()
+    run = driver.run("success")
+    assert run.ended == Ended.BUDGET
+    assert [round(p.exchange.sent_at - start, 3) for p in run.polls] == [0.0, 10.0, 10.5]
+
+
+@respx.mock
+def test_a_run_without_a_status_url_keeps_the_reason():
+    respx.post(SUBMIT).respond(202)
+    driver, _ = make_driver()
+    run = driver.run("success")
+    assert (run.ended, run.polls) == (Ended.NOT_FOLLOWED, [])
+    assert run.problem == "the submission gave no Location header"
+
+
+@respx.mock
+def test_every_read_of_a_run_carries_the_operations_cookies():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+    reads = respx.get(f"{BASE}/op").mock(
+        side_effect=[status("RUNNING"), status("SUCCESS"), status("SUCCESS"), status("SUCCESS")]
+    )
+    make_driver()[0].run("success")
+    assert [call.request.headers.get("cookie") for call in reads.calls] == ["s=1"] * 4
