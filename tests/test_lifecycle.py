@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import pickle
 import threading
+import time
 
 import httpx
 import pytest
 import respx
 
-from conformance.driver import Driver, Ended, Run
+from conformance.clock import VirtualClock
+from conformance.description import parse
+from conformance.driver import Driver, Ended, Run, retry_after_seconds
 
 from .test_driver import BASE, SUBMIT, make_driver, status
 
@@ -445,3 +448,24 @@ def test_every_read_of_a_run_carries_the_operations_cookies():
     )
     make_driver()[0].run("success")
     assert [call.request.headers.get("cookie") for call in reads.calls] == ["s=1"] * 4
+
+
+@respx.mock
+def test_an_http_origin_is_named_with_its_default_port():
+    respx.post(SUBMIT).respond(202, headers={"Location": "http://evil.test/op"})
+    sub = make_driver()[0].submit("success")
+    assert "is on another origin (http://evil.test:80)," in (sub.location_problem or "")
+
+
+def test_a_retry_after_date_in_the_past_means_now():
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", time.time()) == 0.0
+
+
+@respx.mock
+def test_without_a_base_url_the_clients_origin_is_the_targets():
+    respx.post(SUBMIT).respond(202, headers={"Location": f"{BASE}/op"})
+    description = parse({}, "test").effective
+    assert description.base_url is None
+    driver = Driver(httpx.Client(base_url=BASE), description, VirtualClock())
+    sub = driver.submit("success")
+    assert (sub.location_problem, str(sub.status_url)) == (None, f"{BASE}/op")
