@@ -469,3 +469,27 @@ def test_without_a_base_url_the_clients_origin_is_the_targets():
     driver = Driver(httpx.Client(base_url=BASE), description, VirtualClock())
     sub = driver.submit("success")
     assert (sub.location_problem, str(sub.status_url)) == (None, f"{BASE}/op")
+
+
+@respx.mock
+def test_a_submission_sends_the_scenarios_headers_and_fills_lists_too():
+    sent = respx.post(SUBMIT).respond(202, headers={"Location": "/op"})
+    driver, _ = make_driver(
+        scenarios={
+            "success": {
+                "path": "/v1/tenants/1/clouds/1/accounts",
+                "json": {"tags": ["t-{n}", 3, ["{n}"]]},
+                "headers": {"X-Tenant": "7"},
+            }
+        }
+    )
+    driver.submit("success")
+    request = sent.calls.last.request
+    assert json.loads(request.content) == {"tags": ["t-1", 3, ["1"]]}
+    assert request.headers["x-tenant"] == "7"
+
+
+@respx.mock
+def test_a_refused_submission_gives_no_operation_id_whatever_its_body_says():
+    respx.post(SUBMIT).respond(409, json={"operationId": "op9", "status": "FAILED"})
+    assert make_driver()[0].submit("success").operation_id is None
