@@ -493,3 +493,21 @@ def test_a_submission_sends_the_scenarios_headers_and_fills_lists_too():
 def test_a_refused_submission_gives_no_operation_id_whatever_its_body_says():
     respx.post(SUBMIT).respond(409, json={"operationId": "op9", "status": "FAILED"})
     assert make_driver()[0].submit("success").operation_id is None
+
+
+@respx.mock
+def test_a_submission_that_got_no_answer_says_so():
+    respx.post(SUBMIT).mock(side_effect=httpx.ConnectError("refused"))
+    sub = make_driver()[0].submit("success")
+    assert sub.location_problem == "the submission got no answer: ConnectError: refused"
+
+
+@respx.mock
+def test_a_status_url_in_the_body_is_taken_from_its_field():
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "links": {"self": "/op/7"}})
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "status_url": "body:links.self"})
+    assert str(driver.submit("success").status_url) == f"{BASE}/op/7"
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING"})
+    assert driver.submit("success").location_problem == (
+        "the submission gave no status URL in the body field 'links.self'"
+    )

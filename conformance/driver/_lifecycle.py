@@ -378,7 +378,7 @@ class Driver:
             submission.location_problem = f"the submission got no answer: {exchange.error}"
             return
         kind, argument = parse_source(dialect.status_url)
-        value: Any = None
+        value: Any  # each source below sets it
         if kind == "header":
             value = exchange.header(argument)
             where = f"no {argument} header"
