@@ -511,3 +511,23 @@ def test_a_status_url_in_the_body_is_taken_from_its_field():
     assert driver.submit("success").location_problem == (
         "the submission gave no status URL in the body field 'links.self'"
     )
+
+
+@respx.mock
+def test_a_status_url_in_a_link_is_taken_from_its_relation():
+    links = [{"rel": "monitor", "href": "/op/3"}]
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "links": links})
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "status_url": "link:monitor"})
+    assert str(driver.submit("success").status_url) == f"{BASE}/op/3"
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING"})
+    assert driver.submit("success").location_problem == (
+        "the submission gave no link with relation 'monitor'"
+    )
+
+
+@respx.mock
+def test_an_acceptance_whose_id_is_null_gives_no_operation_id():
+    respx.post(SUBMIT).respond(
+        202, headers={"Location": "/op"}, json={"status": "RUNNING", "operationId": None}
+    )
+    assert make_driver()[0].submit("success").operation_id is None
