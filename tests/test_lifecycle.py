@@ -531,3 +531,29 @@ def test_an_acceptance_whose_id_is_null_gives_no_operation_id():
         202, headers={"Location": "/op"}, json={"status": "RUNNING", "operationId": None}
     )
     assert make_driver()[0].submit("success").operation_id is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "kept", "dropped"),
+    [
+        # A header that fills the byte cap exactly is kept; one byte more is not.
+        ([("X-A", "a" * 1021)], ["x-a"], 0),
+        ([("X-A", "a" * 1022)], [], 1),
+        # The bytes add up: the third no longer fits after the first two.
+        ([("X-A", "a" * 500), ("X-B", "b" * 500), ("X-C", "c" * 100)], ["x-a", "x-b"], 1),
+        # Past the caps, a header the suite reads is kept up to READ_HEADER_BYTES.
+        ([("X-A", "a" * 1021), ("Location", "l" * 8184)], ["x-a", "location"], 0),
+        ([("X-A", "a" * 1021), ("Location", "l" * 8185)], ["x-a"], 1),
+    ],
+)
+def test_headers_are_kept_up_to_the_caps_to_the_byte(headers, kept, dropped):
+    driver, _ = make_driver(polling={"max_headers": 10, "max_header_bytes": 1024})
+    found, left_out = driver._kept_headers(httpx.Headers(headers))
+    assert ([name for name, _ in found], left_out) == (kept, dropped)
+
+
+@respx.mock
+def test_bytes_to_send_as_they_are_go_out_untouched():
+    sent = respx.post(SUBMIT).respond(400)
+    make_driver()[0].send("malformed", "POST", SUBMIT, content=b'{"name": ')
+    assert sent.calls.last.request.content == b'{"name": '
