@@ -137,3 +137,22 @@ def test_secret_scenario_headers_are_redacted_in_the_document(pytester, monkeypa
         "X-Mode": "plain",
     }
     assert described["headers"] == {"Authorization": "[redacted]"}
+
+
+def test_a_checked_value_from_the_environment_stays_secret_in_the_document(pytester, monkeypatch):
+    monkeypatch.setenv("SIM_URL", "http://builtin.simulator/pathtok-42")
+    config = pytester.path / "target.toml"
+    config.write_text("base_url = '${SIM_URL}'\n", encoding="utf-8")
+    result = pytester.runpytest_inprocess(
+        str(CASES),
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "submission_is_accepted",
+        "--target",
+        "builtin",
+        f"--target-config={config}",
+    )
+    text = (pytester.path / "reports" / "conformance.json").read_text()
+    assert "pathtok-42" not in text + result.stdout.str()
+    assert json.loads(text)["target"]["description"]["base_url"] == "[secret]"

@@ -119,23 +119,24 @@ def _field_names(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str
     """The keys allowed at `loc`, walking the model classes along the path."""
     current: Any = model
     for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
+        if _is_model(current):
             field = current.model_fields.get(str(part))
             if field is None:
                 return []
             current = field.annotation
-        else:
+        else:  # a table of models (scenarios.<name>) or a list: the model it holds
             args = getattr(current, "__args__", ())
-            current = next(
-                (a for a in args if isinstance(a, type) and issubclass(a, BaseModel)),
-                args[-1] if args else None,
-            )
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or n for n, f in current.model_fields.items()]
-    return []
+            current = next((a for a in args if _is_model(a)), args[-1] if args else None)
+    if not _is_model(current):  # an optional table (sync, dialect.done): X | None
+        current = next((a for a in getattr(current, "__args__", ()) if _is_model(a)), None)
+    return [f.alias or n for n, f in current.model_fields.items()] if _is_model(current) else []
 
 
-def _explain(error: ValidationError, source: str) -> DescriptionError:
+def _is_model(value: Any) -> bool:
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
+def _explain(error: ValidationError, source: str, secrets: set[str]) -> DescriptionError:
     lines = []
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in ("function-after", "[key]"))
@@ -150,10 +151,12 @@ def _explain(error: ValidationError, source: str) -> DescriptionError:
             lines.append(f"{where}{str(item['msg']).removeprefix('Value error, ')}")
         else:
             lines.append(f"{key} = {item['input']!r}: {item['msg']}")
+    text = "\n  - ".join(lines)
+    for secret in sorted(secrets, key=len, reverse=True):  # a value from ${NAME} is a secret
+        text = text.replace(repr(secret)[1:-1], "[secret]").replace(secret, "[secret]")
     return DescriptionError(
-        f"target description {source} is not usable:\n  - "
-        + "\n  - ".join(lines)
-        + "\nREADME.md, 'Describing your server', lists every key with its default."
+        f"target description {source} is not usable:\n  - {text}"
+        "\nREADME.md, 'Describing your server', lists every key with its default."
     )
 
 
@@ -167,11 +170,17 @@ def parse(raw: dict[str, Any], source: str, base_url: str | None = None) -> Load
         raise DescriptionError(f"{source}: dialect must be a table, not {user_dialect!r}")
     raw["dialect"] = _dialect_table(user_dialect, source)
     secrets: set[str] = set()
+    expanded = _expand(raw, "", source, secrets)  # an unset variable is named before any check
     try:
-        described = Description.model_validate(raw)
-        effective = Description.model_validate(_expand(raw, "", source, secrets))
+        effective = Description.model_validate(expanded)
     except ValidationError as exc:
-        raise _explain(exc, source) from None
+        raise _explain(exc, source, secrets) from None
+    try:
+        described = Description.model_validate(raw)  # as written, ${NAME} and all
+    except ValidationError:
+        # A ${NAME} where the value itself is checked (a URL, a path, a method): the checked
+        # form serves, and the report redacts its secrets as it does everywhere.
+        described = effective
     return Loaded(source, described, effective, frozenset(secrets), _label(user_dialect))
 
 

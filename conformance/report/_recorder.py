@@ -22,6 +22,7 @@ from .. import __version__
 from ..catalogue import CATALOGUE, Level, get
 from ..clock import ClockControlError
 from ..description import ClockMode
+from ..driver import Redactor
 from ..session import ConformanceSession
 from ..verdicts import (
     Blocked,
@@ -304,7 +305,10 @@ class Recorder:
         redact = session.redactor
         requirements = self.results.requirements()
         operations, exchanges = self._recorded()
-        described = target.loaded.described.model_dump(mode="json", by_alias=True)
+        # Secrets reach it where a checked value came from ${NAME} (see description.parse).
+        described = _redacted(
+            target.loaded.described.model_dump(mode="json", by_alias=True), redact
+        )
         described["headers"] = dict(redact.headers(described.get("headers", {}).items()))
         for scenario in described.get("scenarios", {}).values():
             scenario["headers"] = dict(redact.headers(scenario.get("headers", {}).items()))
@@ -430,3 +434,12 @@ class Recorder:
         tr.write_line(f"reports written to {where}{os.sep}: {names}")
         for note in self.notes:
             tr.write_line(f"note: {note}", yellow=True)
+
+
+def _redacted(value: Any, redact: Redactor) -> Any:
+    """Every string in `value` (a JSON document) with the configured secrets hidden."""
+    if isinstance(value, dict):
+        return {key: _redacted(item, redact) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, redact) for item in value]
+    return redact.text(value) if isinstance(value, str) else value
