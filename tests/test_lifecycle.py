@@ -557,3 +557,32 @@ def test_bytes_to_send_as_they_are_go_out_untouched():
     sent = respx.post(SUBMIT).respond(400)
     make_driver()[0].send("malformed", "POST", SUBMIT, content=b'{"name": ')
     assert sent.calls.last.request.content == b'{"name": '
+
+
+@respx.mock
+def test_each_request_is_bounded_by_the_request_timeout():
+    sent = respx.get(f"{BASE}/op").mock(return_value=status("RUNNING"))
+    make_driver(polling={"request_timeout": 3})[0].send("read", "GET", f"{BASE}/op")
+    timeout = sent.calls.last.request.extensions["timeout"]
+    assert timeout == {"connect": 3.0, "read": 3.0, "write": 3.0, "pool": 3.0}
+
+
+@respx.mock
+def test_a_request_left_behind_at_its_deadline_holds_no_exit():
+    # Its thread is a daemon, named for what it does: an exit never waits for the server.
+    release = threading.Event()
+
+    def hang(request: httpx.Request) -> httpx.Response:
+        release.wait(timeout=10)
+        return status("RUNNING")
+
+    respx.get(f"{BASE}/op").mock(side_effect=hang)
+    try:
+        exchange = make_driver(polling={"request_timeout": 0.2})[0].send(
+            "read", "GET", f"{BASE}/op"
+        )
+        left = [t for t in threading.enumerate() if t.name == "request"]
+        assert [t.daemon for t in left] == [True]
+        assert (exchange.error or "").startswith("ReadTimeout: the status line and headers took")
+    finally:
+        release.set()
