@@ -279,16 +279,15 @@ def observe(
 
     if timed_out is not None:
         sub, poll = timed_out
-        if sub.status_url is None:
+        if sub.status_url is None or poll is None:  # read at once when it had a status URL
             observation.timed_out = Unobserved(
                 f"the timeout submission gave no status URL: {sub.location_problem}",
                 (sub.exchange,),
             )
-        elif poll is None or not poll.available:
-            status = poll.exchange.status if poll is not None else None
+        elif not poll.available:
             observation.timed_out = Unobserved(
-                f"the timeout operation's status answered {status} at once",
-                (sub.exchange, *([poll.exchange] if poll is not None else [])),
+                f"the timeout operation's status {_told(poll.exchange)} at once",
+                (sub.exchange, poll.exchange),
             )
         else:
             offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
@@ -339,7 +338,7 @@ def _follow_twin(
         run.polls.append(poll)
         if not poll.available:
             observation.completed[scenario] = Unobserved(
-                f"the second {scenario} operation's status answered {poll.exchange.status}",
+                f"the second {scenario} operation's status {_told(poll.exchange)}",
                 tuple(run.exchanges),
             )
         elif poll.role is not None and poll.role.terminal:
@@ -365,3 +364,10 @@ def _follow_twin(
 
     start = twin.exchange.sent_at + max(lead - step, 0.0)
     schedule.at(start, f"{scenario} fine poll", fine_poll)
+
+
+def _told(exchange: Exchange) -> str:
+    """What a read that told no state got, in words."""
+    if exchange.error is not None:
+        return f"got no answer ({exchange.error})"
+    return f"answered {exchange.status}"

@@ -10,7 +10,7 @@ or FAIL, and so is a completion bracket wider than the tolerance.
 from __future__ import annotations
 
 from ..description import Description
-from ..driver import Exchange, Poll
+from ..driver import GONE_STATUSES, Exchange, Poll
 from ..retention import Retained, Unobserved
 from ..schedule import Slot
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
@@ -39,10 +39,12 @@ def _poll(slot: Slot[Poll]) -> Poll:
     return slot.result
 
 
-def _usable(requirement: str, poll: Poll, server_errors: bool = True) -> None:
-    """A probe that got no answer (or, inside the window, a server error) says nothing."""
+def _usable(requirement: str, poll: Poll, inside: bool = True) -> None:
+    """A probe that got no answer says nothing; nor, inside the window, one that neither tells
+    the status nor says the id is gone (a server error, a 429 Too Many Requests, a 401)."""
     ex = poll.exchange
-    if ex.error is not None or (server_errors and (ex.status or 0) >= 500):
+    unclear = inside and not poll.available and ex.status not in GONE_STATUSES
+    if ex.error is not None or unclear:
         raise Inconclusive(
             requirement, f"the probe got no usable answer ({ex.error or ex.status})", [ex]
         )
@@ -113,7 +115,7 @@ def gone_after_window(requirement: str, retained: Retained, description: Descrip
     """The id no longer answers once the window and the tolerance have passed."""
     poll = _poll(retained.outside)
     # After the window any answer but 200 means gone; EXPIRED-404 judges which code it was.
-    _usable(requirement, poll, server_errors=False)
+    _usable(requirement, poll, inside=False)
     ex = poll.exchange
     tolerance = description.retention.tolerance
     latest_end = retained.start.high + retained.window + tolerance

@@ -141,10 +141,10 @@ def json_media_type(run: Run) -> None:
         raise NotObserved("neither the acceptance nor any status read had a body", run.exchanges)
     for ex in bodies:
         if not _json_type(ex):
-            what = "acceptance" if ex is run.submission.exchange else "status"
+            what = "an acceptance" if ex is run.submission.exchange else "a status"
             raise ConformanceFailure(
                 "STATUS-MEDIA-TYPE",
-                observed=f"a {what} body labelled {ex.header('content-type') or 'with no type'}",
+                observed=f"{what} body labelled {ex.header('content-type') or 'with no type'}",
                 expected="Content-Type: application/json (or a +json type)",
                 exchanges=[ex],
                 hint="Label JSON bodies as JSON so that clients and proxies read them as such.",

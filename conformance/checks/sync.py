@@ -20,7 +20,7 @@ def answers_with_state(exchange: Exchange, what: str) -> None:
             expected="2xx with the current state in the body",
             exchanges=[exchange],
         )
-    if "json" in (exchange.header("content-type") or "") and exchange.json_object() is None:
+    if "json" in (exchange.header("content-type") or "").lower() and exchange.json_object() is None:
         try:
             exchange.json()
         except ValueError:
