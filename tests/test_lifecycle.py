@@ -587,3 +587,22 @@ def test_a_request_left_behind_at_its_deadline_holds_no_exit():
         assert (exchange.error or "").startswith("ReadTimeout: the status line and headers took")
     finally:
         release.set()
+
+
+@respx.mock
+def test_calls_on_the_resource_carry_the_operations_cookies_and_a_delete_closes():
+    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
+    respx.get(f"{BASE}/op").mock(return_value=status("SUCCESS", resourceUrl=f"{BASE}/things/1"))
+    read = respx.get(f"{BASE}/things/1").respond(200, json={})
+    deleted = respx.delete(f"{BASE}/things/1").respond(204)
+    driver, _ = make_driver()
+    run = driver.run("success")
+    driver.resource_call("read", run, "read")
+    driver.resource_call("delete", run, "delete")
+    got, gone = read.calls.last.request, deleted.calls.last.request
+    assert (got.headers.get("cookie"), gone.headers.get("cookie")) == ("s=1", "s=1")
+    # A 204 that wrongly carries a body must not be left on a kept-alive connection.
+    assert (got.headers.get("connection"), gone.headers.get("connection")) == (
+        "keep-alive",
+        "close",
+    )
