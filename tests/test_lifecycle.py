@@ -606,3 +606,17 @@ def test_calls_on_the_resource_carry_the_operations_cookies_and_a_delete_closes(
         "keep-alive",
         "close",
     )
+
+
+@respx.mock
+def test_a_status_url_template_takes_its_values_from_the_acceptance_body():
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "job": {"ref": "j-5"}})
+    driver, _ = make_driver(
+        dialect={"name": "cloudcenter", "status_url": "template:/jobs/{job.ref}"}
+    )
+    assert str(driver.submit("success").status_url) == f"{BASE}/jobs/j-5"
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING"})
+    assert driver.submit("success").location_problem == (
+        "the submission gave no value for every placeholder of '/jobs/{job.ref}' "
+        "(id: 'operationId')"
+    )
