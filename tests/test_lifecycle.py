@@ -620,3 +620,13 @@ def test_a_status_url_template_takes_its_values_from_the_acceptance_body():
         "the submission gave no value for every placeholder of '/jobs/{job.ref}' "
         "(id: 'operationId')"
     )
+
+
+@respx.mock
+def test_a_status_url_that_is_not_http_is_not_followed_and_says_why():
+    respx.post(SUBMIT).respond(202, headers={"Location": "file:///etc/passwd"})
+    sub = make_driver()[0].submit("success")
+    assert sub.status_url is None
+    assert sub.location_problem == (
+        "the status URL 'file:///etc/passwd' is a file: URL, not an http(s) one: nothing to request"
+    )
