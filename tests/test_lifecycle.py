@@ -502,27 +502,31 @@ def test_a_submission_that_got_no_answer_says_so():
     assert sub.location_problem == "the submission got no answer: ConnectError: refused"
 
 
+@pytest.mark.parametrize(
+    ("source", "body", "missing"),
+    [
+        (
+            "body:links.self",
+            {"links": {"self": "/op/7"}},
+            "the submission gave no status URL in the body field 'links.self'",
+        ),
+        (
+            "link:monitor",
+            {"links": [{"rel": "monitor", "href": "/op/7"}]},
+            "the submission gave no link with relation 'monitor'",
+        ),
+    ],
+    ids=["body field", "link relation"],
+)
 @respx.mock
-def test_a_status_url_in_the_body_is_taken_from_its_field():
-    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "links": {"self": "/op/7"}})
-    driver, _ = make_driver(dialect={"name": "cloudcenter", "status_url": "body:links.self"})
+def test_a_status_url_from_the_body_is_taken_and_its_absence_named(
+    source: str, body: dict[str, object], missing: str
+) -> None:
+    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", **body})
+    driver, _ = make_driver(dialect={"name": "cloudcenter", "status_url": source})
     assert str(driver.submit("success").status_url) == f"{BASE}/op/7"
     respx.post(SUBMIT).respond(202, json={"status": "RUNNING"})
-    assert driver.submit("success").location_problem == (
-        "the submission gave no status URL in the body field 'links.self'"
-    )
-
-
-@respx.mock
-def test_a_status_url_in_a_link_is_taken_from_its_relation():
-    links = [{"rel": "monitor", "href": "/op/3"}]
-    respx.post(SUBMIT).respond(202, json={"status": "RUNNING", "links": links})
-    driver, _ = make_driver(dialect={"name": "cloudcenter", "status_url": "link:monitor"})
-    assert str(driver.submit("success").status_url) == f"{BASE}/op/3"
-    respx.post(SUBMIT).respond(202, json={"status": "RUNNING"})
-    assert driver.submit("success").location_problem == (
-        "the submission gave no link with relation 'monitor'"
-    )
+    assert driver.submit("success").location_problem == missing
 
 
 @respx.mock
