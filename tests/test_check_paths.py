@@ -823,7 +823,7 @@ def test_a_delete_with_no_reads_after_it_has_nothing_to_watch():
 
 
 @pytest.mark.parametrize(
-    ("last", "shown"), [(_ex(200, index=3), "200"), (_ex(None, index=3, error="E: x"), "E: x")]
+    ("last", "shown"), [(_ex(200, index=3), "200"), (_ex(500, index=3), "500")]
 )
 def test_a_resource_still_there_after_the_delete_budget_fails(last, shown):
     answer = _ex(204, method="DELETE")
@@ -835,6 +835,25 @@ def test_a_resource_still_there_after_the_delete_budget_fails(last, shown):
     assert failure.value.expected == "404 (or 410) within the delete budget"
     assert failure.value.hint == "Raise polling.delete_budget if your background deletion is slow."
     assert failure.value.exchanges == [answer, last]
+
+
+@pytest.mark.parametrize(
+    ("last", "shown"),
+    [
+        (_ex(503, index=3), "503"),
+        (_ex(429, index=3), "429"),
+        (_ex(None, index=3, error="E: x"), "E: x"),
+    ],
+)
+def test_a_last_read_that_says_nothing_about_the_resource_is_inconclusive(last, shown):
+    answer = _ex(204, method="DELETE")
+    with _raises(Inconclusive) as inconclusive:
+        delete.gone_after_delete(_deletion(answer, _ex(200, index=2), last), 2.5)
+    assert inconclusive.value.requirement.id == "DELETE-GONE"
+    assert inconclusive.value.reason == (
+        f"the last read after the DELETE got no usable answer ({shown})"
+    )
+    assert inconclusive.value.exchanges == [answer, last]
 
 
 def test_a_resource_gone_after_the_delete_cites_the_delete_and_the_last_read():
@@ -1473,7 +1492,7 @@ def test_an_id_still_there_after_the_window_and_tolerance_fails():
     assert failure.value.exchanges == [_probed(retained)]
 
 
-@pytest.mark.parametrize("code", [404, 503])
+@pytest.mark.parametrize("code", [404, 400])
 def test_an_id_gone_within_the_tolerance_of_the_earliest_expiry_passes(code):
     retained = _retained(_probe(401.5, 402.0, code))  # 1 s after the earliest expiry
     with _cited() as cited:
@@ -1482,6 +1501,21 @@ def test_an_id_gone_within_the_tolerance_of_the_earliest_expiry_passes(code):
         f"the id answered {code} at most 302.000 s after its window started"
     ]
     assert cited[0].exchanges == (_probed(retained),)
+
+
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [(c, str(c)) for c in (401, 403, 407, 408, 429, 502, 503, 504, 500, 303)]
+    + [(None, "ConnectError: reset")],
+)
+def test_a_probe_after_the_window_that_does_not_say_gone_is_inconclusive(code, shown):
+    # Unavailable, throttled, refused, failing or redirected: none shows the id is gone.
+    retained = _retained(_probe(401.5, 402.0, code))
+    with _raises(Inconclusive) as inconclusive:
+        retention.gone_after_window("EXPIRE-COMPLETED", retained, KEEP)
+    assert inconclusive.value.requirement.id == "EXPIRE-COMPLETED"
+    assert inconclusive.value.reason == f"the probe got no usable answer ({shown})"
+    assert inconclusive.value.exchanges == [_probed(retained)]
 
 
 def test_an_id_gone_long_after_the_earliest_expiry_is_inconclusive():
@@ -1521,6 +1555,32 @@ def test_an_expired_id_answered_500_fails():
         retention.expired_ids_answer_not_found(KEEP, _ex(404), [expired])
     assert failure.value.observed == "an expired id answered 500"
     assert failure.value.exchanges == [expired.exchange]
+
+
+def test_expired_and_never_issued_ids_that_say_nothing_about_the_id_are_inconclusive():
+    never, busy, lost = _ex(503), _probe(1, 1, 429), _probe(2, 2, None)
+    stateless = _poll(_ex(200, b"{}"), None, KEEP)  # answered, but tells no state: not counted
+    with _raises(Inconclusive) as inconclusive:
+        retention.expired_ids_answer_not_found(KEEP, never, [busy, lost, stateless])
+    assert inconclusive.value.requirement.id == "EXPIRED-404"
+    assert inconclusive.value.reason == (
+        "the probes got no usable answer (503, 429, ConnectError: reset)"
+    )
+    assert inconclusive.value.exchanges == [never, busy.exchange, lost.exchange]
+
+
+@pytest.mark.parametrize("code", [401, 403, 407, 408, 429, 502, 503, 504])
+def test_an_expired_id_answered_a_code_about_the_request_is_not_judged(code):
+    with _raises(Inconclusive) as inconclusive:
+        retention.expired_ids_answer_not_found(KEEP, None, [_probe(1, 1, code)])
+    assert inconclusive.value.reason == f"the probes got no usable answer ({code})"
+
+
+def test_an_expired_id_that_answered_is_judged_beside_ones_that_said_nothing():
+    expired, busy = _probe(1, 1, 500), _probe(2, 2, 503)
+    with _raises(ConformanceFailure) as failure:
+        retention.expired_ids_answer_not_found(KEEP, None, [busy, expired])
+    assert failure.value.observed == "an expired id answered 500"
 
 
 def test_expired_and_never_issued_ids_answered_404_or_410_pass():

@@ -19,7 +19,7 @@ from conformance.driver import Exchange, retry_after_seconds
 from conformance.observations import Deletion
 from conformance.report import Results
 from conformance.report._results import CaseResult, RequirementResult
-from conformance.verdicts import ConformanceFailure, Verdict, worst
+from conformance.verdicts import ConformanceFailure, Inconclusive, Verdict, worst
 
 from .conftest import write
 from .test_driver import BASE, SUBMIT, make_driver
@@ -217,12 +217,20 @@ def _deletion(delete_answer: Exchange, *reads: Exchange) -> Deletion:
     return Deletion(run=None, delete=delete_answer, reads=list(reads))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("last", [500, 503, 200])
+@pytest.mark.parametrize("last", [500, 200])
 def test_a_resource_that_answers_other_than_404_after_delete_is_not_gone(last):
     deletion = _deletion(_exchange(204), _exchange(200), _exchange(last))
     with pytest.raises(ConformanceFailure) as failure:
         delete.gone_after_delete(deletion, 5.0)
     assert failure.value.requirement.id == "DELETE-GONE"
+
+
+def test_a_resource_unavailable_after_delete_is_not_gone_either():
+    # A 503 shows neither that the resource is there nor that it is gone: WARN, not PASS.
+    deletion = _deletion(_exchange(204), _exchange(200), _exchange(503))
+    with pytest.raises(Inconclusive) as inconclusive:
+        delete.gone_after_delete(deletion, 5.0)
+    assert inconclusive.value.requirement.id == "DELETE-GONE"
 
 
 @pytest.mark.parametrize("last", [404, 410])

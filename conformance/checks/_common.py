@@ -6,7 +6,27 @@ from ..description import Role
 from ..driver import GONE_STATUSES, Ended, Exchange, Poll, Run
 from ..verdicts import Blocked, Inconclusive
 
-__all__ = ["answered", "codes", "needs_polls", "needs_terminal", "not_cut", "reason"]
+__all__ = [
+    "SILENT",
+    "answered",
+    "codes",
+    "needs_polls",
+    "needs_terminal",
+    "not_cut",
+    "reason",
+    "silent",
+]
+
+#: Answers about the request or the server, not the resource the request named: refused
+#: (401, 403, 407), timed out (408), throttled (429), or unavailable at the server or at a
+#: gateway before it (502, 503, 504). They show neither that a resource is there nor that
+#: it is gone.
+SILENT = frozenset({401, 403, 407, 408, 429, 502, 503, 504})
+
+
+def silent(exchange: Exchange) -> bool:
+    """No answer at all, or one that says nothing about the resource it asked for (SILENT)."""
+    return exchange.error is not None or exchange.status in SILENT
 
 
 def not_cut(requirement: str, exchange: Exchange) -> None:

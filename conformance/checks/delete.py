@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..driver import GONE_STATUSES, Exchange
 from ..observations import Deletion
-from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import answered
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
+from ._common import answered, silent
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
@@ -56,11 +56,17 @@ def gone_after_delete(deletion: Deletion, budget: float) -> None:
     if not deletion.reads:
         raise Blocked(f"DELETE answered {ex.status}; nothing to watch", [ex])
     last = deletion.reads[-1]
+    if silent(last):
+        raise Inconclusive(
+            "DELETE-GONE",
+            f"the last read after the DELETE got no usable answer ({last.error or last.status})",
+            [ex, last],
+        )
     if last.status not in GONE_STATUSES:
         raise ConformanceFailure(
             "DELETE-GONE",
             observed=f"{len(deletion.reads)} reads over {budget:g} s after the DELETE; "
-            f"the last answered {last.error or last.status}",
+            f"the last answered {last.status}",
             expected="404 (or 410) within the delete budget",
             exchanges=[ex, last],
             hint="Raise polling.delete_budget if your background deletion is slow.",

@@ -14,7 +14,7 @@ from ..driver import GONE_STATUSES, Exchange, Poll
 from ..retention import Retained, Unobserved
 from ..schedule import Slot
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes
+from ._common import codes, silent
 
 __all__ = [
     "expired_ids_answer_not_found",
@@ -40,14 +40,23 @@ def _poll(slot: Slot[Poll]) -> Poll:
 
 
 def _usable(requirement: str, poll: Poll, inside: bool = True) -> None:
-    """A probe that got no answer says nothing; nor, inside the window, one that neither tells
-    the status nor says the id is gone (a server error, a 429 Too Many Requests, a 401)."""
+    """Inconclusive unless the probe tells the status or says the id is gone.
+
+    Inside the window only 404 or 410 says so: a FAIL there must be certain. After it, any
+    4xx about the id does (EXPIRED-404 judges which code); a server error, a SILENT answer
+    (401, 429, 503, ...) or a 2xx or 3xx that tells no state says neither.
+    """
     ex = poll.exchange
-    unclear = inside and not poll.available and ex.status not in GONE_STATUSES
-    if ex.error is not None or unclear:
+    gone = ex.status in GONE_STATUSES if inside else _gone(ex)
+    if not (poll.available or gone):  # no answer at all is neither
         raise Inconclusive(
             requirement, f"the probe got no usable answer ({ex.error or ex.status})", [ex]
         )
+
+
+def _gone(ex: Exchange) -> bool:
+    """A client error about the id itself: not one about the request (SILENT)."""
+    return ex.status is not None and 400 <= ex.status < 500 and not silent(ex)
 
 
 def _too_far(
@@ -114,7 +123,6 @@ def kept_for_window(
 def gone_after_window(requirement: str, retained: Retained, description: Description) -> None:
     """The id no longer answers once the window and the tolerance have passed."""
     poll = _poll(retained.outside)
-    # After the window any answer but 200 means gone; EXPIRED-404 judges which code it was.
     _usable(requirement, poll, inside=False)
     ex = poll.exchange
     tolerance = description.retention.tolerance
@@ -143,8 +151,14 @@ def expired_ids_answer_not_found(
 ) -> None:
     """Expired (no longer available) and never-issued ids answer an allowed code."""
     allowed = description.retention.expired_status
-    gone = [p.exchange for p in expired if not p.available and p.exchange.error is None]
-    checked = ([never_issued] if never_issued is not None else []) + gone
+    # An expired id that answers a 5xx fails; one that answers a SILENT code or tells no
+    # state (a 2xx or 3xx) shows nothing about how expired ids are answered.
+    seen = [never_issued] if never_issued is not None else []
+    seen += [p.exchange for p in expired if not (p.available or p.answered)]
+    checked = [ex for ex in seen if not silent(ex)]
+    if not checked and seen:
+        said = ", ".join(str(ex.error or ex.status) for ex in seen)
+        raise Inconclusive("EXPIRED-404", f"the probes got no usable answer ({said})", seen)
     if not checked:
         why = f" ({why_not_never_issued})" if why_not_never_issued else ""
         raise NotObserved(f"no expired id was seen and no never-issued id was probed{why}")
@@ -153,7 +167,7 @@ def expired_ids_answer_not_found(
             what = "a never-issued id" if ex is never_issued else "an expired id"
             raise ConformanceFailure(
                 "EXPIRED-404",
-                observed=f"{what} answered {ex.error or ex.status}",
+                observed=f"{what} answered {ex.status}",
                 expected=" or ".join(map(str, allowed)),
                 exchanges=[ex],
                 hint="An unknown id is a client's mistake: answer 404, never 2xx or 5xx.",
