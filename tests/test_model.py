@@ -216,6 +216,7 @@ def test_a_seed_draws_other_inputs_and_hypothesis_writes_only_under_the_report_d
 def test_a_random_seed_is_printed_for_the_rerun(run_suite):
     run = run_suite("--fault", "never-expires", "--conformance-seed=random", "-k", "EXPIRE")
     case = _model_case(run, "EXPIRE-COMPLETED")
+    assert case["verdict"] == "FAIL", case  # what the model said instead, if it missed
     seed = case["hint"].rpartition("--conformance-seed=")[2]
     assert seed.isdigit()
     run.result.stdout.fnmatch_lines([f"*property inputs from seed {seed}*"])
