@@ -932,6 +932,7 @@ def test_a_flaky_finding_keeps_its_own_hint_before_the_note():
         "Look. Seen once: replaying the same steps did not show it again, so the target answers "
         "the same calls differently at times (a race, a cache, a replica)."
     )
+    assert failure.value.steps == ["1. x"]  # the sequence that showed it, to replay by hand
 
 
 def test_a_finding_for_another_requirement_is_not_this_ones():

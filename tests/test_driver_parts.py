@@ -179,6 +179,9 @@ def test_a_link_header_is_found_among_other_headers_in_any_case():
     odd = [("Link", '</op/X>; rel="x=y Xray"')]
     assert link(None, odd, "Xray") == "/op/X"
     assert link(None, [("Link", '</y>; rel="Xs"')], "Xs") == "/y"
+    # An extension relation is a URI (RFC 8288), and a URI may hold "=" in its query.
+    status_rel = "https://rels.example/status?v=2"
+    assert link(None, [("Link", f'</op/7>; rel="{status_rel}"')], status_rel) == "/op/7"
 
 
 def test_a_body_link_wins_over_a_link_header():
@@ -527,6 +530,36 @@ def test_deflate_is_inflated_with_or_without_its_zlib_header(wbits):
     packer = zlib.compressobj(wbits=wbits)
     data = packer.compress(b"hello deflate") + packer.flush()
     assert _read(_response([data[:3], data[3:]], "deflate"), 100) == (b"hello deflate", False)
+
+
+def _stored(body: bytes, wbits: int) -> bytes:
+    """`body` deflated without compression (stored blocks): each input byte is one output byte."""
+    packer = zlib.compressobj(level=0, wbits=wbits)
+    return packer.compress(body) + packer.flush()
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS | 16, -zlib.MAX_WBITS], ids=["gzip", "raw"])
+def test_inflating_never_runs_further_ahead_than_the_room_left(wbits):
+    # A compressed bomb must not be inflated whole in memory: each step yields at most the
+    # room left (and one byte when there is none, so that the end is seen). Raw deflate is
+    # read by the second decoder, after the first found no header.
+    chunks = list(_body._inflated(iter([_stored(b"abcdef", wbits)]), lambda: 1))
+    assert [c for c in chunks if c] == [b"a", b"b", b"c", b"d", b"e", b"f"]
+
+
+@pytest.mark.parametrize("wbits", [zlib.MAX_WBITS | 16, -zlib.MAX_WBITS], ids=["gzip", "raw"])
+def test_inflating_stops_once_the_room_is_used_up(wbits):
+    data = _stored(b"abcdefgh", wbits)
+    out = bytearray()
+
+    def room() -> int:
+        return 3 - len(out)
+
+    # Byte by byte after the first two (the decoder needs two to tell a header is missing).
+    pieces = [data[:2], *(data[i : i + 1] for i in range(2, len(data)))]
+    for chunk in _body._inflated(iter(pieces), room):
+        out += chunk
+    assert bytes(out) == b"abc"
 
 
 def test_a_body_that_does_not_inflate_is_a_decoding_error():

@@ -246,6 +246,9 @@ def test_a_twin_still_running_after_the_fine_polls_leaves_the_probes_to_the_firs
     assert retained.terminal is first.terminal
     assert retained.inside.result is not None
     assert retained.inside.result.exchange.url == f"{BASE}/ops/success1"
+    # The first operation's probes still speak of its scenario, in the report and its labels.
+    assert retained.scenario == "success"
+    assert retained.inside.result.exchange.label == "retention success inside the window"
 
 
 @respx.mock

@@ -125,7 +125,7 @@ def _forms(secret: str) -> set[str]:
         quote(secret, safe=""),
         quote(secret),
         quote_plus(secret),
-    } - {""}
+    }
 
 
 class RedactingFilter(logging.Filter):
