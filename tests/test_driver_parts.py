@@ -525,11 +525,14 @@ def test_a_compressed_body_is_inflated_within_its_cap(encoding):
     assert _read(_response([small[:5], small[5:12], small[12:]], encoding), 5) == (b"hello", False)
 
 
+@pytest.mark.parametrize("split", [1, 3])
 @pytest.mark.parametrize("wbits", [zlib.MAX_WBITS, -zlib.MAX_WBITS])
-def test_deflate_is_inflated_with_or_without_its_zlib_header(wbits):
+def test_deflate_is_inflated_with_or_without_its_zlib_header(wbits, split):
+    # Split after one byte: too few to tell a header from none.
     packer = zlib.compressobj(wbits=wbits)
     data = packer.compress(b"hello deflate") + packer.flush()
-    assert _read(_response([data[:3], data[3:]], "deflate"), 100) == (b"hello deflate", False)
+    chunks = [data[:split], data[split:]]
+    assert _read(_response(chunks, "deflate"), 100) == (b"hello deflate", False)
 
 
 def _stored(body: bytes, wbits: int) -> bytes:
@@ -555,11 +558,20 @@ def test_inflating_stops_once_the_room_is_used_up(wbits):
     def room() -> int:
         return 3 - len(out)
 
-    # Byte by byte after the first two (the decoder needs two to tell a header is missing).
-    pieces = [data[:2], *(data[i : i + 1] for i in range(2, len(data)))]
-    for chunk in _body._inflated(iter(pieces), room):
+    # Byte by byte: the first decoder needs two to tell that raw deflate has no header.
+    for chunk in _body._inflated(iter(data[i : i + 1] for i in range(len(data))), room):
         out += chunk
     assert bytes(out) == b"abc"
+
+
+def test_a_zlib_stream_broken_after_its_two_header_bytes_is_not_retried_as_raw_deflate():
+    broken = b"\x78\x9c\xff" + b"\x00" * 8  # a sound zlib header, then no such block type
+    with pytest.raises(httpx.DecodingError) as caught:
+        _read(_response([broken[i : i + 1] for i in range(len(broken))], "deflate"), 100)
+    assert str(caught.value) == (
+        "the deflate body could not be inflated: "
+        "Error -3 while decompressing data: invalid block type"
+    )
 
 
 def test_a_body_that_does_not_inflate_is_a_decoding_error():

@@ -23,18 +23,21 @@ _AUTO = zlib.MAX_WBITS | 32
 def _inflated(raw: Iterator[bytes], room: Callable[[], int]) -> Iterator[bytes]:
     """Inflate `raw` (gzip, zlib, or raw deflate), never more than `room()` bytes ahead."""
     decoder = zlib.decompressobj(_AUTO)
-    first = True
+    # The bytes given so far, until two of them tell a gzip or zlib header from none: a body
+    # whose first chunk is one byte is still read whole when it turns out raw deflate.
+    head: bytes | None = b""
     for chunk in raw:
         data = chunk
         while data:
             try:
                 out = decoder.decompress(data, max(room(), 1))
             except zlib.error:
-                if not first:
+                if head is None:
                     raise
                 decoder = zlib.decompressobj(-zlib.MAX_WBITS)  # deflate without a header
+                data = head + data
                 out = decoder.decompress(data, max(room(), 1))
-            first = False
+            head = head + data if head is not None and len(head + data) < 2 else None
             yield out
             if room() <= 0:
                 return
