@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -129,17 +128,3 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(120, method="thread"))
-    _cheapest_first(items)
-
-
-def _cheapest_first(items: list[pytest.Item]) -> None:
-    """Under mutmut (bench/mutation.py), a mutant's tests run fastest first: mutmut stops at
-    the first failure, and hands them over in no order. Their times are in its stats file."""
-    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", ""):
-        return
-    try:
-        stats = json.loads(Path("mutmut-stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    durations: dict[str, float] = stats.get("duration_by_test", {})
-    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
