@@ -153,11 +153,18 @@ def _explain(error: ValidationError, source: str, secrets: set[str]) -> Descript
             lines.append(f"{key} = {item['input']!r}: {item['msg']}")
     text = "\n  - ".join(lines)
     for secret in sorted(secrets, key=len, reverse=True):  # a value from ${NAME} is a secret
-        text = text.replace(repr(secret)[1:-1], "[secret]").replace(secret, "[secret]")
+        for form in _quoted_forms(secret):
+            text = text.replace(form, "[secret]")
     return DescriptionError(
         f"target description {source} is not usable:\n  - {text}"
         "\nREADME.md, 'Describing your server', lists every key with its default."
     )
+
+
+def _quoted_forms(secret: str) -> list[str]:
+    """`secret` as a message may show it: inside a repr() of a value that holds it (quoted
+    with ' unless the value holds ' and no ", and then with each ' escaped), and as is."""
+    return [repr('"' + secret)[2:-1], repr(secret)[1:-1], secret]
 
 
 def parse(raw: dict[str, Any], source: str, base_url: str | None = None) -> Loaded:
