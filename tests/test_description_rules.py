@@ -89,6 +89,7 @@ def test_a_template_that_is_not_a_path_on_the_target_is_refused(key):
         # repr() doubles a backslash: the secret must be hidden in its quoted form too.
         "C:\\conformance\\clock",
     ],
+    ids=["url", "windows-path"],  # a backslash in a node id cannot be named on the command line
 )
 def test_a_refused_value_from_the_environment_is_shown_as_secret_and_the_rest_is_intact(
     monkeypatch, value
