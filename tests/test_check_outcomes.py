@@ -7,11 +7,6 @@ SUBMIT-NONBLOCKING (`not_blocking`) and SYNC-STATE on the created resource
 
 from __future__ import annotations
 
-import contextlib
-import re
-from collections.abc import Iterator
-from typing import TypeVar
-
 import httpx
 import pytest
 import respx
@@ -28,9 +23,9 @@ from conformance.verdicts import (
     Citation,
     ConformanceFailure,
     NotObserved,
-    collecting,
 )
 
+from .test_check_paths import _cited, _raises
 from .test_driver import BASE, SUBMIT, make_driver
 
 STATUS = f"{BASE}/v1/operationStatus/op1"
@@ -49,29 +44,6 @@ def _description(**overrides: object) -> Description:
 
 
 DESCRIPTION = _description(dialect={"name": "cloudcenter", "states": STATES})
-
-E = TypeVar("E", bound=BaseException)
-
-
-@contextlib.contextmanager
-def _raises(kind: type[E], match: str = "") -> Iterator[pytest.ExceptionInfo[E]]:
-    """`pytest.raises`, except that a verdict of another kind fails the test: a NotObserved
-    (a SKIP) where a FAIL or an ERROR was due must not pass as a skipped test."""
-    with pytest.raises(BaseException) as info:
-        yield info  # type: ignore[misc]
-    if not isinstance(info.value, kind):
-        pytest.fail(f"{kind.__name__} expected, got {type(info.value).__name__}: {info.value}")
-    assert re.search(match, str(info.value)), str(info.value)
-
-
-@contextlib.contextmanager
-def _cited() -> Iterator[list[Citation]]:
-    """The citations a check makes; a NotObserved (a SKIP) where a PASS was due fails the test."""
-    with collecting() as cited:
-        try:
-            yield cited
-        except NotObserved as skipped:
-            pytest.fail(f"PASS expected, got SKIP: {skipped.reason}")
 
 
 def _ex(
