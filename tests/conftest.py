@@ -124,7 +124,8 @@ def write(path: Path, text: str) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # No test of the project's own may hang CI: live servers and clocks are involved.
+    # No test of the project's own may hang CI: live servers and clocks are involved. A
+    # --timeout given on the command line (the mutation run's, pyproject.toml) wins.
     for item in items:
-        if item.get_closest_marker("timeout") is None:
+        if item.get_closest_marker("timeout") is None and item.config.getoption("timeout") is None:
             item.add_marker(pytest.mark.timeout(120, method="thread"))
