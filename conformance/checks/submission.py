@@ -181,11 +181,18 @@ def body_describes_status(run: Run, description: Description) -> None:
         raise NotObserved(f"the {sub.scenario} acceptance answered {ex.status}, not 202", [ex])
     if not ex.body.strip():
         raise NotObserved(f"the {sub.scenario} acceptance had no body", [ex])
-    body = ex.json_object()
     dialect = description.dialect
+    where = dialect.status_field or (dialect.done.field if dialect.done else "")
+    if not where:
+        # The state is told by the HTTP code alone: no body could show it.
+        raise NotObserved(
+            "the dialect tells the state by the HTTP code alone, so an acceptance body has no "
+            "status field to show",
+            [ex],
+        )
+    body = ex.json_object()
     if body is None or read_state(dialect, None, body).told_by == "nothing":
         not_cut("SUBMIT-BODY", ex)
-        where = dialect.status_field or (dialect.done.field if dialect.done else "")
         content_type = ex.header("content-type")
         labelled = f"labelled {content_type}" if content_type else "without a Content-Type"
         raise ConformanceFailure(
