@@ -51,15 +51,17 @@ class Budget:
 
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
-        """While property cases run: Hypothesis stores what it keeps under `storage`."""
-        if self.storage is None:
-            yield
-            return
-        set_hypothesis_home_dir(self.storage)
-        try:
-            yield
-        finally:
-            set_hypothesis_home_dir(None)  # back to Hypothesis's own default
+        """While property cases run: Hypothesis stores what it keeps under `storage`, and
+        draws from its own constants only (see `_own_constants_only`)."""
+        with _own_constants_only():
+            if self.storage is None:
+                yield
+                return
+            set_hypothesis_home_dir(self.storage)
+            try:
+                yield
+            finally:
+                set_hypothesis_home_dir(None)  # back to Hypothesis's own default
 
     def seeded(self, test: F) -> F:
         """`test` drawing from this budget's seed, if it has one."""
@@ -72,6 +74,34 @@ class Budget:
             else "the same inputs every run"
         )
         return f"Rerun ({drawn}): {self.rerun}" if self.rerun else ""
+
+
+@contextlib.contextmanager
+def _own_constants_only() -> Iterator[None]:
+    """Hypothesis also draws, now and then, constants it finds in the source of the local
+    modules loaded so far. Which those are depends on the cases selected and on what ran
+    before in the process, so one seed would draw other inputs from run to run: a rerun
+    would not show what the report showed. Meanwhile it draws from its own constants only.
+
+    This reaches into Hypothesis's internals (6.x); where they differ, nothing changes.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+
+        local = providers._get_local_constants
+        cache = providers.CONSTANTS_CACHE.cache
+        none = Constants()
+    except (ImportError, AttributeError):  # pragma: no cover - another Hypothesis
+        yield
+        return
+    setattr(providers, "_get_local_constants", lambda: none)  # noqa: B010 - a private name
+    cache.clear()  # the constants it picked from before, locals included
+    try:
+        yield
+    finally:
+        setattr(providers, "_get_local_constants", local)  # noqa: B010
+        cache.clear()
 
 
 #: --conformance-profile
