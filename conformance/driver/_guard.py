@@ -85,10 +85,11 @@ class Guard:
                     where = (
                         f"{request.url.scheme}://{request.url.netloc.decode()}"
                         if key == ("target",)
-                        else f"{key[0]} {key[2] or '/'}/..."
+                        else f"{key[0]} {key[2]}/..."
                     )
+                    requests = "1 request" if self.limit == 1 else f"{self.limit} requests"
                     self._given_up[key] = (
-                        f"{where} stopped answering ({self.limit} requests in a row got no "
+                        f"{where} stopped answering ({requests} in a row got no "
                         f"answer: {type(error).__name__}); nothing more is sent there"
                     )
         return True
