@@ -234,7 +234,8 @@ class Recorder:
             result.verdict = Verdict.SKIP
             result.message = "not observed: the case cited no exchange that shows the requirement"
             report.outcome = "skipped"
-            report.longrepr = (str(item.path), item.location[1] or 0, result.message)
+            # As pytest's own skips do: location[1] counts lines from 0.
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1, result.message)
             return
         redact = self.session.redactor
         result.evidence = [
@@ -402,10 +403,13 @@ class Recorder:
         self._unreported()
         document = self.document()
         stopped = exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-        if stopped or self.aborted:
-            # A run that stopped early proves nothing: never let its report read as a pass.
+        if stopped and not self.aborted:
+            self.aborted = f"pytest stopped with exit status {exitstatus}"
+        if self.aborted:
+            # A run that stopped early proves nothing: never let its report, or the terminal's
+            # summary, read as a pass.
             document["gate"] = "fail"
-            document["aborted"] = self.aborted or f"pytest stopped with exit status {exitstatus}"
+            document["aborted"] = self.aborted
         self.written = [write_json(self.report_dir / REPORT_NAME, document)]
         # Render both before writing either: no fresh file beside a stale one.
         try:
