@@ -1,6 +1,6 @@
 """How many planted mistakes in the verdict logic the fast tests catch; prints figures.
 
-    python bench/mutation.py [--sample N] [--seed S] [--children 2] [--minutes 30]
+    python bench/mutation.py [--sample N] [--seed S] [--children 2] [--minutes 45]
 
 Runs mutmut (configured in pyproject.toml, [tool.mutmut]: what is mutated, and the fast
 tests each mutant is tried against) and prints how many mutants were killed, survived,
@@ -188,7 +188,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0, help="run N mutants (seeded)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--children", type=int, default=2, help="mutants run at once")
-    parser.add_argument("--minutes", type=float, default=30.0, help="stop the run after this")
+    parser.add_argument("--minutes", type=float, default=45.0, help="stop the run after this")
     parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 below this score")
     args = parser.parse_args()
 
