@@ -12,7 +12,7 @@ import pytest
 
 from conformance.session import ConformanceSession
 
-from .test_recorder import _case, _run
+from .test_recorder import KINDS, _case, _run
 
 HEADER = (
     "async-conformance: target builtin simulator (in-process), dialect cloudcenter, "
@@ -406,3 +406,12 @@ def test_an_xdist_worker_hands_its_groups_and_results_to_the_controller(pytester
     # The controller speaks to the terminal; a worker announces no wait of its own.
     assert "async-conformance: waiting 4 min 12 s for the window" not in result.stdout.lines
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_the_progress_line_marks_a_warn_in_yellow_and_an_error_in_red(pytester):
+    # pytest's own letters for these would be "." (a WARN passes) and "F"/"E" in plain red.
+    result, _ = _run(pytester, KINDS, "--color=yes")
+    yellow, red, reset = "\x1b[33m", "\x1b[31m", "\x1b[0m"
+    progress = next(line for line in result.stdout.lines if line.startswith("test_user.py "))
+    letters = f"{yellow}W{reset}{red}E{reset}{red}E{reset}{yellow}W{reset}"
+    assert progress.startswith(f"test_user.py {letters}"), progress
