@@ -275,12 +275,30 @@ def test_a_status_body_cut_at_the_cap_is_inconclusive_not_a_failure():
 
 
 def test_a_read_told_by_its_code_needs_no_body():
-    description = _description(dialect={"http_states": {"200": "success"}, "status_field": ""})
-    ex = _ex(200, b"")
-    run = _run(_poll(ex, None, description))
+    description = _description(
+        dialect={
+            "http_states": {"202": "running", "200": "success"},
+            "status_codes": [200, 202],
+            "status_field": "",
+        }
+    )
+    bare = _ex(202, b"")
+    run = _run(_poll(bare, None, description))
     with _cited() as cited:
         status.answers_200_json(run, description)
-    assert cited[0].exchanges == (ex,)
+    assert [c.what for c in cited] == [
+        "1 status reads answered 202; 0 had a JSON object, 1 told the state by the code alone"
+    ]
+    assert cited[0].exchanges == (bare,)
+    # The evidence does not call a read without a body JSON.
+    done = _ex(200, b'{"name": "w"}', index=2, content_type="application/json")
+    run = _run(_poll(bare, None, description), _poll(done, {"name": "w"}, description))
+    with _cited() as cited:
+        status.answers_200_json(run, description)
+    assert [c.what for c in cited] == [
+        "2 status reads answered 200 or 202; 1 had a JSON object, 1 told the state by the code "
+        "alone"
+    ]
 
 
 # -- STATUS-STATE-NAMES ------------------------------------------------------------------

@@ -102,3 +102,96 @@ def test_each_dialects_faults_are_caught(run_suite, tmp_path, dialect, fault, re
     run = _run(run_suite, tmp_path, dialect, frozenset({fault}))
     assert run.verdicts[requirement] == "FAIL", run.result.stdout.str()[-4000:]
     assert run.result.ret == 1
+
+
+# Azure's older Location pattern (the ARM and HDInsight pages): the poll's HTTP code alone
+# tells the state, 202 while the work runs and 200 with the widget once it succeeded; the
+# PUT's 202 carries the widget, which names no state. A failure answers 400 with an error,
+# which no state can be read from: the description has no failure scenario.
+LOCATION = (
+    """
+[scenarios.success]
+method = "PUT"
+path = "/widgets/w-{uuid}?api-version=2024-05-01"
+json = { color = "blue" }
+
+[scenarios.timeout]
+method = "PUT"
+path = "/widgets/w-{uuid}?api-version=2024-05-01"
+json = { color = "blue", slow = true }
+
+[sync]
+method = "GET"
+path = "/widgets?api-version=2024-05-01"
+
+[dialect]
+name = "azure-location"
+extends = "azure"
+accepted_status = [202]
+status_url = "header:Location"
+status_field = ""
+result_url = "request"
+
+[dialect.http_states]
+202 = "running"
+200 = "success"
+"""
+    + TIMING
+    + RETENTION
+)
+
+
+def test_a_state_told_by_the_http_code_alone_passes_and_says_what_it_could_not_see(
+    run_suite, tmp_path
+):
+    config = write(tmp_path / "target.toml", LOCATION)
+    # Polls at the Retry-After (1 s) see the work running (1.5 s) before it succeeds.
+    with azure_lro.running(location_polling=True, work_for=1.5) as url:
+        run = run_suite(f"--target={url}", f"--target-config={config}")
+    out = run.result.stdout.str()[-4000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR") == {}, out
+    assert run.result.ret == 0, out
+    for must in ("SUBMIT-202", "SUBMIT-LOCATION", "TRANS-OUTCOME", "RESULT-URL", "EXPIRED-404"):
+        assert run.verdicts[must] == "PASS", (must, out)
+    run.assert_every_pass_cites_evidence()
+    # The 202 polls had no body, and needed none; the evidence says so, not "JSON".
+    (answered,) = [
+        c for c in run.requirement("STATUS-200-JSON")["cases"] if c["nodeid"].endswith("[success]")
+    ]
+    assert answered["verdict"] == "PASS"
+    assert re.fullmatch(
+        r"\d+ status reads answered 200 or 202; \d+ had a JSON object, "
+        r"[1-9]\d* told the state by the code alone",
+        answered["message"],
+    ), answered["message"]
+    # No body names a state or the id, and the PUT's widget is no status: nothing to judge.
+    names = run.requirement("STATUS-STATE-NAMES")
+    assert names["verdict"] == "SKIP", names
+    assert all(c["verdict"] == "SKIP" for c in names["cases"]), names["cases"]
+    assert run.verdicts["STATUS-ID-MATCH"] == "SKIP"
+    (body,) = [
+        c for c in run.requirement("SUBMIT-BODY")["cases"] if c["nodeid"].endswith("[success]")
+    ]
+    assert (body["verdict"], body["message"]) == (
+        "SKIP",
+        "not observed: the dialect tells the state by the HTTP code alone, so an acceptance "
+        "body has no status field to show",
+    )
+
+
+@pytest.mark.parametrize(
+    ("fault", "requirement", "cases"),
+    [
+        ("status-500-after-done", "STATUS-200-JSON", "status_answers_200"),
+        # The status URL hides the id from the suite (no body names it), so no never-issued
+        # id is probed; an expired id that still answers is caught by its window.
+        ("unknown-id-200", "EXPIRE-COMPLETED", "retention"),
+    ],
+)
+def test_a_state_told_by_the_http_code_alone_still_fails_a_broken_server(
+    run_suite, tmp_path, fault, requirement, cases
+):
+    config = write(tmp_path / "target.toml", LOCATION)
+    with azure_lro.running({fault}, location_polling=True) as url:
+        run = run_suite(f"--target={url}", f"--target-config={config}", "-k", cases)
+    assert run.verdicts[requirement] == "FAIL", run.result.stdout.str()[-4000:]

@@ -47,9 +47,13 @@ def answers_200_json(run: Run, description: Description) -> None:
                 exchanges=[ex],
             )
     seen = codes(sorted({p.exchange.status or 0 for p in polls}))
-    cite(
-        f"{len(polls)} status reads answered {seen} with a JSON object", [p.exchange for p in polls]
+    bare = sum(p.body is None for p in polls)  # the dialect reads these by their code
+    how = (
+        f"; {len(polls) - bare} had a JSON object, {bare} told the state by the code alone"
+        if bare
+        else " with a JSON object"
     )
+    cite(f"{len(polls)} status reads answered {seen}{how}", [p.exchange for p in polls])
 
 
 def state_names_known(run: Run, description: Description) -> None:

@@ -74,6 +74,8 @@ GET      /operations/{id}            200 status monitor (Retry-After while not
                                      terminal); 404 ``OperationNotFound`` for unknown
                                      or expired ids
 GET      /operations                 200 ``{"value": [status monitor, ...]}``
+GET      /operationResults/{id}      only with ``location_polling`` (the Variant below);
+                                     otherwise 404 ``OperationNotFound``
 =======  ==========================  ===============================================
 
 The widget's ``provisioningState`` is Provisioning while its create/replace operation
@@ -92,6 +94,18 @@ makes the operation end Failed, ``{"slow": true}`` makes it stay Running for eve
 Variant: ``running(monitor_202_while_running=True)`` makes the status monitor answer
 202 (JSON body as usual) while NotStarted or Running and 200 once terminal, as the
 older services named above do.
+
+Variant: ``running(location_polling=True)``, the Location pattern of the two older
+documents, where the answer's HTTP code alone tells the state: PUT, DELETE and the
+action answer **202** with ``Location: {base}/operationResults/{id}?api-version=...``
+and Retry-After, and no Operation-Location (PUT's body is the widget, Provisioning;
+DELETE and the action send none). ``GET /operationResults/{id}`` answers 202 with the
+same Location and Retry-After and no body while the operation runs; once it succeeded,
+200 with the widget (create or replace), 200 with the result (action) or 204 (delete);
+once it failed, 400 with the error body (this server's choice of code: the documents
+ask only for the error body). Unknown and expired ids answer 404, with the same
+retention as the monitors. The faults ``unknown-id-200`` and ``status-500-after-done``
+apply to these answers too.
 
 Faults (names in ``faults``; each breaks one documented behaviour):
 
@@ -211,6 +225,7 @@ class _Service:
     retry_after: int
     queued_for: float
     work_for: float
+    location_polling: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
     ops: dict[str, _Operation] = field(default_factory=dict)
     widgets: dict[str, _Widget] = field(default_factory=dict)
@@ -295,9 +310,16 @@ class _Service:
             view["resourceLocation"] = f"{base}/widgets/{op.widget}?api-version={op.api_version}"
         return view
 
+    @staticmethod
+    def _result_url(base: str, op: _Operation) -> str:
+        return f"{base}/operationResults/{op.id}?api-version={op.api_version}"
+
     def _initial_headers(self, op: _Operation, base: str, *, retry: bool) -> dict[str, str]:
         headers = {"Operation-Id": op.id}
-        if "no-operation-location" not in self.faults:
+        if self.location_polling:
+            headers["Location"] = self._result_url(base, op)
+            retry = True
+        elif "no-operation-location" not in self.faults:
             headers["Operation-Location"] = self._op_url(base, op)
         if retry and "no-retry-after" not in self.faults:
             headers["Retry-After"] = str(self.retry_after)
@@ -356,7 +378,8 @@ class _Service:
             else:
                 widget.color, widget.create_op = color, op
             headers = self._initial_headers(op, base, retry=False)
-            op.first_response = (201 if created else 200, headers, self._widget_view(widget, now))
+            code = 202 if self.location_polling else 201 if created else 200
+            op.first_response = (code, headers, self._widget_view(widget, now))
             return op.first_response
 
     def get_widget(self, name: str) -> Response:
@@ -383,7 +406,7 @@ class _Service:
             running = widget.delete_op
             if running is not None and running.id in self.ops:
                 headers = self._initial_headers(running, base, retry=True)
-                return 202, headers, self._monitor(running, now, base)
+                return 202, headers, self._accepted_body(running, now, base)
             op_id, early = self._claim(op_header, ("DELETE", name, b""))
             if early is not None:
                 return early
@@ -393,7 +416,7 @@ class _Service:
             op.first_response = (
                 202,
                 self._initial_headers(op, base, retry=True),
-                self._monitor(op, now, base),
+                self._accepted_body(op, now, base),
             )
             return op.first_response
 
@@ -426,7 +449,7 @@ class _Service:
             op.first_response = (
                 202,
                 self._initial_headers(op, base, retry=True),
-                self._monitor(op, now, base),
+                self._accepted_body(op, now, base),
             )
             return op.first_response
 
@@ -453,6 +476,39 @@ class _Service:
                 return _error(500, "InternalServerError", "The operation status is unavailable.")
             op.reported_terminal = True
             return 200, {}, view
+
+    def _accepted_body(self, op: _Operation, now: float, base: str) -> dict[str, Any] | None:
+        return None if self.location_polling else self._monitor(op, now, base)
+
+    def get_operation_result(self, op_id: str, base: str) -> Response:
+        """The Location pattern: the HTTP code tells the state (the module docstring)."""
+        with self.lock:
+            now = time.time()
+            self._purge(now)
+            op = self.ops.get(op_id)
+            if not self.location_polling:
+                return _error(404, "OperationNotFound", f"Operation '{op_id}' does not exist.")
+            if op is None:
+                if "unknown-id-200" in self.faults:
+                    return 200, {}, {"id": op_id, "status": NOT_STARTED}
+                return _error(404, "OperationNotFound", f"Operation '{op_id}' does not exist.")
+            status = self._status(op, now)
+            if status not in TERMINAL:
+                headers = {"Location": self._result_url(base, op)}
+                return 202, {**headers, "Retry-After": str(self.retry_after)}, None
+            if "status-500-after-done" in self.faults:
+                return _error(500, "InternalServerError", "The operation status is unavailable.")
+            if status == FAILED:
+                code, message = _FAILURES[op.kind]
+                return _error(400, code, message)
+            if op.kind == DELETE:
+                return 204, {}, None
+            if op.kind == REBUILD:
+                return 200, {}, {"widgetName": op.widget, "generation": op.generation}
+            widget = self.widgets.get(op.widget)
+            if widget is None or widget.create_op is not op:
+                return _error(404, "WidgetNotFound", f"Widget '{op.widget}' does not exist.")
+            return 200, {}, self._widget_view(widget, now)
 
     def list_operations(self, base: str) -> Response:
         with self.lock:
@@ -506,6 +562,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(rf"/widgets/(?P<name>{_SEGMENT}):rebuild"), {"POST": "rebuild"}),
     (re.compile(r"/operations"), {"GET": "list_operations"}),
     (re.compile(r"/operations/(?P<op>[A-Za-z0-9._~-]{1,64})"), {"GET": "operation"}),
+    (re.compile(r"/operationResults/(?P<op>[A-Za-z0-9._~-]{1,64})"), {"GET": "result"}),
 ]
 
 
@@ -598,6 +655,8 @@ class _Handler(BaseHTTPRequestHandler):
             return service.list_widgets()
         if action == "operation":
             return service.get_operation(args["op"], base)
+        if action == "result":
+            return service.get_operation_result(args["op"], base)
         return service.list_operations(base)
 
     def do_GET(self) -> None:
@@ -623,6 +682,7 @@ def running(
     completed_window: float = COMPLETED_WINDOW,
     timed_out_window: float = TIMED_OUT_WINDOW,
     monitor_202_while_running: bool = False,
+    location_polling: bool = False,
     retry_after: int = RETRY_AFTER,
     queued_for: float = QUEUED_FOR,
     work_for: float = WORK_FOR,
@@ -632,7 +692,9 @@ def running(
     ``faults`` names mistakes to make (see the module docstring). A finished operation's
     monitor answers for ``completed_window`` seconds after it finished, a never-finishing
     one for ``timed_out_window`` seconds after it was created. With
-    ``monitor_202_while_running`` the monitor answers 202 until the operation is terminal.
+    ``monitor_202_while_running`` the monitor answers 202 until the operation is terminal;
+    with ``location_polling`` the initiating answers point at a Location whose HTTP code
+    alone tells the state (the module docstring).
     ``retry_after`` is the Retry-After value (seconds); ``queued_for`` and ``work_for`` set
     how long an operation is NotStarted and how long until it is terminal.
     """
@@ -647,6 +709,7 @@ def running(
         retry_after,
         queued_for,
         work_for,
+        location_polling,
     )
     handler = type("Handler", (_Handler,), {"service": service})
     with serve(handler) as url:
