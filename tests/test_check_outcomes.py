@@ -176,7 +176,7 @@ def test_a_failure_run_still_running_at_the_budget_names_the_failure_states():
     run = _run("RUNNING", ended=Ended.BUDGET, scenario="failure")
     with _raises(ConformanceFailure) as failure:
         expected_outcome(run, DESCRIPTION)
-    assert failure.value.observed == "still RUNNING after 300 s (1 polls)"
+    assert failure.value.observed == "still RUNNING after 300 s (1 poll)"
     assert failure.value.expected == "FAILED or ERROR within the operation budget"
     assert failure.value.exchanges == run.exchanges
 
@@ -256,7 +256,7 @@ def test_reads_that_tell_no_state_of_an_ended_operation_are_not_judged(skipped):
     with _cited() as cited:
         terminal_state_holds([skipped(), held])
     assert [(c.what, [e.index for e in c.exchanges]) for c in cited] == [
-        ("1 later reads showed the same terminal state", [9])
+        ("1 later read showed the same terminal state", [9])
     ]
 
 

@@ -287,7 +287,7 @@ def test_a_read_told_by_its_code_needs_no_body():
     with _cited() as cited:
         status.answers_200_json(run, description)
     assert [c.what for c in cited] == [
-        "1 status reads answered 202; 0 had a JSON object, 1 told the state by the code alone"
+        "1 status read answered 202; 0 had a JSON object, 1 told the state by the code alone"
     ]
     assert cited[0].exchanges == (bare,)
     # The evidence does not call a read without a body JSON.
@@ -407,7 +407,7 @@ def test_an_id_in_an_error_answer_or_a_null_one_is_not_judged(code, body):
     run.submission.operation_id = "op1"
     with _cited() as cited:
         status.id_matches_url(run, DESCRIPTION)
-    assert [c.what for c in cited] == ["1 status bodies named the operation's own id"]
+    assert [c.what for c in cited] == ["1 status body named the operation's own id"]
     assert cited[0].exchanges == (run.polls[0].exchange,)
 
 
@@ -780,7 +780,7 @@ def test_a_delete_without_an_answer_blocks():
         (204, b"", " 5 ", "204 with 5 bytes of content"),
         (204, b"abc", "1", "204 with 3 bytes of content"),
         (204, b"", "12", "204 with 12 bytes of content"),
-        (204, b"", "1", "204 with 1 bytes of content"),
+        (204, b"", "1", "204 with 1 byte of content"),
     ],
 )
 def test_a_delete_answer_with_content_says_how_much(code, body, length, shown):
@@ -961,7 +961,7 @@ def test_a_finding_for_another_requirement_is_not_this_ones():
     with _cited() as cited:
         model.model_holds(exploration, "STATUS-SAFE")
     assert [c.what for c in cited] == [
-        "the lifecycle model: 1 answers in 3 drawn steps held to STATUS-SAFE"
+        "the lifecycle model: 1 answer in 3 drawn steps held to STATUS-SAFE"
     ]
 
 
@@ -1264,8 +1264,8 @@ def test_answers_that_match_the_document_pass_citing_the_document_first():
     with _cited() as cited:
         schema.answers_match_document(_published(fetched), answers)
     assert [c.what for c in cited] == [
-        "2 answers matched the published OpenAPI document (1 middle reads of long operations "
-        "were not kept whole)"
+        "2 answers matched the published OpenAPI document (1 middle read of long operations "
+        "was not kept whole)"
     ]
     assert list(cited[0].exchanges) == [fetched, answers[0], answers[2]]
 
@@ -1274,7 +1274,7 @@ def test_answers_kept_whole_are_cited_without_a_note():
     answer = _json(200, b'{"status": "RUNNING"}')
     with _cited() as cited:
         schema.answers_match_document(_published(), [answer])
-    assert [c.what for c in cited] == ["1 answers matched the published OpenAPI document"]
+    assert [c.what for c in cited] == ["1 answer matched the published OpenAPI document"]
     assert cited[0].exchanges == (answer,)
 
 

@@ -107,7 +107,7 @@ def test_with_an_exact_clock_one_read_level_with_its_twin_passes():
     trial = SafetyTrial(often=often, once=_state("RUNNING", 3, progress=5))
     with _cited() as cited:
         status.reads_are_safe(lambda: trial, DESCRIPTION, exact=True)
-    assert [c.what for c in cited] == ["read 1 times, the operation stayed at ('RUNNING', 5)"]
+    assert [c.what for c in cited] == ["read 1 time, the operation stayed at ('RUNNING', 5)"]
     assert list(cited[0].exchanges) == [often[0].exchange, trial.once.exchange]
 
 
@@ -353,6 +353,15 @@ def test_a_single_status_read_shows_no_transition():
     with _raises(NotObserved) as skipped:
         transitions.follows_state_model(run, DESCRIPTION)
     assert skipped.value.reason == (
-        "the success run read the status 1 time(s); a transition needs two reads"
+        "the success run read the status 1 time; a transition needs two reads"
     )
     assert skipped.value.exchanges == run.exchanges
+
+
+def test_a_count_takes_its_nouns_number():
+    from conformance.checks._common import counted
+
+    assert counted(1, "status read") == "1 status read"
+    assert counted(0, "status read") == "0 status reads"
+    assert counted(2, "body", "bodies") == "2 bodies"
+    assert counted(1, "body", "bodies") == "1 body"

@@ -46,7 +46,7 @@ def test_an_answer_that_never_came_does_not_stop_the_later_answers_being_judged(
     answer = _json(200, b'{"status": "RUNNING"}', index=2)
     with _cited() as cited:
         schema.answers_match_document(_published(), [broken, answer])
-    assert [c.what for c in cited] == ["1 answers matched the published OpenAPI document"]
+    assert [c.what for c in cited] == ["1 answer matched the published OpenAPI document"]
     assert cited[0].exchanges == (answer,)
 
 
@@ -66,7 +66,7 @@ def test_every_middle_read_let_go_is_counted_in_the_note():
     with _cited() as cited:
         schema.answers_match_document(_published(), [answer, *dropped])
     assert [c.what for c in cited] == [
-        "1 answers matched the published OpenAPI document (3 middle reads of long operations "
+        "1 answer matched the published OpenAPI document (3 middle reads of long operations "
         "were not kept whole)"
     ]
 
@@ -265,7 +265,7 @@ def test_an_id_the_status_url_names_anywhere_in_its_path_matches(url, named):
     read = _poll(_ex(200, b"{}", url=url), {"operationId": named, "status": "RUNNING"})
     with _cited() as cited:
         status.id_matches_url(_run(read), DESCRIPTION)
-    assert [c.what for c in cited] == ["1 status bodies named the operation's own id"]
+    assert [c.what for c in cited] == ["1 status body named the operation's own id"]
 
 
 # -- STATUS-SAFE with the wall clock -----------------------------------------------------------

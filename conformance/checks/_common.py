@@ -10,6 +10,7 @@ __all__ = [
     "SILENT",
     "answered",
     "codes",
+    "counted",
     "needs_polls",
     "needs_terminal",
     "not_cut",
@@ -38,8 +39,9 @@ def not_cut(requirement: str, exchange: Exchange) -> None:
     if exchange.truncated:
         raise Inconclusive(
             requirement,
-            f"the answer's body was cut at polling.max_body_bytes ({len(exchange.body)} bytes "
-            "read), so what it holds is unknown; raise the cap to judge it",
+            f"the answer's body was cut at polling.max_body_bytes "
+            f"({counted(len(exchange.body), 'byte')} read), so what it holds is unknown; "
+            "raise the cap to judge it",
             [exchange],
         )
 
@@ -52,6 +54,11 @@ def answered(exchange: Exchange, what: str) -> None:
 
 def codes(values: list[int]) -> str:
     return " or ".join(map(str, values))
+
+
+def counted(n: int, noun: str, plural: str = "") -> str:
+    """`n` with the noun in its number: "1 status read", "2 status reads"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def reason(run: Run) -> str:

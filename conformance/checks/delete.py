@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..driver import GONE_STATUSES, Exchange
 from ..observations import Deletion
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, silent
+from ._common import answered, counted, silent
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
@@ -28,7 +28,7 @@ def answers_204(deletion: Deletion) -> None:
     if ex.status != 204 or ex.body or declared > 0:
         raise ConformanceFailure(
             "DELETE-204",
-            observed=f"{ex.status} with {max(len(ex.body), declared)} bytes of content",
+            observed=f"{ex.status} with {counted(max(len(ex.body), declared), 'byte')} of content",
             expected="204 No Content, with no content",
             exchanges=[ex],
             hint="Answer DELETE with 204 and an empty body, and delete in the background.",
@@ -65,7 +65,7 @@ def gone_after_delete(deletion: Deletion, budget: float) -> None:
     if last.status not in GONE_STATUSES:
         raise ConformanceFailure(
             "DELETE-GONE",
-            observed=f"{len(deletion.reads)} reads over {budget:g} s after the DELETE; "
+            observed=f"{counted(len(deletion.reads), 'read')} over {budget:g} s after the DELETE; "
             f"the last answered {last.status}",
             expected="404 (or 410) within the delete budget",
             exchanges=[ex, last],

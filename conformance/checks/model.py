@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..model import Exploration
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
+from ._common import counted
 
 __all__ = ["model_holds"]
 
@@ -36,11 +37,13 @@ def model_holds(exploration: Exploration, requirement: str) -> None:
     evidence = exploration.evidence.get(requirement)
     if not evidence:
         raise NotObserved(
-            f"the lifecycle model's {exploration.steps} steps showed nothing of {requirement}"
+            f"the lifecycle model's {counted(exploration.steps, 'step')} showed nothing of "
+            f"{requirement}"
         )
     shown = exploration.shown.get(requirement, len(evidence))
     cite(
-        f"the lifecycle model: {shown} answers in {exploration.steps} drawn steps held to "
+        f"the lifecycle model: {counted(shown, 'answer')} in "
+        f"{counted(exploration.steps, 'drawn step')} held to "
         f"{requirement}",
         evidence,
     )

@@ -14,7 +14,7 @@ from ..driver import GONE_STATUSES, Exchange, Poll
 from ..retention import Retained, Unobserved
 from ..schedule import Slot
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, silent
+from ._common import codes, counted, silent
 
 __all__ = [
     "expired_ids_answer_not_found",
@@ -172,4 +172,4 @@ def expired_ids_answer_not_found(
                 exchanges=[ex],
                 hint="An unknown id is a client's mistake: answer 404, never 2xx or 5xx.",
             )
-    cite(f"{len(checked)} unknown or expired ids answered {codes(allowed)}", checked)
+    cite(f"{counted(len(checked), 'unknown or expired id')} answered {codes(allowed)}", checked)

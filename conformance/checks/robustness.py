@@ -25,6 +25,7 @@ from ..budget import Budget
 from ..driver import Exchange
 from ..observations import Malformed
 from ..verdicts import ConformanceFailure, NotObserved, cite
+from ._common import counted
 
 __all__ = ["malformed_bodies", "malformed_submissions_refused", "unknown_ids_refused"]
 
@@ -160,7 +161,9 @@ def malformed_submissions_refused(
                     exchanges=[ex, listing],
                 )
     shown = seen.exchanges[:8] + ([listing] if listing is not None else [])
-    cite(f"{len(seen.exchanges)} malformed submissions were refused without a server error", shown)
+    n = len(seen.exchanges)
+    were = "was" if n == 1 else "were"
+    cite(f"{counted(n, 'malformed submission')} {were} refused without a server error", shown)
 
 
 def _ids() -> st.SearchStrategy[str]:
@@ -210,4 +213,5 @@ def unknown_ids_refused(
 
     with budget.running():
         refused()
-    cite(f"{len(seen)} random and malformed ids were refused", seen[:8])
+    were = "was" if len(seen) == 1 else "were"
+    cite(f"{counted(len(seen), 'random and malformed id')} {were} refused", seen[:8])

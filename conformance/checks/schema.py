@@ -23,6 +23,7 @@ from ..budget import Budget
 from ..driver import Exchange
 from ..openapi import Published
 from ..verdicts import ConformanceFailure, NotObserved, cite
+from ._common import counted
 
 __all__ = ["answers_match_document", "generated_submissions_refused"]
 
@@ -84,8 +85,12 @@ def answers_match_document(published: Published, exchanges: list[Exchange]) -> N
     if not judged:
         raise NotObserved("no answer of a documented operation to validate")
     shown = ([published.exchange] if published.exchange else []) + judged
-    unjudged = f" ({let_go} middle reads of long operations were not kept whole)" if let_go else ""
-    cite(f"{len(judged)} answers matched the published OpenAPI document{unjudged}", shown)
+    were = "was" if let_go == 1 else "were"
+    middle = counted(let_go, "middle read")
+    unjudged = f" ({middle} of long operations {were} not kept whole)" if let_go else ""
+    cite(
+        f"{counted(len(judged), 'answer')} matched the published OpenAPI document{unjudged}", shown
+    )
 
 
 def _body(case: Any) -> tuple[bytes | None, str | None]:
@@ -137,4 +142,5 @@ def generated_submissions_refused(
 
     with budget.running():
         refused()
-    cite(f"{len(seen)} requests generated from the document's schema got no server error", seen[:8])
+    generated = counted(len(seen), "request")
+    cite(f"{generated} generated from the document's schema got no server error", seen[:8])

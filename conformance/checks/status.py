@@ -11,7 +11,7 @@ from ..description import Description, Role
 from ..driver import GONE_STATUSES, MISSING, Exchange, Poll, Run, field, retry_after_seconds
 from ..observations import SafetyTrial
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, needs_polls, not_cut
+from ._common import codes, counted, needs_polls, not_cut
 
 __all__ = [
     "answers_200_json",
@@ -53,7 +53,8 @@ def answers_200_json(run: Run, description: Description) -> None:
         if bare
         else " with a JSON object"
     )
-    cite(f"{len(polls)} status reads answered {seen}{how}", [p.exchange for p in polls])
+    reads = counted(len(polls), "status read")
+    cite(f"{reads} answered {seen}{how}", [p.exchange for p in polls])
 
 
 def state_names_known(run: Run, description: Description) -> None:
@@ -129,7 +130,8 @@ def id_matches_url(run: Run, description: Description) -> None:
             f"no status body of the {run.submission.scenario} run named an id in {path!r}",
             run.exchanges,
         )
-    cite(f"{len(judged)} status bodies named the operation's own id", judged)
+    bodies = counted(len(judged), "status body", "status bodies")
+    cite(f"{bodies} named the operation's own id", judged)
 
 
 def _json_type(exchange: Exchange) -> bool:
@@ -153,7 +155,7 @@ def json_media_type(run: Run) -> None:
                 exchanges=[ex],
                 hint="Label JSON bodies as JSON so that clients and proxies read them as such.",
             )
-    cite(f"{len(bodies)} bodies labelled as JSON", bodies)
+    cite(f"{counted(len(bodies), 'body', 'bodies')} labelled as JSON", bodies)
 
 
 def _snapshot(poll: Poll, description: Description) -> tuple[object, object]:
@@ -206,10 +208,16 @@ def reads_are_safe(trial: Callable[[], SafetyTrial], description: Description, e
         moved = len({_snapshot(p, description) for p in first.often}) > 1
         if moved or _snapshot(first.often[-1], description) != control:
             raise _unsafe(first, seen, control, exchanges)
-        cite(f"read {len(first.often)} times, the operation stayed at {control}", exchanges)
+        cite(
+            f"read {counted(len(first.often), 'time')}, the operation stayed at {control}",
+            exchanges,
+        )
         return
     if not _lags(first, description):
-        cite(f"read {len(first.often)} times, the operation kept pace with its twin", exchanges)
+        cite(
+            f"read {counted(len(first.often), 'time')}, the operation kept pace with its twin",
+            exchanges,
+        )
         return
     second = trial()
     _usable(second)
@@ -217,8 +225,8 @@ def reads_are_safe(trial: Callable[[], SafetyTrial], description: Description, e
         raise _unsafe(first, seen, control, exchanges + [p.exchange for p in second.often])
     raise Inconclusive(
         "STATUS-SAFE",
-        f"once of two times, an operation read {len(first.often)} times went ahead of its "
-        "twin; with the wall clock that may be the server's own timing",
+        f"once of two times, an operation read {counted(len(first.often), 'time')} went "
+        "ahead of its twin; with the wall clock that may be the server's own timing",
         exchanges,
     )
 
@@ -241,8 +249,8 @@ def _unsafe(
         )
     return ConformanceFailure(
         "STATUS-SAFE",
-        observed=f"read {len(trial.often)} times, an operation went {seen}; its twin, read "
-        f"once, is at {control}{later}",
+        observed=f"read {counted(len(trial.often), 'time')}, an operation went {seen}; "
+        f"its twin, read once, is at {control}{later}",
         expected="both at the same (state, progress): reads do not drive the work",
         exchanges=exchanges,
         hint="A GET on the status must only read; move the operation on with time or work.",
@@ -286,7 +294,7 @@ def details_while_running(run: Run, description: Description) -> None:
                 exchanges=[last_poll.exchange, poll.exchange],
             )
         last, last_poll = progress, poll
-    cite(f"{len(running)} running reads gave details", [p.exchange for p in running])
+    cite(f"{counted(len(running), 'running read')} gave details", [p.exchange for p in running])
 
 
 def honours_retry_after(run: Run, budget: float) -> None:
@@ -311,4 +319,4 @@ def honours_retry_after(run: Run, budget: float) -> None:
         asked = poll.retry_after
     if not honoured:
         raise NotObserved("the target sent no Retry-After, so there was nothing to honour")
-    cite(f"{len(honoured)} polls waited as Retry-After asked", honoured)
+    cite(f"{counted(len(honoured), 'poll')} waited as Retry-After asked", honoured)

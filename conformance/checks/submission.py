@@ -6,7 +6,7 @@ from ..description import Description
 from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
 from ..observations import Concurrent
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, codes, not_cut, reason
+from ._common import answered, codes, counted, not_cut, reason
 
 __all__ = [
     "accepted_with_202",
@@ -92,7 +92,9 @@ def ids_unique(subs: list[Submission]) -> None:
                 hint="Derive ids from a random or sequenced source, not from the clock.",
             )
     cite(
-        f"{len(accepted)} accepted concurrent submissions, {len(set(urls))} status URLs", exchanges
+        f"{counted(len(accepted), 'accepted concurrent submission')}, "
+        f"{counted(len(set(urls)), 'status URL')}",
+        exchanges,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..description import Role
 from ..driver import Driver, Exchange, Run
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import answered, needs_terminal
+from ._common import answered, counted, needs_terminal
 
 __all__ = ["answers_with_state", "created_resource_reads"]
 
@@ -16,7 +16,7 @@ def answers_with_state(exchange: Exchange, what: str) -> None:
     if not 200 <= status < 300 or status == 204 or not exchange.body.strip():
         raise ConformanceFailure(
             "SYNC-STATE",
-            observed=f"{what} answered {status} with {len(exchange.body)} bytes",
+            observed=f"{what} answered {status} with {counted(len(exchange.body), 'byte')}",
             expected="2xx with the current state in the body",
             exchanges=[exchange],
         )
@@ -30,7 +30,7 @@ def answers_with_state(exchange: Exchange, what: str) -> None:
                 expected="a body that parses as its Content-Type says",
                 exchanges=[exchange],
             ) from None
-    cite(f"{what} answered {status} with {len(exchange.body)} bytes", [exchange])
+    cite(f"{what} answered {status} with {counted(len(exchange.body), 'byte')}", [exchange])
 
 
 def created_resource_reads(run: Run, driver: Driver) -> None:

@@ -8,7 +8,7 @@ from ..description import Description, Role
 from ..driver import Ended, Exchange, Run
 from ..retention import Retained
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import needs_polls, reason
+from ._common import counted, needs_polls, reason
 
 __all__ = ["expected_outcome", "follows_state_model", "terminal_state_holds"]
 
@@ -39,7 +39,7 @@ def follows_state_model(run: Run, description: Description) -> None:
             )
     if len(polls) < 2:
         raise NotObserved(
-            f"the {run.submission.scenario} run read the status {len(polls)} time(s); "
+            f"the {run.submission.scenario} run read the status {counted(len(polls), 'time')}; "
             "a transition needs two reads",
             run.exchanges,
         )
@@ -64,7 +64,7 @@ def expected_outcome(run: Run, description: Description) -> None:
         raise ConformanceFailure(
             "TRANS-OUTCOME",
             observed=f"still {last.state} after {description.polling.budget:g} s "
-            f"({len(run.polls)} polls)",
+            f"({counted(len(run.polls), 'poll')})",
             expected=f"{' or '.join(expected)} within the operation budget",
             exchanges=run.exchanges[-3:],
             hint="Raise polling.budget in the target description if the work is slow.",
@@ -108,4 +108,4 @@ def terminal_state_holds(retained: list[Retained]) -> None:
             judged.append(probe.exchange)
     if not judged:
         raise NotObserved("no terminal operation was read again later while its id was available")
-    cite(f"{len(judged)} later reads showed the same terminal state", judged)
+    cite(f"{counted(len(judged), 'later read')} showed the same terminal state", judged)
