@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 # Run as a script, this folder comes first on sys.path; the tests must not import from it.
@@ -38,7 +39,8 @@ def mutated_functions(path: Path, source: str) -> list[MutatedMethodLocation]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and is_mutated_method_name(
             node.name
         ):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            # From the `def` line, as libcst counts a function: decorators are not in it.
+            first = node.lineno
             found.append(MutatedMethodLocation(path, node.name, first, node.end_lineno or first))
     return found
 
@@ -65,8 +67,8 @@ def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
                     raise SystemExit(
                         f"bench/_mutmut.py: the type error at {error.file_path}:"
                         f"{error.line_number} ({error.error_description}) is in no mutant's "
-                        "function: the project itself does not pass its type check "
-                        "(run mypy)."
+                        "function: does the project pass its own type check (mypy)? If it "
+                        "does, a mutation changed types outside its function."
                     )
                 name = get_mutant_name(
                     path.relative_to(Path(".").absolute()), function.function_name
@@ -75,15 +77,20 @@ def filter_mutants_with_type_checker() -> dict[str, FailedTypeCheckMutant]:
         return caught
 
 
+#: The mutmut whose filter this replaces (pyproject.toml pins it).
+MUTMUT_VERSION = "3.8.1"
+
+
 def main() -> None:
-    if not hasattr(mutmut_main, "filter_mutants_with_type_checker") or not hasattr(
-        file_mutation, "MutatedMethodsCollector"
-    ):
+    installed = version("mutmut")
+    if installed != MUTMUT_VERSION or not hasattr(file_mutation, "MutatedMethodsCollector"):
         raise SystemExit(
-            "bench/_mutmut.py: this mutmut has no filter_mutants_with_type_checker to replace; "
-            "install the version pyproject.toml pins (pip install -e '.[dev]')."
+            f"bench/_mutmut.py replaces a function of mutmut {MUTMUT_VERSION}, and mutmut "
+            f"{installed} is installed: install the version pyproject.toml pins "
+            "(pip install -e '.[dev]'), or check the replaced function against the new one."
         )
-    mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker
+    # mutmut.__main__ imported the original by name: replace it there.
+    mutmut_main.filter_mutants_with_type_checker = filter_mutants_with_type_checker  # type: ignore[attr-defined]
     mutmut_main.cli()
 
 

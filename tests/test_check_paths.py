@@ -1165,7 +1165,7 @@ def test_refused_ids_pass_citing_the_first_eight(code, allowed):
     ids = _Ids(lambda other: code)
     with _cited() as cited:
         robustness.unknown_ids_refused(ids.probe, QUICK, allowed)
-    assert [c.what for c in cited] == [f"{len(ids.sent)} random and malformed ids were refused"]
+    assert [c.what for c in cited] == [f"{len(ids.sent)} random or malformed ids were refused"]
     assert list(cited[0].exchanges) == ids.sent[:8]
 
 

@@ -242,7 +242,7 @@ def test_concurrent_runs_pass_when_a_single_run_read_its_status_once():
     run = _run(_state("RUNNING", 2), _state("SUCCESS", 3))
     with _cited() as cited:
         submission.concurrent_runs_end_as_declared(Concurrent([], [run]), alone, DESCRIPTION)
-    assert [c.what for c in cited] == ["all 1 concurrent operations came to an end"]
+    assert [c.what for c in cited] == ["1 concurrent operation came to an end"]
     assert cited[0].exchanges == (run.polls[-1].exchange,)
 
 
@@ -359,7 +359,7 @@ def test_a_single_status_read_shows_no_transition():
 
 
 def test_a_count_takes_its_nouns_number():
-    from conformance.checks._common import counted
+    from conformance._words import counted
 
     assert counted(1, "status read") == "1 status read"
     assert counted(0, "status read") == "0 status reads"

@@ -108,37 +108,7 @@ def test_each_dialects_faults_are_caught(run_suite, tmp_path, dialect, fault, re
 # tells the state, 202 while the work runs and 200 with the widget once it succeeded; the
 # PUT's 202 carries the widget, which names no state. A failure answers 400 with an error,
 # which no state can be read from: the description has no failure scenario.
-LOCATION = (
-    """
-[scenarios.success]
-method = "PUT"
-path = "/widgets/w-{uuid}?api-version=2024-05-01"
-json = { color = "blue" }
-
-[scenarios.timeout]
-method = "PUT"
-path = "/widgets/w-{uuid}?api-version=2024-05-01"
-json = { color = "blue", slow = true }
-
-[sync]
-method = "GET"
-path = "/widgets?api-version=2024-05-01"
-
-[dialect]
-name = "azure-location"
-extends = "azure"
-accepted_status = [202]
-status_url = "header:Location"
-status_field = ""
-result_url = "request"
-
-[dialect.http_states]
-202 = "running"
-200 = "success"
-"""
-    + TIMING
-    + RETENTION
-)
+LOCATION = _readme_example("azure-location") + TIMING + RETENTION
 
 
 def test_a_state_told_by_the_http_code_alone_passes_and_says_what_it_could_not_see(

@@ -94,7 +94,7 @@ def test_a_new_reason_with_the_same_verdict_is_not_listed():
     assert diff.moved == ()
     assert not diff.regressed
     assert render_diff_text(diff).splitlines()[-1] == (
-        "no change: no verdict moved (1 requirements in both reports), and the gate stayed pass"
+        "no change: no verdict moved (1 requirement in both reports), and the gate stayed pass"
     )
 
 

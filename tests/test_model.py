@@ -110,6 +110,32 @@ def test_a_terminal_state_that_holds_shows_the_state_model_holding():
     assert "TRANS-MODEL" in judgement.holds
 
 
+def test_a_read_holds_to_the_names_and_the_code_only_where_it_shows_them():
+    op = _operation()
+    named = judge_read(op, _poll(1, 200, "RUNNING"), DESCRIPTION)
+    assert {"STATUS-STATE-NAMES", "STATUS-200-JSON"} <= set(named.holds)
+    # A code the dialect does not declare is the hand-written case's to judge, not a hold.
+    other_code = judge_read(op, _poll(2, 201, "RUNNING"), DESCRIPTION)
+    assert "STATUS-200-JSON" not in other_code.holds
+    assert "STATUS-STATE-NAMES" in other_code.holds
+    # A state told by the HTTP code names nothing: no state name holds.
+    by_code = parse(
+        {
+            "base_url": "http://api.test",
+            "dialect": {
+                "status_field": "",
+                "http_states": {"202": "running"},
+                "status_codes": [202],
+            },
+        },
+        "t",
+    ).effective
+    ex = _exchange(3, 202)
+    poll = Poll(ex, None, read_state(by_code.dialect, 202, None), 0.0, None)
+    told = judge_read(_operation(), poll, by_code)
+    assert told.holds == ["STATUS-200-JSON"]
+
+
 def test_a_state_outside_the_dialect_breaks_state_names():
     assert _found(_operation(), _poll(1, 200, "IN_PROGRESS")) == ["STATUS-STATE-NAMES"]
 

@@ -268,12 +268,12 @@ def test_a_gate_only_one_report_has_is_not_shown():
     lines = _text(_doc(_req("A", "PASS"), gate=None), _doc(_req("A", "PASS"), gate="fail"))
     assert lines == [
         "verdicts: PASS 1",
-        "no change: no verdict moved (1 requirements in both reports), and the gate stayed fail",
+        "no change: no verdict moved (1 requirement in both reports), and the gate stayed fail",
     ]
     lines = _text(_doc(_req("A", "PASS")), _doc(_req("A", "PASS"), gate=None))
     assert lines == [
         "verdicts: PASS 1",
-        "no change: no verdict moved (1 requirements in both reports)",
+        "no change: no verdict moved (1 requirement in both reports)",
     ]
 
 
@@ -283,7 +283,7 @@ def test_an_unchanged_gate_is_shown_with_a_change_of_mode_and_an_early_stop():
     assert _text(old, new) == [
         "gate: pass (gate mode ? -> should) (the new run stopped early: the target went away)",
         "verdicts: PASS 1",
-        "no change: no verdict moved (1 requirements in both reports), and the gate stayed pass",
+        "no change: no verdict moved (1 requirement in both reports), and the gate stayed pass",
     ]
     assert _text(new, old)[0] == "gate: pass (gate mode should -> ?)"
     assert _text(old, old)[0] == "gate: pass"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._words import counted
 from ..description import Role
 from ..driver import GONE_STATUSES, Ended, Exchange, Poll, Run
 from ..verdicts import Blocked, Inconclusive
@@ -54,11 +55,6 @@ def answered(exchange: Exchange, what: str) -> None:
 
 def codes(values: list[int]) -> str:
     return " or ".join(map(str, values))
-
-
-def counted(n: int, noun: str, plural: str = "") -> str:
-    """`n` with the noun in its number: "1 status read", "2 status reads"."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def reason(run: Run) -> str:

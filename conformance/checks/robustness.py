@@ -214,4 +214,4 @@ def unknown_ids_refused(
     with budget.running():
         refused()
     were = "was" if len(seen) == 1 else "were"
-    cite(f"{counted(len(seen), 'random and malformed id')} {were} refused", seen[:8])
+    cite(f"{counted(len(seen), 'random or malformed id')} {were} refused", seen[:8])

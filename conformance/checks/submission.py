@@ -80,14 +80,15 @@ def ids_unique(subs: list[Submission]) -> None:
     urls = [str(s.status_url) for s in accepted]
     # Ids only as the bodies give them: a URL's last segment need not be the id.
     ids = [s.operation_id for s in accepted if s.operation_id is not None]
-    for label, values in (("status URLs", urls), ("operation ids", ids)):
+    for label, values in (("status URL", urls), ("operation id", ids)):
         repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:
             raise ConformanceFailure(
                 "SUBMIT-UNIQUE",
-                observed=f"{len(accepted)} accepted concurrent submissions gave "
-                f"{len(set(values))} distinct {label}; repeated: {', '.join(repeated[:3])}",
-                expected=f"{len(accepted)} distinct {label}",
+                observed=f"{counted(len(accepted), 'accepted concurrent submission')} gave "
+                f"{counted(len(set(values)), 'distinct ' + label)}; "
+                f"repeated: {', '.join(repeated[:3])}",
+                expected=counted(len(accepted), "distinct " + label),
                 exchanges=exchanges,
                 hint="Derive ids from a random or sequenced source, not from the clock.",
             )
@@ -148,7 +149,8 @@ def concurrent_runs_end_as_declared(
             hint="An accepted operation must not be lost or stall when others run at once.",
         )
     terminals = [r.terminal.exchange for r in concurrent.runs if r.terminal is not None]
-    cite(f"all {len(concurrent.runs)} concurrent operations came to an end", terminals)
+    ended = counted(len(concurrent.runs), "concurrent operation")
+    cite(f"{'all ' if len(concurrent.runs) > 1 else ''}{ended} came to an end", terminals)
 
 
 def not_blocking(run: Run, description: Description) -> None:

@@ -30,6 +30,7 @@ import schemathesis
 from schemathesis.checks import CHECKS
 from schemathesis.specs.openapi.checks import use_after_free as _original_use_after_free
 
+from .._words import counted
 from ..clock import RealClock
 from ..description import Description, parse
 from ..driver import Driver, Exchange, Run
@@ -92,7 +93,8 @@ def async_no_content(ctx: Any, response: Any, case: Any) -> bool | None:
     if response.status_code != 204:
         return None
     if response.content:
-        raise AssertionError(f"204 No Content with {len(response.content)} bytes of content")
+        content = counted(len(response.content), "byte")
+        raise AssertionError(f"204 No Content with {content} of content")
     return True
 
 
@@ -145,8 +147,8 @@ class async_lifecycle:
                 )
         if deleted is not None and deleted.status == 204 and deleted.body:
             raise AssertionError(
-                f"DELETE-204: deleting the created resource answered 204 with {len(deleted.body)} "
-                f"bytes of content ({deleted.describe()})"
+                "DELETE-204: deleting the created resource answered 204 with "
+                f"{counted(len(deleted.body), 'byte')} of content ({deleted.describe()})"
             )
         if op.terminal is None:
             return None  # it did not finish within the budget: nothing judged

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._words import counted
 from ..verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -310,11 +311,12 @@ def _counts_line(diff: ReportDiff) -> str:
 
 
 def _summary(diff: ReportDiff) -> str:
+    both = f"{counted(diff.compared, 'requirement')} in both reports"
     if not diff.moved and not diff.gate_changed:
-        line = f"no change: no verdict moved ({diff.compared} requirements in both reports)"
+        line = f"no change: no verdict moved ({both})"
         return f"{line}, and the gate stayed {diff.new.gate}" if diff.new.gate else line
     counts = ", ".join(f"{len(diff.of(c))} {c.value.lower()}" for c in Change)
-    line = f"{counts} ({diff.compared} requirements in both reports)"
+    line = f"{counts} ({both})"
     if diff.gate_changed:
         line += f"; gate {diff.old.gate} -> {diff.new.gate}"
     return line

@@ -104,8 +104,10 @@ same Location and Retry-After and no body while the operation runs; once it succ
 200 with the widget (create or replace), 200 with the result (action) or 204 (delete);
 once it failed, 400 with the error body (this server's choice of code: the documents
 ask only for the error body). Unknown and expired ids answer 404, with the same
-retention as the monitors. The faults ``unknown-id-200`` and ``status-500-after-done``
-apply to these answers too.
+retention as the monitors; a create's result whose widget was since replaced or
+deleted answers 404 ``WidgetNotFound``. Of the faults, ``unknown-id-200``,
+``status-500-after-done``, ``no-retry-after`` and ``vanishes-when-done`` apply to these
+answers too; the others are refused with this variant (ValueError).
 
 Faults (names in ``faults``; each breaks one documented behaviour):
 
@@ -174,6 +176,10 @@ FAULTS = frozenset(
         "no-retry-after",
         "vanishes-when-done",
     }
+)
+#: The faults the Location variant makes (the others concern the status monitor).
+LOCATION_FAULTS = frozenset(
+    {"unknown-id-200", "status-500-after-done", "no-retry-after", "vanishes-when-done"}
 )
 
 _SEGMENT = r"[A-Za-z0-9._~-]{1,63}"
@@ -495,7 +501,9 @@ class _Service:
             status = self._status(op, now)
             if status not in TERMINAL:
                 headers = {"Location": self._result_url(base, op)}
-                return 202, {**headers, "Retry-After": str(self.retry_after)}, None
+                if "no-retry-after" not in self.faults:
+                    headers["Retry-After"] = str(self.retry_after)
+                return 202, headers, None
             if "status-500-after-done" in self.faults:
                 return _error(500, "InternalServerError", "The operation status is unavailable.")
             if status == FAILED:
@@ -505,7 +513,7 @@ class _Service:
                 return 204, {}, None
             if op.kind == REBUILD:
                 return 200, {}, {"widgetName": op.widget, "generation": op.generation}
-            widget = self.widgets.get(op.widget)
+            widget = self._widget(op.widget, now)
             if widget is None or widget.create_op is not op:
                 return _error(404, "WidgetNotFound", f"Widget '{op.widget}' does not exist.")
             return 200, {}, self._widget_view(widget, now)
@@ -701,6 +709,8 @@ def running(
     unknown = set(faults) - FAULTS
     if unknown:
         raise ValueError(f"unknown faults: {sorted(unknown)}")
+    if location_polling and set(faults) - LOCATION_FAULTS:
+        raise ValueError(f"not with location_polling: {sorted(set(faults) - LOCATION_FAULTS)}")
     service = _Service(
         frozenset(faults),
         completed_window,
