@@ -18,6 +18,7 @@ import httpx
 import pytest
 from anyio.from_thread import start_blocking_portal
 
+from ._words import counted
 from .background import Background, served_here
 from .budget import Budget
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
@@ -404,7 +405,7 @@ class ConformanceSession:
     def _waiting(self, seconds: float, slot: Slot[object], left: int) -> None:
         """A line for the user before a long wall-clock wait, so a quiet run is not a hung one."""
         if seconds >= PROGRESS_AFTER and slot.about:
-            more = f" ({left} more probe{'s' if left != 1 else ''} after it)" if left else ""
+            more = f" ({counted(left, 'more probe')} after it)" if left else ""
             self.progress(f"waiting {spoken(seconds)} for {slot.about}{more}")
 
     def retained(self, scenario: ScenarioName) -> Retained | Unobserved | None:

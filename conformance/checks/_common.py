@@ -11,7 +11,6 @@ __all__ = [
     "SILENT",
     "answered",
     "codes",
-    "counted",
     "needs_polls",
     "needs_terminal",
     "not_cut",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .._words import counted
 from ..driver import GONE_STATUSES, Exchange
 from ..observations import Deletion
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, counted, silent
+from ._common import answered, silent
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from .._words import counted
 from ..model import Exploration
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import counted
 
 __all__ = ["model_holds"]
 

@@ -9,12 +9,13 @@ or FAIL, and so is a completion bracket wider than the tolerance.
 
 from __future__ import annotations
 
+from .._words import counted
 from ..description import Description
 from ..driver import GONE_STATUSES, Exchange, Poll
 from ..retention import Retained, Unobserved
 from ..schedule import Slot
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, counted, silent
+from ._common import codes, silent
 
 __all__ = [
     "expired_ids_answer_not_found",

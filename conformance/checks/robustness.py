@@ -21,11 +21,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from .._words import counted
 from ..budget import Budget
 from ..driver import Exchange
 from ..observations import Malformed
 from ..verdicts import ConformanceFailure, NotObserved, cite
-from ._common import counted
 
 __all__ = ["malformed_bodies", "malformed_submissions_refused", "unknown_ids_refused"]
 

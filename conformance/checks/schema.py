@@ -19,11 +19,11 @@ from hypothesis import given, reject
 from schemathesis import GenerationMode
 from schemathesis.errors import FailureGroup
 
+from .._words import counted
 from ..budget import Budget
 from ..driver import Exchange
 from ..openapi import Published
 from ..verdicts import ConformanceFailure, NotObserved, cite
-from ._common import counted
 
 __all__ = ["answers_match_document", "generated_submissions_refused"]
 

@@ -7,11 +7,12 @@ from urllib.parse import unquote
 
 import httpx
 
+from .._words import counted
 from ..description import Description, Role
 from ..driver import GONE_STATUSES, MISSING, Exchange, Poll, Run, field, retry_after_seconds
 from ..observations import SafetyTrial
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, counted, needs_polls, not_cut
+from ._common import codes, needs_polls, not_cut
 
 __all__ = [
     "answers_200_json",

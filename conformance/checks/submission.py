@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from .._words import counted
 from ..description import Description
 from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
 from ..observations import Concurrent
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, codes, counted, not_cut, reason
+from ._common import answered, codes, not_cut, reason
 
 __all__ = [
     "accepted_with_202",

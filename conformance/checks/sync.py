@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from .._words import counted
 from ..description import Role
 from ..driver import Driver, Exchange, Run
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import answered, counted, needs_terminal
+from ._common import answered, needs_terminal
 
 __all__ = ["answers_with_state", "created_resource_reads"]
 

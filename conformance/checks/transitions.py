@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+from .._words import counted
 from ..description import Description, Role
 from ..driver import Ended, Exchange, Run
 from ..retention import Retained
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import counted, needs_polls, reason
+from ._common import needs_polls, reason
 
 __all__ = ["expected_outcome", "follows_state_model", "terminal_state_holds"]
 

@@ -17,6 +17,7 @@ import time
 
 import httpx
 
+from .._words import counted
 from ..description import Description
 
 __all__ = ["Guard", "run_budget"]
@@ -87,7 +88,7 @@ class Guard:
                         if key == ("target",)
                         else f"{key[0]} {key[2]}/..."
                     )
-                    requests = "1 request" if self.limit == 1 else f"{self.limit} requests"
+                    requests = counted(self.limit, "request")
                     self._given_up[key] = (
                         f"{where} stopped answering ({requests} in a row got no "
                         f"answer: {type(error).__name__}); nothing more is sent there"
