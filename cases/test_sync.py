@@ -7,10 +7,7 @@ from conformance.checks import sync
 
 @pytest.mark.requirement("SYNC-STATE")
 def test_synchronous_call_answers_with_the_state(conformance):
-    exchange = conformance.driver.sync_call()
-    if exchange is None:
-        pytest.skip("the target description declares no [sync] call")
-    sync.answers_with_state(exchange, "the synchronous call")
+    sync.described_call_answers(conformance.sync_call())
 
 
 @pytest.mark.requirement("SYNC-STATE")

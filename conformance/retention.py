@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from .description import Description, ScenarioName
-from .driver import Driver, Exchange, Poll, Run, Submission
+from .driver import Driver, Ended, Exchange, Poll, Run, Submission, stopped_at
 from .schedule import Schedule, Slot
 
 __all__ = [
@@ -99,6 +99,7 @@ class Unobserved:
 
     reason: str
     exchanges: tuple[Exchange, ...] = ()
+    run: Run | None = None  # the operation that could not be observed, where one was followed
 
 
 @dataclass
@@ -251,6 +252,7 @@ def observe(
                 f"the {scenario} operation observed for retention reached no terminal state, "
                 "so its window has no start",
                 tuple(first.exchanges),
+                first,
             )
         else:
             firsts[scenario] = (first, rough)
@@ -283,11 +285,13 @@ def observe(
             observation.timed_out = Unobserved(
                 f"the timeout submission gave no status URL: {sub.location_problem}",
                 (sub.exchange,),
+                Run(sub),
             )
         elif not poll.available:
             observation.timed_out = Unobserved(
                 f"the timeout operation's status {_told(poll.exchange)} at once",
                 (sub.exchange, poll.exchange),
+                Run(sub, [poll], ended=stopped_at(poll) or Ended.NOT_FOLLOWED),
             )
         else:
             offset = retention.operation_timeout if retention.timeout_anchor == "timeout" else 0
@@ -326,6 +330,7 @@ def _follow_twin(
         observation.completed[scenario] = Unobserved(
             f"the second {scenario} submission gave no status URL: {twin.location_problem}",
             (twin.exchange,),
+            Run(twin),
         )
         return
     url, run = twin.status_url, Run(twin)
@@ -337,9 +342,11 @@ def _follow_twin(
         )
         run.polls.append(poll)
         if not poll.available:
+            run.ended = stopped_at(poll) or Ended.NOT_FOLLOWED
             observation.completed[scenario] = Unobserved(
                 f"the second {scenario} operation's status {_told(poll.exchange)}",
                 tuple(run.exchanges),
+                run,
             )
         elif poll.role is not None and poll.role.terminal:
             run.terminal_index = len(run.polls) - 1

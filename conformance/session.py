@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-import pytest
 from anyio.from_thread import start_blocking_portal
 
 from ._words import counted
@@ -25,6 +24,7 @@ from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, sp
 from .description import ClockMode, Description, ScenarioName
 from .driver import (
     CONNECTIONS,
+    Call,
     Driver,
     Exchange,
     Poll,
@@ -51,6 +51,7 @@ from .schedule import Slot
 from .simulator import Simulator
 from .target import Target, TargetKind
 from .tls import ssl_context
+from .verdicts import NotDescribed
 
 __all__ = ["ConformanceSession"]
 
@@ -187,10 +188,14 @@ class ConformanceSession:
 
     def require_scenario(self, scenario: ScenarioName) -> None:
         if scenario not in self.description.scenarios:
-            pytest.skip(
-                f"the target description declares no {scenario!r} scenario; add "
-                f"[scenarios.{scenario}] to check this"
+            raise NotDescribed(
+                f"the target description has no [scenarios.{scenario}]; add it to check this"
             )
+
+    def sync_call(self) -> Call:
+        """The described [sync] call; first the success run, if the call names its values."""
+        run = self.run("success") if self.driver.sync_needs_run() else None
+        return self.driver.sync_call(run)
 
     def submit(self, scenario: ScenarioName) -> Submission:
         """A fresh submission of `scenario` (SKIP when the description has none)."""
@@ -289,7 +294,7 @@ class ConformanceSession:
         terminal = run.terminal
         took = terminal.exchange.received_at - run.submission.exchange.sent_at if terminal else 0
         self.driver.clock.sleep(took)
-        return self.driver.sync_call()
+        return self.driver.sync_call(run).exchange
 
     def probe_id(self, other: str) -> Exchange | str:
         """GET the status URL with the success operation's id swapped for `other`."""

@@ -13,6 +13,11 @@ from typing import Any
 
 import httpx
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 from .description import ClockMode, Loaded, load, parse_text
 from .simulator.faults import DIALECTS, check_names
 
@@ -79,11 +84,26 @@ def _import_app(spec: str) -> Any:
     return app
 
 
+def _undescribed_success(source: str, url: str) -> str:
+    """Why a server with no success scenario is not run: the suite sends only what it was told."""
+    return (
+        f"the target description {source} has no [scenarios.success], the request that starts "
+        f"an operation on {url}; the suite sends nothing it was not told, so nothing was sent. "
+        "Describe it in a TOML file and pass --target-config=target.toml, e.g.:\n\n"
+        "    [scenarios.success]\n"
+        '    method = "POST"\n'
+        '    path = "/v1/jobs"              # where your server accepts work\n'
+        '    json = { name = "conformance-{uuid}" }\n\n'
+        "README.md, 'Describing your server', lists every key."
+    )
+
+
 def _builtin_description(path: Path | None, dialect: str) -> Loaded:
-    if path is not None:
-        return load(path, None)
+    """The simulator's own description; a file of the user's overrides it key by key."""
     name = "builtin.toml" if dialect == "cloudcenter" else f"builtin-{dialect}.toml"
     text = resources.files("conformance.targets").joinpath(name).read_text()
+    if path is not None:
+        return load(path, None, under=tomllib.loads(text))
     suffix = "" if dialect == "cloudcenter" else f" ({dialect})"
     return parse_text(text, f"builtin target description{suffix}")
 
@@ -141,4 +161,6 @@ def resolve(
         names = check_names(behaviours, dialect)
     except ValueError as exc:
         raise TargetError(f"--fault: {exc}") from None
+    if kind is not TargetKind.BUILTIN and "success" not in loaded.effective.scenarios:
+        raise TargetError(_undescribed_success(loaded.source, url))
     return Target(kind, url, mode, names, loaded, app, dialect)

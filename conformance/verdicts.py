@@ -30,6 +30,7 @@ __all__ = [
     "Citation",
     "ConformanceFailure",
     "Inconclusive",
+    "NotDescribed",
     "NotObserved",
     "Verdict",
     "cite",
@@ -45,6 +46,8 @@ class Verdict(str, enum.Enum):
     WARN = "WARN"
     SKIP = "SKIP"
     ERROR = "ERROR"
+    #: Not judged, because another requirement FAILed on the same observation.
+    BLOCKED = "BLOCKED"
     NOT_COVERED = "NOT-COVERED"
 
 
@@ -71,9 +74,10 @@ _RANK = {
     Verdict.NOT_COVERED: 0,
     Verdict.SKIP: 1,
     Verdict.PASS: 2,
-    Verdict.WARN: 3,
-    Verdict.ERROR: 4,
-    Verdict.FAIL: 5,
+    Verdict.BLOCKED: 3,
+    Verdict.WARN: 4,
+    Verdict.ERROR: 5,
+    Verdict.FAIL: 6,
 }
 
 
@@ -121,11 +125,19 @@ class ConformanceFailure(AssertionError):
 
 
 class Blocked(Exception):
-    """A case could not run because something it stands on did not happen (an ERROR verdict)."""
+    """A case could not run because something it stands on did not happen.
 
-    def __init__(self, reason: str, exchanges: Sequence[Exchange] = ()) -> None:
+    `by` names the requirements whose failure on the same observation would explain it,
+    most likely first. Where one of them FAILed in the run, the case is BLOCKED by it (the
+    gate already fails on that FAIL); where none did, the case is an ERROR.
+    """
+
+    def __init__(
+        self, reason: str, exchanges: Sequence[Exchange] = (), by: Sequence[str] = ()
+    ) -> None:
         self.reason = plain(reason)
         self.exchanges = list(exchanges)
+        self.by = tuple(get(requirement).id for requirement in by)
         super().__init__(self.reason)
 
     def __str__(self) -> str:
@@ -154,6 +166,15 @@ class NotObserved(pytest.skip.Exception):  # type: ignore[name-defined,misc]
         self.reason = plain(reason)
         self.exchanges = list(exchanges)
         super().__init__(f"not observed: {self.reason}")
+
+
+class NotDescribed(NotObserved):
+    """The description does not name what the requirement needs, so nothing was sent (SKIP)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.msg = f"not described: {self.reason}"
+        self.args = (self.msg,)
 
 
 @dataclass(frozen=True)

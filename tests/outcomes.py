@@ -136,7 +136,8 @@ def outcome(
         except Inconclusive as exc:
             return stable(f"WARN {exc}")
         except Blocked as exc:
-            return stable(f"ERROR {exc}")
+            # Settled in `outcomes` once every case is known, as the recorder's Results do.
+            return stable(f"BLOCKED by {'|'.join(exc.by)} {exc}" if exc.by else f"ERROR {exc}")
         except NotObserved as exc:
             looked = (
                 f" (looked at {sorted(e.index for e in exc.exchanges)})" if exc.exchanges else ""
@@ -164,4 +165,10 @@ def outcomes(
             requirement_of[case] = req_id
     finally:
         session.close()
+    failed = {requirement_of[case] for case, text in said.items() if text.startswith("FAIL")}
+    for case, text in said.items():
+        if text.startswith("BLOCKED by "):
+            blockers, rest = text.removeprefix("BLOCKED by ").split(" ", 1)
+            named = next((b for b in blockers.split("|") if b in failed), None)
+            said[case] = f"BLOCKED by {named}: {rest}" if named else f"ERROR {rest}"
     return said, requirement_of

@@ -26,7 +26,7 @@ from conformance.verdicts import (
 )
 
 from .test_check_paths import _cited, _raises
-from .test_driver import BASE, SUBMIT, make_driver
+from .test_driver import BASE, CLASSIC, SUBMIT, make_driver
 
 STATUS = f"{BASE}/v1/operationStatus/op1"
 
@@ -40,7 +40,7 @@ STATES = {
 
 
 def _description(**overrides: object) -> Description:
-    return parse({"base_url": BASE, **overrides}, "test").effective
+    return parse({**CLASSIC, "base_url": BASE, **overrides}, "test").effective
 
 
 DESCRIPTION = _description(dialect={"name": "cloudcenter", "states": STATES})

@@ -40,14 +40,14 @@ from conformance.verdicts import (
     collecting,
 )
 
-from .test_driver import BASE, SUBMIT, make_driver
+from .test_driver import BASE, CLASSIC, SUBMIT, make_driver
 
 STATUS = f"{BASE}/v1/operationStatus/op1"
 RESOURCE = f"{BASE}/v1/tenants/1/clouds/1/accounts/7"
 
 
 def _description(**overrides: object) -> Description:
-    return parse({"base_url": BASE, **overrides}, "test").effective
+    return parse({**CLASSIC, "base_url": BASE, **overrides}, "test").effective
 
 
 DESCRIPTION = _description()
@@ -305,8 +305,8 @@ def test_a_read_told_by_its_code_needs_no_body():
 
 LRO = _description(dialect={"name": "google-lro"})
 HINT_NAMES = (
-    "State names are exact and case-sensitive; a dialect override in the target description "
-    "can declare other names and fields."
+    "State names are exact and case-sensitive; if the server is right, list its names under "
+    "[dialect.states] in the target description."
 )
 
 
@@ -343,7 +343,7 @@ def test_a_json_body_with_no_way_to_tell_the_state_says_so():
     run = _run(_poll(_ex(200, b"{}"), {"other": 1}, LRO))
     with _raises(ConformanceFailure) as failure:
         status.state_names_known(run, LRO)
-    assert failure.value.observed == "a JSON body without 'a state'"
+    assert failure.value.observed == "a JSON body with neither 'done' nor 'name'"
 
 
 def test_an_unknown_state_name_fails_listing_the_known_ones():

@@ -168,14 +168,14 @@ def test_a_submission_accepted_as_the_dialect_says_passes():
 # -- SUBMIT-LOCATION -----------------------------------------------------------------------
 
 
-def test_a_status_url_on_another_origin_blocks_citing_the_acceptance():
-    # Not following it is the suite's own policy: ERROR, not FAIL.
+def test_a_status_url_on_another_origin_is_inconclusive_citing_the_acceptance():
+    # Whether it is the status resource is unknown until followed, which the user must allow.
     run = _run()
     run.submission.off_origin = True
-    with _raises(Blocked) as blocked:
+    with _raises(Inconclusive) as doubt:
         submission.location_names_status(run, DESCRIPTION)
-    assert blocked.value.reason == "the status URL is on another origin"
-    assert blocked.value.exchanges == [run.submission.exchange]
+    assert doubt.value.reason == "the status URL is on another origin"
+    assert doubt.value.exchanges == [run.submission.exchange]
 
 
 def test_an_acceptance_without_a_status_url_fails():

@@ -95,14 +95,14 @@ def error_of(raw: dict, source: str = "t", base_url: str | None = None) -> str:
             "base_url: 'ftp://x.test' must be an absolute http:// or https:// URL",
         ),
         (
-            {"resource": {"read": {"method": "GET", "url": "{"}}},
-            "resource.read: url '{' is not a valid template: "
-            "Single '{' encountered in format string",
-        ),
-        (
             {"resource": {"delete": {"method": "DELETE", "url": "/x/{id}/{operation_id}/{x}"}}},
-            "resource.delete: url '/x/{id}/{operation_id}/{x}' uses ['id', 'x']; "
-            "the placeholders are {resource_url} and {operation_id}",
+            "resource.delete.url = '/x/{id}/{operation_id}/{x}' holds {id}, which the suite "
+            "would send as it is; the placeholders there are {operation_id} (the success "
+            "operation's id), {resource_url} (the resource the success operation made). Write "
+            "the value itself instead\n  - resource.delete.url = '/x/{id}/{operation_id}/{x}' "
+            "holds {x}, which the suite would send as it is; the placeholders there are "
+            "{operation_id} (the success operation's id), {resource_url} (the resource the "
+            "success operation made). Write the value itself instead",
         ),
         (
             {"dialect": {"accepted_status": []}},
@@ -337,7 +337,6 @@ def test_http_states_take_codes_from_200_to_399():
 
 def test_nothing_described_gives_every_documented_default():
     described = parse({}, "t").effective.model_dump(mode="json", by_alias=True)
-    default_path = "/v1/tenants/1/clouds/1/accounts"
     assert described == {
         "base_url": None,
         "clock": None,
@@ -346,15 +345,9 @@ def test_nothing_described_gives_every_documented_default():
         "allowed_origins": [],
         "headers": {},
         "cookies": "per-operation",
-        "scenarios": {
-            "success": {
-                "method": "POST",
-                "path": default_path,
-                "json": {"name": "async-conformance"},
-                "headers": {},
-            }
-        },
-        "sync": {"method": "GET", "path": default_path, "json": None, "headers": {}},
+        # Nothing is sent that the user did not describe: no request is assumed.
+        "scenarios": {},
+        "sync": None,
         "resource": {
             "read": {"method": "GET", "url": "{resource_url}"},
             "delete": {"method": "DELETE", "url": "{resource_url}"},

@@ -138,7 +138,19 @@ def test_a_state_told_by_the_http_code_alone_passes_and_says_what_it_could_not_s
     names = run.requirement("STATUS-STATE-NAMES")
     assert names["verdict"] == "SKIP", names
     assert all(c["verdict"] == "SKIP" for c in names["cases"]), names["cases"]
+    # The final 200 is the widget, which names itself by its own resource id: that is the
+    # result, not a status naming another operation, and the acceptance's widget gives no
+    # operation id either.
     assert run.verdicts["STATUS-ID-MATCH"] == "SKIP"
+    (own_id,) = [
+        c for c in run.requirement("STATUS-ID-MATCH")["cases"] if c["nodeid"].endswith("[success]")
+    ]
+    assert re.fullmatch(
+        r"not observed: no status body of the success run named an id in 'id'; [1-9]\d* final "
+        r"answers? told the outcome by its code alone and carried the result, not a status, "
+        r"so its body was not judged",
+        own_id["message"],
+    ), own_id["message"]
     (body,) = [
         c for c in run.requirement("SUBMIT-BODY")["cases"] if c["nodeid"].endswith("[success]")
     ]

@@ -15,6 +15,7 @@ from conformance.verdicts import Verdict
 
 R, I, C = Change.REGRESSED, Change.IMPROVED, Change.CHANGED  # noqa: E741
 
+BLOCKS = "no longer judged: another requirement's FAIL blocks it"
 #: Every move between two verdicts: how it counts, and what it means in words for a CHANGED.
 MOVES = {
     ("PASS", "FAIL"): (R, ""),
@@ -47,6 +48,17 @@ MOVES = {
     ("FAIL", "PASS"): (I, ""),
     ("FAIL", "SKIP"): (C, "no longer observed"),  # the failure was not seen again: no fix
     ("FAIL", "NOT-COVERED"): (C, "no longer run"),
+    # BLOCKED: not judged, because another requirement FAILed; that FAIL is listed itself.
+    **{
+        (old, "BLOCKED"): (C, BLOCKS)
+        for old in ("PASS", "SKIP", "NOT-COVERED", "WARN", "ERROR", "FAIL")
+    },
+    ("BLOCKED", "FAIL"): (R, ""),
+    ("BLOCKED", "ERROR"): (R, ""),
+    ("BLOCKED", "WARN"): (R, ""),
+    ("BLOCKED", "PASS"): (C, "now observed"),
+    ("BLOCKED", "SKIP"): (C, "now judged, not observed"),
+    ("BLOCKED", "NOT-COVERED"): (C, "no longer run"),
 }
 
 

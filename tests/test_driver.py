@@ -16,10 +16,17 @@ from conformance.driver import Driver, Exchange, Redactor, retry_after_seconds
 
 BASE = "https://api.example.test"
 SUBMIT = f"{BASE}/v1/tenants/1/clouds/1/accounts"
+#: What these tests submit and call synchronously: nothing is sent that is not described.
+CLASSIC = {
+    "scenarios": {
+        "success": {"path": "/v1/tenants/1/clouds/1/accounts", "json": {"name": "conformance"}}
+    },
+    "sync": {"method": "GET", "path": "/v1/tenants/1/clouds/1/accounts"},
+}
 
 
 def make_driver(**overrides: object) -> tuple[Driver, VirtualClock]:
-    description = parse({"base_url": BASE, **overrides}, "test").effective
+    description = parse({**CLASSIC, "base_url": BASE, **overrides}, "test").effective
     clock = VirtualClock()
     client = httpx.Client(base_url=BASE, headers=description.headers)
     return Driver(client, description, clock), clock

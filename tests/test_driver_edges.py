@@ -31,7 +31,7 @@ from conformance.driver import (
 )
 from conformance.verdicts import Blocked
 
-from .test_driver import BASE, SUBMIT, make_driver
+from .test_driver import BASE, CLASSIC, SUBMIT, make_driver
 
 STATUS = f"{BASE}/v1/operationStatus/op1"
 
@@ -105,7 +105,7 @@ class _Chunks(httpx.SyncByteStream):
 @respx.mock
 def test_the_transcript_given_to_the_driver_is_the_one_it_records_in():
     respx.get(f"{BASE}/x").respond(200)
-    description = parse({"base_url": BASE}, "test").effective
+    description = parse({**CLASSIC, "base_url": BASE}, "test").effective
     transcript = Transcript()
     driver = Driver(httpx.Client(base_url=BASE), description, VirtualClock(), transcript)
     exchange = driver.send("x", "GET", "/x")
@@ -216,7 +216,7 @@ def test_reads_after_a_delete_are_labelled_in_order():
 def test_the_synchronous_call_is_labelled_as_such_in_the_transcript():
     respx.get(SUBMIT).respond(200, json={"status": "SUCCESS"})
     driver, _ = make_driver()
-    exchange = driver.sync_call()
+    exchange = driver.sync_call().exchange
     assert exchange is not None and exchange.label == "sync call"
     assert [e.label for e in driver.transcript] == ["sync call"]
 

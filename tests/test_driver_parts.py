@@ -35,7 +35,7 @@ from conformance.driver import _guard as _guard_module
 from conformance.driver._body import read_body
 from conformance.driver._thinning import FIELD_CHARS, thin_middle
 
-from .test_driver import BASE
+from .test_driver import BASE, CLASSIC
 
 
 def _dialect(**keys):
@@ -655,7 +655,7 @@ WINDOWS = {
 
 
 def _description(**overrides):
-    return parse({"base_url": BASE, **WINDOWS, **overrides}, "t").effective
+    return parse({**CLASSIC, "base_url": BASE, **WINDOWS, **overrides}, "t").effective
 
 
 def test_the_run_budget_is_derived_from_windows_and_budgets():

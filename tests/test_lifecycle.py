@@ -15,7 +15,7 @@ from conformance.clock import VirtualClock
 from conformance.description import parse
 from conformance.driver import Driver, Ended, Run, retry_after_seconds
 
-from .test_driver import BASE, SUBMIT, make_driver, status
+from .test_driver import BASE, CLASSIC, SUBMIT, make_driver, status
 
 
 def test_why_polling_ended_reads_as_its_value():
@@ -143,7 +143,7 @@ def test_the_synchronous_call_sends_what_the_description_says():
         sync={"method": "POST", "path": "/v1/now", "json": {"k": 1}, "headers": {"X-Mode": "a"}},
     )
     driver.submit("success")  # a shared jar now holds s=1
-    exchange = driver.sync_call()
+    exchange = driver.sync_call().exchange
     assert exchange is not None and exchange.status == 200
     request = sync.calls.last.request
     assert json.loads(request.content) == {"k": 1}
@@ -464,7 +464,7 @@ def test_a_retry_after_date_in_the_past_means_now():
 @respx.mock
 def test_without_a_base_url_the_clients_origin_is_the_targets():
     respx.post(SUBMIT).respond(202, headers={"Location": f"{BASE}/op"})
-    description = parse({}, "test").effective
+    description = parse(CLASSIC, "test").effective
     assert description.base_url is None
     driver = Driver(httpx.Client(base_url=BASE), description, VirtualClock())
     sub = driver.submit("success")

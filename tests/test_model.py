@@ -12,8 +12,11 @@ from conformance.description import parse
 from conformance.driver import Exchange, Poll, Submission, read_state
 from conformance.model import Operation, Resource, judge_read, judge_resource_read
 
+from .test_driver import CLASSIC
+
 DESCRIPTION = parse(
-    {"base_url": "http://api.test", "retention": {"completed": 300, "tolerance": 1}}, "t"
+    {**CLASSIC, "base_url": "http://api.test", "retention": {"completed": 300, "tolerance": 1}},
+    "t",
 ).effective
 WINDOW, TOLERANCE = 300.0, 1.0
 URL = "http://api.test/v1/operationStatus/op-1"

@@ -349,7 +349,10 @@ def test_a_test_clock_that_does_not_answer_stops_the_run_before_any_case(pyteste
 
 
 def test_a_target_that_is_not_there_is_one_message_and_exit_1(pytester):
-    result, document = _run(pytester, STOPS, "--target=http://127.0.0.1:9")
+    pytester.makefile(".toml", target='[scenarios.success]\npath = "/jobs"\n')
+    result, document = _run(
+        pytester, STOPS, "--target=http://127.0.0.1:9", "--target-config=target.toml"
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     said = document["aborted"]
     assert said.startswith("the target http://127.0.0.1:9 cannot be reached: ConnectError: ")

@@ -107,12 +107,12 @@ def test_a_document_that_is_not_an_object_is_named_by_its_json_kind(data, kind):
         (
             {"requirements": [_req("A", "PASS"), {"id": "B"}]},
             "requirements[1] (B) has verdict null, not one of "
-            "PASS, FAIL, WARN, SKIP, ERROR, NOT-COVERED",
+            "PASS, FAIL, WARN, SKIP, ERROR, BLOCKED, NOT-COVERED",
         ),
         (
             {"requirements": [_req("A", "PASS"), _req("B", "MAYBE")]},
             'requirements[1] (B) has verdict "MAYBE", not one of '
-            "PASS, FAIL, WARN, SKIP, ERROR, NOT-COVERED",
+            "PASS, FAIL, WARN, SKIP, ERROR, BLOCKED, NOT-COVERED",
         ),
         (
             {"requirements": [_req("A", "PASS"), _req("A", "FAIL")]},

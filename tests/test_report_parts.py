@@ -498,7 +498,15 @@ def test_a_case_whose_worker_stopped_under_it_is_an_error_with_the_reason():
 
 
 def test_verdicts_read_as_the_reports_spell_them():
-    assert [v.value for v in Verdict] == ["PASS", "FAIL", "WARN", "SKIP", "ERROR", "NOT-COVERED"]
+    assert [v.value for v in Verdict] == [
+        "PASS",
+        "FAIL",
+        "WARN",
+        "SKIP",
+        "ERROR",
+        "BLOCKED",
+        "NOT-COVERED",
+    ]
 
 
 def test_no_verdict_at_all_is_not_covered():

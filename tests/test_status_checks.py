@@ -5,6 +5,8 @@ Each test fails if its condition is flipped (found by mutation testing: bench/mu
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 import respx
@@ -238,3 +240,85 @@ def test_twins_that_keep_pace_pass():
         status.reads_are_safe(lambda: trial, _description(), exact=False)
     assert cited[0].what == "read 2 times, the operation kept pace with its twin"
     assert len(cited[0].exchanges) == 3
+
+
+# -- codes mapped to states, and fields the dialect leaves empty (issue 21) ----------------
+
+
+def _coded(**dialect: object):
+    """A dialect that tells running by 202 and success by 204, with no status field."""
+    from .test_check_paths import _description
+
+    return _description(
+        dialect={
+            "status_field": "",
+            "http_states": {"202": "running", "204": "success"},
+            **dialect,
+        }
+    )
+
+
+def test_a_code_mapped_to_a_state_is_a_status_code_and_needs_no_body():
+    from .test_check_paths import _cited, _ex, _poll, _run
+
+    description = _coded()
+    running = _poll(_ex(202, index=1), None, description)
+    done = _poll(_ex(204, index=2), None, description)
+    with _cited() as cited:
+        status.answers_200_json(_run(running, done), description)
+    assert cited[-1].what == (
+        "2 status reads answered 202 or 204; 0 had a JSON object, 2 told the state by the "
+        "code alone"
+    )
+
+
+def test_a_code_mapped_to_no_state_still_fails_and_names_the_mapped_ones():
+    from .test_check_paths import _ex, _poll, _raises, _run
+
+    description = _coded()
+    running = _poll(_ex(202, index=1), None, description)
+    odd = _poll(_ex(201, index=2), None, description)
+    with _raises(ConformanceFailure) as failure:
+        status.answers_200_json(_run(running, odd), description)
+    assert failure.value.expected == (
+        "200 or 202 or 204 with a JSON object (none needed where 202 or 204 tells the state), "
+        "for as long as the id is available"
+    )
+
+
+def test_an_empty_id_field_is_said_as_such():
+    from .test_check_paths import _description, _raises, _run, _state
+
+    description = _description(dialect={"id_field": ""})
+    with _raises(NotObserved, "the dialect names no id field"):
+        status.id_matches_url(_run(_state("SUCCESS")), description)
+
+
+@pytest.mark.parametrize(
+    ("fields", "said"),
+    [
+        ({"message_field": "", "progress_field": ""}, "names neither a message nor a progress"),
+        ({"message_field": "msg", "progress_field": ""}, "no 'msg' (the dialect names no progress"),
+        (
+            {"message_field": "", "progress_field": "progress"},
+            "no 'progress' (the dialect names no message",
+        ),
+    ],
+)
+def test_empty_detail_fields_are_said_as_such(fields, said):
+    from .test_check_paths import _description, _raises, _run, _state
+
+    description = _description(dialect=fields)
+    kind = NotObserved if "neither" in said else ConformanceFailure
+    with _raises(kind, re.escape(said)):
+        status.details_while_running(_run(_state("RUNNING"), _state("SUCCESS", 2)), description)
+
+
+def test_an_empty_message_field_is_said_as_such():
+    from conformance.checks import result
+
+    from .test_check_paths import _description, _raises, _run, _state
+
+    description = _description(dialect={"message_field": ""})
+    with _raises(NotObserved, "the dialect names no message field"):
+        result.failure_has_message(_run(_state("FAILED")), description)

@@ -10,6 +10,7 @@ from ..verdicts import Blocked, Inconclusive
 __all__ = [
     "SILENT",
     "answered",
+    "blockers",
     "codes",
     "needs_polls",
     "needs_terminal",
@@ -81,12 +82,34 @@ def reason(run: Run) -> str:
     return f"the run ended {run.ended.value}"
 
 
+def blockers(run: Run) -> tuple[str, ...]:
+    """The requirements that FAIL on what stopped `run`, most likely first; none where
+    nothing the target answered stopped it (no answer at all: the environment's)."""
+    sub = run.submission
+    if sub.exchange.error is not None:
+        return ()
+    if sub.status_url is None:
+        return ("SUBMIT-202", "SUBMIT-LOCATION")
+    if not run.polls or run.ended is Ended.NO_ANSWER:
+        return ()
+    if run.ended is Ended.UNKNOWN_STATE:
+        return ("STATUS-STATE-NAMES",)
+    if run.ended is Ended.UNREADABLE:
+        return ("STATUS-200-JSON", "STATUS-STATE-NAMES")
+    if run.ended is Ended.STATUS_ERROR or run.polls[0].exchange.status in GONE_STATUSES:
+        return ("STATUS-200-JSON", "SUBMIT-LOCATION", "RETAIN-COMPLETED")
+    if run.ended is Ended.BUDGET:
+        return ("TRANS-OUTCOME",)
+    return ()
+
+
 def needs_polls(run: Run) -> list[Poll]:
     """The run's polls; Blocked when the status resource could not be read at all."""
     if not run.polls or run.polls[0].exchange.status in GONE_STATUSES:
         raise Blocked(
             f"the {run.submission.scenario} run has no status to judge: {reason(run)}",
             run.exchanges,
+            by=blockers(run),
         )
     return run.polls
 
@@ -98,11 +121,13 @@ def needs_terminal(run: Run, role: Role) -> Poll:
         raise Blocked(
             f"the {run.submission.scenario} run reached no terminal state: {reason(run)}",
             run.exchanges,
+            by=blockers(run),
         )
     if terminal.role is not role:
         raise Blocked(
             f"the {run.submission.scenario} run ended {terminal.state}, a {terminal.role.value} "
             f"state, so there is no {role.value} to judge",
             run.exchanges,
+            by=("TRANS-OUTCOME",),
         )
     return terminal

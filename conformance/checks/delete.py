@@ -6,7 +6,7 @@ from .._words import counted
 from ..driver import GONE_STATUSES, Exchange
 from ..observations import Deletion
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, silent
+from ._common import answered, blockers, silent
 
 __all__ = ["answers_204", "gone_after_delete", "no_content_length"]
 
@@ -16,7 +16,9 @@ def _deleted(deletion: Deletion) -> Exchange:
         problem = deletion.problem or "nothing was deleted"
         if deletion.unnamed:
             raise NotObserved(problem)
-        raise Blocked(problem, deletion.run.exchanges[-1:])
+        raise Blocked(
+            problem, deletion.run.exchanges[-1:], by=(*blockers(deletion.run), "RESULT-URL")
+        )
     answered(deletion.delete, "DELETE")
     return deletion.delete
 
@@ -55,7 +57,11 @@ def no_content_length(deletion: Deletion) -> None:
 def gone_after_delete(deletion: Deletion, budget: float) -> None:
     ex = _deleted(deletion)
     if not deletion.reads:
-        raise Blocked(f"DELETE answered {ex.status}; nothing to watch", [ex])
+        raise Blocked(
+            f"DELETE answered {ex.status}; nothing to watch",
+            [ex],
+            by=(*blockers(deletion.run), "RESULT-URL", "DELETE-204"),
+        )
     last = deletion.reads[-1]
     if silent(last):
         raise Inconclusive(

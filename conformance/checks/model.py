@@ -34,6 +34,12 @@ def model_holds(exploration: Exploration, requirement: str) -> None:
         raise found
     if exploration.problem is not None:
         raise Blocked(f"the lifecycle model could not run: {exploration.problem}")
+    if exploration.stopped_by is not None:
+        raise Blocked(
+            f"the lifecycle model stopped at {exploration.stopped_by}: a state with no known "
+            "role leaves every other rule it judges nothing to go on",
+            by=(exploration.stopped_by,),
+        )
     evidence = exploration.evidence.get(requirement)
     if not evidence:
         raise NotObserved(

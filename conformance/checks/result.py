@@ -40,6 +40,11 @@ def success_names_resource(run: Run, driver: Driver) -> None:
 
 def failure_has_message(run: Run, description: Description) -> None:
     dialect = description.dialect
+    if not dialect.message_field:
+        raise NotObserved(
+            "the dialect names no message field (dialect.message_field is empty), so a "
+            "failure's reason cannot be looked for; set it to judge this"
+        )
     terminal = needs_terminal(run, Role.FAILURE)
     message = field(terminal.body, dialect.message_field)
     if not isinstance(message, str) or not message.strip():

@@ -15,7 +15,7 @@ from ..driver import GONE_STATUSES, Exchange, Poll
 from ..retention import Retained, Unobserved
 from ..schedule import Slot
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import codes, silent
+from ._common import blockers, codes, silent
 
 __all__ = [
     "expired_ids_answer_not_found",
@@ -30,7 +30,7 @@ def observed_operation(found: Retained | Unobserved | None, scenario: str) -> Re
     if found is None:
         raise Blocked(f"no {scenario} operation could be observed for retention")
     if isinstance(found, Unobserved):
-        raise Blocked(found.reason, found.exchanges)
+        raise Blocked(found.reason, found.exchanges, by=blockers(found.run) if found.run else ())
     return found
 
 

@@ -31,8 +31,14 @@ def _live(run: Run) -> list[Poll]:
     return [p for p in polls if p.exchange.status not in GONE_STATUSES or p is not polls[-1]]
 
 
+def _unless_coded(description: Description) -> str:
+    """Where the dialect maps codes to states, the answers that need no body."""
+    coded = description.dialect.http_states
+    return f" (none needed where {codes(sorted(coded))} tells the state)" if coded else ""
+
+
 def answers_200_json(run: Run, description: Description) -> None:
-    allowed = description.dialect.status_codes
+    allowed = description.dialect.status_answers
     polls = _live(run)
     for poll in polls:
         ex = poll.exchange
@@ -44,7 +50,8 @@ def answers_200_json(run: Run, description: Description) -> None:
             raise ConformanceFailure(
                 "STATUS-200-JSON",
                 observed=f"{what} body {ex.body[:80]!r}",
-                expected=f"{codes(allowed)} with a JSON object, for as long as the id is available",
+                expected=f"{codes(allowed)} with a JSON object{_unless_coded(description)}, "
+                "for as long as the id is available",
                 exchanges=[ex],
             )
     seen = codes(sorted({p.exchange.status or 0 for p in polls}))
@@ -64,15 +71,24 @@ def state_names_known(run: Run, description: Description) -> None:
     for poll in told:
         if poll.role is not None:
             continue
+        meant = ""
         if poll.reading.told_by == "field":
+            unknown = dialect.states.unknown(poll.reading.raw)
+            meant = f"{unknown[0].upper()}{unknown[1:]}{'' if unknown.endswith('?') else '.'} "
             observed = f"{dialect.status_field} = {poll.reading.raw!r}"
             expected = f"one of {sorted(dialect.states.all)}"
         elif poll.reading.told_by == "done":
             observed = f"{dialect.done.field if dialect.done else ''} = {poll.reading.raw!r}"
             expected = "a boolean (true once the operation is done)"
-        elif poll.body is not None:
-            observed = f"a JSON body without {dialect.status_field or 'a state'!r}"
+        elif poll.body is not None and dialect.status_field:
+            observed = f"a JSON body without {dialect.status_field!r}"
             expected = f"the status field {dialect.status_field!r} with one of the state names"
+        elif poll.body is not None and dialect.done is not None:
+            observed = f"a JSON body with neither {dialect.done.field!r} nor {dialect.id_field!r}"
+            expected = f"an operation, with {dialect.done.field!r} once it is finished"
+        elif poll.body is not None:  # the state is told by codes, and this one maps to none
+            observed = f"{poll.exchange.status}, a code dialect.http_states does not map"
+            expected = f"one of {codes(sorted(dialect.http_states))}, the codes that tell a state"
         else:
             continue  # not JSON: STATUS-200-JSON's business
         raise ConformanceFailure(
@@ -80,8 +96,8 @@ def state_names_known(run: Run, description: Description) -> None:
             observed=observed,
             expected=expected,
             exchanges=[poll.exchange],
-            hint="State names are exact and case-sensitive; a dialect override in the "
-            "target description can declare other names and fields.",
+            hint=f"{meant}State names are exact and case-sensitive; if the server is right, "
+            "list its names under [dialect.states] in the target description.",
         )
     judged = [p for p in told if p.role is not None]
     if not judged:
@@ -106,9 +122,18 @@ def _url_values(url: str) -> set[str]:
 def id_matches_url(run: Run, description: Description) -> None:
     """The body's id is the operation's: the one the acceptance gave, else one the URL names."""
     path = description.dialect.id_field
+    if not path:
+        raise NotObserved(
+            "the dialect names no id field (dialect.id_field is empty), so no status body's id "
+            "can be compared with its URL; set dialect.id_field to judge this"
+        )
     given = run.submission.operation_id
     judged: list[Exchange] = []
+    results: list[Exchange] = []
     for poll in needs_polls(run):
+        if poll.is_result:
+            results.append(poll.exchange)  # the resource, whose own id is not the operation's
+            continue
         value = field(poll.body, path)
         if not poll.answered or value is MISSING or value is None:
             continue
@@ -126,13 +151,19 @@ def id_matches_url(run: Run, description: Description) -> None:
                 exchanges=[run.submission.exchange, poll.exchange],
             )
         judged.append(poll.exchange)
+    aside = (
+        f"; {counted(len(results), 'final answer')} told the outcome by its code alone and "
+        "carried the result, not a status, so its body was not judged"
+        if results
+        else ""
+    )
     if not judged:
         raise NotObserved(
-            f"no status body of the {run.submission.scenario} run named an id in {path!r}",
+            f"no status body of the {run.submission.scenario} run named an id in {path!r}{aside}",
             run.exchanges,
         )
     bodies = counted(len(judged), "status body", "status bodies")
-    cite(f"{bodies} named the operation's own id", judged)
+    cite(f"{bodies} named the operation's own id{aside}", judged)
 
 
 def _json_type(exchange: Exchange) -> bool:
@@ -142,8 +173,10 @@ def _json_type(exchange: Exchange) -> bool:
 
 def json_media_type(run: Run) -> None:
     """Acceptance and status bodies say they are JSON (RFC 8259 §11, RFC 9110 §8.3)."""
+    results = {id(p.exchange) for p in run.polls if p.is_result}  # the resource, not a status
     bodies = [e for e in run.exchanges if e.error is None and e.body.strip()]
     bodies = [e for e in bodies if e is run.submission.exchange or (e.status or 0) < 400]
+    bodies = [e for e in bodies if id(e) not in results]
     if not bodies:
         raise NotObserved("neither the acceptance nor any status read had a body", run.exchanges)
     for ex in bodies:
@@ -180,12 +213,19 @@ def _ahead(trial: SafetyTrial, twin: Poll, description: Description) -> bool:
 
 def _usable(trial: SafetyTrial) -> None:
     if trial.problem is not None:
-        raise Blocked(trial.problem, [s.exchange for s in trial.submissions])
+        raise Blocked(
+            trial.problem,
+            [s.exchange for s in trial.submissions],
+            by=("SUBMIT-202", "SUBMIT-LOCATION"),
+        )
     bad = next((p for p in [*trial.often, trial.once] if not p.available), None)
     if bad is not None:
         raise Blocked(
             f"a status read answered {bad.exchange.error or bad.exchange.status} with no state",
             [bad.exchange],
+            by=()
+            if bad.exchange.error
+            else ("STATUS-200-JSON", "STATUS-STATE-NAMES", "SUBMIT-LOCATION"),
         )
 
 
@@ -258,8 +298,23 @@ def _unsafe(
     )
 
 
+def _absent(message_field: str, progress_field: str) -> str:
+    """The details a running read lacked, by the fields the dialect names."""
+    if message_field and progress_field:
+        return f"neither {message_field!r} nor {progress_field!r}"
+    if message_field:
+        return f"no {message_field!r} (the dialect names no progress field)"
+    return f"no {progress_field!r} (the dialect names no message field)"
+
+
 def details_while_running(run: Run, description: Description) -> None:
     dialect = description.dialect
+    named = [f for f in (dialect.message_field, dialect.progress_field) if f]
+    if not named:
+        raise NotObserved(
+            "the dialect names neither a message nor a progress field, so there are no "
+            "details to look for; set dialect.message_field or dialect.progress_field"
+        )
     running = [p for p in needs_polls(run) if p.answered and p.role is Role.RUNNING]
     if not running:
         raise NotObserved(
@@ -274,7 +329,7 @@ def details_while_running(run: Run, description: Description) -> None:
         if not has_msg and progress in (MISSING, None):
             raise ConformanceFailure(
                 "STATUS-DETAILS",
-                observed=f"neither {dialect.message_field!r} nor {dialect.progress_field!r}",
+                observed=_absent(dialect.message_field, dialect.progress_field),
                 expected="details of the work in progress while running",
                 exchanges=[poll.exchange],
             )

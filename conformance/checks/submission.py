@@ -7,7 +7,7 @@ from ..description import Description
 from ..driver import GONE_STATUSES, Ended, Run, Submission, read_state
 from ..observations import Concurrent
 from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotObserved, cite
-from ._common import answered, codes, not_cut, reason
+from ._common import answered, blockers, codes, not_cut, reason
 
 __all__ = [
     "accepted_with_202",
@@ -42,8 +42,13 @@ def location_names_status(run: Run, description: Description) -> None:
     sub = run.submission
     _answered(sub)
     if sub.off_origin:
-        # Not following it is the suite's own policy, so this is "could not run", not FAIL.
-        raise Blocked(sub.location_problem or "the status URL is on another origin", [sub.exchange])
+        # The server named it; whether it is the status resource is not known until it is
+        # followed, which the suite does only where the user allowed that origin: doubt.
+        raise Inconclusive(
+            "SUBMIT-LOCATION",
+            sub.location_problem or "the status URL is on another origin",
+            [sub.exchange],
+        )
     if sub.status_url is None:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
@@ -53,7 +58,9 @@ def location_names_status(run: Run, description: Description) -> None:
         )
     first = run.polls[0].exchange if run.polls else None
     if first is None:
-        raise Blocked(f"the status URL was not read: {reason(run)}", [sub.exchange])
+        raise Blocked(
+            f"the status URL was not read: {reason(run)}", [sub.exchange], by=blockers(run)
+        )
     if first.status in GONE_STATUSES:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
@@ -115,6 +122,7 @@ def concurrent_runs_end_as_declared(
         raise Blocked(
             f"the status URL of a single success submission does not work either: {reason(alone)}",
             alone.exchanges,
+            by=blockers(alone),
         )
     retention = description.retention
     windowed = "RETAIN-COMPLETED" not in description.dialect.not_applicable
@@ -137,7 +145,9 @@ def concurrent_runs_end_as_declared(
             observed = f"an accepted operation was still {run.polls[-1].state} after the budget"
         elif run.terminal is None:
             raise Blocked(
-                f"an accepted operation could not be followed: {reason(run)}", run.exchanges
+                f"an accepted operation could not be followed: {reason(run)}",
+                run.exchanges,
+                by=blockers(run),
             )
         else:
             continue
@@ -159,7 +169,11 @@ def not_blocking(run: Run, description: Description) -> None:
     _answered(sub)
     first = run.polls[0] if run.polls else None
     if first is None or not first.available or first.role is None:
-        raise Blocked(f"the first status read tells no state: {reason(run)}", run.exchanges)
+        raise Blocked(
+            f"the first status read tells no state: {reason(run)}",
+            run.exchanges,
+            by=blockers(run),
+        )
     latency = sub.exchange.latency
     interval = description.polling.interval
     if first.role.terminal and latency >= interval:

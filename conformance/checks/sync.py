@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from .._words import counted
 from ..description import Role
-from ..driver import Driver, Exchange, Run
-from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
+from ..driver import Call, Driver, Exchange, Run
+from ..verdicts import Blocked, ConformanceFailure, NotDescribed, NotObserved, cite
 from ._common import answered, needs_terminal
 
-__all__ = ["answers_with_state", "created_resource_reads"]
+__all__ = ["answers_with_state", "created_resource_reads", "described_call_answers"]
+
+
+def described_call_answers(call: Call) -> None:
+    """The [sync] call answers with the state; SKIP "not described" without one."""
+    if call.exchange is None:
+        if call.unnamed:
+            raise NotDescribed(
+                f"{call.problem}; add a [sync] call that answers with the current state "
+                "to check this"
+            )
+        raise Blocked(f"the synchronous call was not sent: {call.problem}")
+    answers_with_state(call.exchange, "the synchronous call")
 
 
 def answers_with_state(exchange: Exchange, what: str) -> None:

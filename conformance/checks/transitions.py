@@ -9,7 +9,7 @@ from ..description import Description, Role
 from ..driver import Ended, Exchange, Run
 from ..retention import Retained
 from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
-from ._common import needs_polls, reason
+from ._common import blockers, needs_polls, reason
 
 __all__ = ["expected_outcome", "follows_state_model", "terminal_state_holds"]
 
@@ -38,6 +38,12 @@ def follows_state_model(run: Run, description: Description) -> None:
                 "is available",
                 exchanges=[before.exchange, after.exchange],
             )
+    if run.ended is Ended.UNKNOWN_STATE and terminal is None:
+        raise Blocked(
+            f"the {run.submission.scenario} run was followed no further: {reason(run)}",
+            run.exchanges,
+            by=blockers(run),
+        )
     if len(polls) < 2:
         raise NotObserved(
             f"the {run.submission.scenario} run read the status {counted(len(polls), 'time')}; "
@@ -60,7 +66,11 @@ def expected_outcome(run: Run, description: Description) -> None:
     terminal = run.terminal
     if terminal is None:
         if run.ended is not Ended.BUDGET:
-            raise Blocked(f"the {scenario} run could not be followed: {reason(run)}", run.exchanges)
+            raise Blocked(
+                f"the {scenario} run could not be followed: {reason(run)}",
+                run.exchanges,
+                by=blockers(run),
+            )
         last = run.polls[-1]
         raise ConformanceFailure(
             "TRANS-OUTCOME",

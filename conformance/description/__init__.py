@@ -3,6 +3,7 @@
 from ._dialect import Dialect, Done, Role, States, fill_template, parse_source
 from ._load import DescriptionError, Loaded, available_dialects, load, parse, parse_text
 from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName
+from ._placeholders import fill as fill_placeholders
 
 __all__ = [
     "GONE",
@@ -18,6 +19,7 @@ __all__ = [
     "ScenarioName",
     "States",
     "available_dialects",
+    "fill_placeholders",
     "fill_template",
     "load",
     "parse",

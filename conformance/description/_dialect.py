@@ -8,6 +8,7 @@ a description overrides any key, or names its own dialect that `extends` one.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 from typing import Annotated, Any, Literal
@@ -143,6 +144,16 @@ class States(_Model):
     def names(self, role: Role) -> list[str]:
         return list(getattr(self, role.value))
 
+    def unknown(self, value: object) -> str:
+        """Why `value` tells no state, with the listed name it most likely meant."""
+        listed = sorted(self.all)
+        said = f"the state {value!r} is not among dialect.states ({', '.join(listed)})"
+        if not isinstance(value, str):
+            return said
+        same = [n for n in listed if n.casefold() == value.strip().casefold()]
+        close = same or difflib.get_close_matches(value, listed, n=1, cutoff=0.75)
+        return f"{said}; did you mean {close[0]!r}?" if close else said
+
 
 class Done(_Model):
     """Finished-ness told by a field rather than a state name (AIP-151's `done`)."""
@@ -178,6 +189,12 @@ class Dialect(_Model):
     states: States
     #: Requirements this dialect's contract does not have, each with the reason (SKIP).
     not_applicable: Annotated[dict[str, str], AfterValidator(_known_requirements)] = {}
+
+    @property
+    def status_answers(self) -> list[int]:
+        """Every code the status resource may answer while the id is available: the status
+        codes, and those the dialect maps to a state."""
+        return sorted({*self.status_codes, *self.http_states})
 
     @model_validator(mode="after")
     def _state_is_told_somehow(self) -> Dialect:

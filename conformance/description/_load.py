@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ._model import Description
+from ._placeholders import misplaced
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -82,7 +83,8 @@ def _dialect_table(user: dict[str, Any], source: str) -> dict[str, Any]:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        # A request's body is one value: the newer replaces it whole.
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "json":
             merged[key] = _merge(merged[key], value)
         else:
             merged[key] = value
@@ -176,6 +178,13 @@ def parse(raw: dict[str, Any], source: str, base_url: str | None = None) -> Load
     if not isinstance(user_dialect, dict):
         raise DescriptionError(f"{source}: dialect must be a table, not {user_dialect!r}")
     raw["dialect"] = _dialect_table(user_dialect, source)
+    problems = misplaced(raw)  # as written: a ${NAME} is not a placeholder, nor its value
+    if problems:
+        raise DescriptionError(
+            f"target description {source} is not usable:\n  - "
+            + "\n  - ".join(problems)
+            + "\nREADME.md, 'Describing your server', lists every key with its default."
+        )
     secrets: set[str] = set()
     expanded = _expand(raw, "", source, secrets)  # an unset variable is named before any check
     try:
@@ -220,8 +229,14 @@ def parse_text(text: str, source: str, base_url: str | None = None) -> Loaded:
     return parse(raw, source, base_url)
 
 
-def load(path: Path | None, pyproject: Path | None, base_url: str | None = None) -> Loaded:
-    """Load from `path`, else from `[tool.async-conformance]` in `pyproject`, else defaults."""
+def load(
+    path: Path | None,
+    pyproject: Path | None,
+    base_url: str | None = None,
+    under: dict[str, Any] | None = None,
+) -> Loaded:
+    """Load from `path`, else from `[tool.async-conformance]` in `pyproject`, else defaults;
+    `under`: a description the file's keys override, table by table."""
     if path is not None:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -235,7 +250,7 @@ def load(path: Path | None, pyproject: Path | None, base_url: str | None = None)
             ) from None
         except tomllib.TOMLDecodeError as exc:
             raise DescriptionError(f"target description {path} is not valid TOML: {exc}") from None
-        return parse(raw, str(path), base_url)
+        return parse(_merge(under or {}, raw), str(path), base_url)
     if pyproject is not None and pyproject.is_file():
         try:
             document = tomllib.loads(pyproject.read_text(encoding="utf-8"))

@@ -8,7 +8,6 @@ cloudcenter dialect; README.md documents every key.
 from __future__ import annotations
 
 import enum
-import string
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -84,7 +83,6 @@ def _http_url(value: str) -> str:
 Headers = Annotated[dict[str, str], AfterValidator(_ascii_values)]
 Method = Annotated[str, AfterValidator(_method)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
-_PLACEHOLDERS = {"resource_url", "operation_id"}
 
 
 class _Model(BaseModel):
@@ -103,24 +101,10 @@ class RequestSpec(_Model):
 
 
 class ResourceCall(_Model):
-    """How to reach a created resource; `url` is a template over the run's values."""
+    """How to reach a created resource; `url` may name {resource_url} and {operation_id}."""
 
     method: Method
     url: str = "{resource_url}"
-
-    @model_validator(mode="after")
-    def _known_placeholders(self) -> ResourceCall:
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(self.url) if f is not None}
-        except ValueError as exc:
-            raise ValueError(f"url {self.url!r} is not a valid template: {exc}") from None
-        unknown = names - _PLACEHOLDERS
-        if unknown:
-            raise ValueError(
-                f"url {self.url!r} uses {sorted(unknown)}; the placeholders are "
-                f"{{resource_url}} and {{operation_id}}"
-            )
-        return self
 
 
 class Resource(_Model):
@@ -175,9 +159,6 @@ class Retention(_Model):
         return self
 
 
-_DEFAULT_PATH = "/v1/tenants/1/clouds/1/accounts"
-
-
 class Tls(_Model):
     """How the suite checks a live target's certificate, and proves its own."""
 
@@ -204,10 +185,9 @@ class Description(_Model):
     allowed_origins: list[HttpUrl] = Field(default_factory=list)
     headers: Headers = Field(default_factory=dict)
     cookies: CookieMode = "per-operation"
-    scenarios: dict[ScenarioName, RequestSpec] = {
-        "success": RequestSpec(path=_DEFAULT_PATH, json={"name": "async-conformance"})
-    }
-    sync: RequestSpec | None = RequestSpec(method="GET", path=_DEFAULT_PATH)
+    #: Nothing the user did not describe is sent: no scenario, no synchronous call by default.
+    scenarios: dict[ScenarioName, RequestSpec] = {}
+    sync: RequestSpec | None = None
     resource: Resource = Resource()
     dialect: Dialect
     polling: Polling = Polling()

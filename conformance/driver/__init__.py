@@ -11,6 +11,7 @@ from ._lifecycle import (
     Run,
     Submission,
     retry_after_seconds,
+    stopped_at,
 )
 from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
@@ -41,4 +42,5 @@ __all__ = [
     "read_state",
     "retry_after_seconds",
     "run_budget",
+    "stopped_at",
 ]

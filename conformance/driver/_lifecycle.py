@@ -25,7 +25,15 @@ from typing import Any
 import httpx
 
 from ..clock import Clock
-from ..description import GONE, Description, Role, ScenarioName, fill_template, parse_source
+from ..description import (
+    GONE,
+    Description,
+    Role,
+    ScenarioName,
+    fill_placeholders,
+    fill_template,
+    parse_source,
+)
 from ._body import read_body
 from ._guard import Guard
 from ._operations import Operations
@@ -64,6 +72,7 @@ class Ended(str, enum.Enum):
     NO_ANSWER = "no-answer"  # a poll got no HTTP answer
     STATUS_ERROR = "status-error"  # a poll answered 4xx or 5xx
     UNREADABLE = "unreadable"  # a poll's answer tells no state
+    UNKNOWN_STATE = "unknown-state"  # a poll named a state the dialect does not list
 
     def __str__(self) -> str:  # the value in messages, on every Python
         return str(self.value)
@@ -99,6 +108,13 @@ class Poll:
         """An HTTP answer that is not an error (2xx or 3xx)."""
         status = self.exchange.status
         return self.exchange.error is None and status is not None and 200 <= status < 400
+
+    @property
+    def is_result(self) -> bool:
+        """A terminal state told by the HTTP code alone: the answer is the result (the Location
+        pattern's final 200 carries the resource), not a status body."""
+        role = self.reading.role
+        return self.reading.told_by == "http" and role is not None and role.terminal
 
     @property
     def available(self) -> bool:
@@ -331,27 +347,18 @@ class Driver:
 
     # -- submission ----------------------------------------------------------
 
-    def _per_submission(self, value: Any, n: int) -> Any:
-        """`{uuid}` and `{n}` in a scenario's path and JSON strings, fresh per submission."""
-        if isinstance(value, str):
-            return value.replace("{uuid}", uuid.uuid4().hex).replace("{n}", str(n))
-        if isinstance(value, list):
-            return [self._per_submission(v, n) for v in value]
-        if isinstance(value, dict):
-            return {k: self._per_submission(v, n) for k, v in value.items()}
-        return value
-
     def submit(self, scenario: ScenarioName) -> Submission:
         spec = self.description.scenarios[scenario]
         with self._counter_lock:
             n = next(self._counter)
         jar = self.jar()
+        values = {"uuid": uuid.uuid4().hex, "n": str(n)}
         exchange = self.send(
             f"submit {scenario}",
             spec.method,
-            self._per_submission(spec.path, n),
-            json=self._per_submission(spec.json_body, n),
-            headers=spec.headers,
+            fill_placeholders(spec.path, values),
+            json=fill_placeholders(spec.json_body, values),
+            headers=fill_placeholders(spec.headers, values),
             jar=jar,
         )
         return self.accepted(scenario, exchange, jar)
@@ -364,7 +371,8 @@ class Driver:
         submission = Submission(scenario, exchange, jar=jar)
         # The id counts only from a body that describes the operation: a create-in-place
         # (201 with the resource) has the resource's id there, not the operation's.
-        if read_state(self.description.dialect, exchange.status, body).told_by != "nothing":
+        # A body whose state only the HTTP code tells names no state: it is not a status.
+        if read_state(self.description.dialect, exchange.status, body).told_by in ("field", "done"):
             op_id = body_field(body, self.description.dialect.id_field)
             if op_id is not MISSING and op_id is not None:
                 submission.operation_id = str(op_id)
@@ -390,7 +398,8 @@ class Driver:
             where = f"no link with relation {argument!r}"
         else:  # template
             value = fill_template(argument, submission.operation_id, lambda p: body_field(body, p))
-            where = f"no value for every placeholder of {argument!r} (id: {dialect.id_field!r})"
+            id_from = repr(dialect.id_field) if dialect.id_field else "no id field in the dialect"
+            where = f"no value for every placeholder of {argument!r} (id: {id_from})"
         if not isinstance(value, str) or not value:
             accepted = exchange.status in dialect.accepted_status
             answer = (
@@ -560,7 +569,9 @@ class Driver:
             poll = self.poll(url, label, wait, submission.jar)
             run.polls.append(poll)
             thin_middle(run, polling.keep_polls, self.description.dialect, self._read_headers)
-            ended = _stop(poll)
+            ended = stopped_at(poll)
+            if ended is Ended.UNKNOWN_STATE:
+                run.problem = self._unknown_state(poll)
             if ended is not None:
                 run.ended = ended
                 return run
@@ -577,6 +588,14 @@ class Driver:
             if run.problem is not None:
                 run.ended = Ended.STATUS_ERROR
                 return run
+
+    def _unknown_state(self, poll: Poll) -> str:
+        """Why a read told no state although it named one, with the way out."""
+        dialect = self.description.dialect
+        if poll.reading.told_by == "done" and dialect.done is not None:
+            return f"the status body's {dialect.done.field} = {poll.reading.raw!r} is not a boolean"
+        unknown = dialect.states.unknown(poll.reading.raw)
+        return f"the status body names no state the dialect knows: {unknown}"
 
     def _confirmed(self, run: Run) -> bool:
         """Enough polls after the first terminal one to see that it stays.
@@ -672,7 +691,9 @@ class Driver:
         if "{operation_id}" in call.url and operation_id is None:
             return Call(problem=f"no operation id for {call.url!r}")
         url = self.on_target(
-            call.url.format(resource_url=str(resource_url), operation_id=operation_id or "")
+            fill_placeholders(
+                call.url, {"resource_url": str(resource_url), "operation_id": operation_id or ""}
+            )
         )
         if isinstance(url, str):
             return Call(problem=f"the resource URL {url}")
@@ -701,21 +722,65 @@ class Driver:
             self.clock.sleep(min(polling.interval, max(deadline - self.clock.now(), 0.0)))
         return reads
 
-    def sync_call(self) -> Exchange | None:
+    def sync_needs_run(self) -> bool:
+        """Whether the [sync] call names the success operation's id or resource."""
+        return bool(self._sync_names())
+
+    def _sync_names(self) -> set[str]:
+        spec = self.description.sync
+        texts = _texts((spec.path, spec.json_body, spec.headers)) if spec else []
+        return {n for n in ("operation_id", "resource_url") if any(f"{{{n}}}" in t for t in texts)}
+
+    def sync_call(self, run: Run | None = None) -> Call:
+        """The described synchronous call, with `run`'s id and resource URL filled in."""
         spec = self.description.sync
         if spec is None:
-            return None
-        return self.send(
+            return Call(problem="the target description has no [sync] call", unnamed=True)
+        names, values = self._sync_names(), {}
+        if names and run is None:
+            return Call(problem="the [sync] call names the success operation", unnamed=True)
+        if run is not None and "operation_id" in names:
+            operation_id = self.operation_id(run)
+            if operation_id is None:
+                return Call(problem="[sync] names {operation_id}, but the operation gave no id")
+            values["operation_id"] = operation_id
+        if run is not None and "resource_url" in names:
+            resource_url = self.resource_url(run)
+            if not isinstance(resource_url, httpx.URL):
+                why = (
+                    resource_url
+                    or f"the dialect names none ({self.description.dialect.result_url!r})"
+                )
+                return Call(problem=f"[sync] names {{resource_url}}, but there is none: {why}")
+            values["resource_url"] = str(resource_url)
+        url = self.on_target(fill_placeholders(spec.path, values))
+        if isinstance(url, str):
+            return Call(problem=f"the [sync] path {url}")
+        if not self.same_origin(url):
+            return Call(problem=self.off_origin("the [sync] call's URL", str(url), url))
+        exchange = self.send(
             "sync call",
             spec.method,
-            spec.path,
-            json=spec.json_body,
-            headers=spec.headers,
-            jar=self.jar(),
+            url,
+            json=fill_placeholders(spec.json_body, values),
+            headers=fill_placeholders(spec.headers, values),
+            jar=self.jar() if run is None else run.submission.jar,
         )
+        return Call(exchange)
 
 
-def _stop(poll: Poll) -> Ended | None:
+def _texts(value: Any) -> list[str]:
+    """Every string in a JSON-like value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _texts(item)]
+    if isinstance(value, (list, tuple)):
+        return [t for item in value for t in _texts(item)]
+    return []
+
+
+def stopped_at(poll: Poll) -> Ended | None:
     """Why polling stops at this answer, if it does."""
     if poll.exchange.error is not None:
         return Ended.NO_ANSWER
@@ -723,6 +788,8 @@ def _stop(poll: Poll) -> Ended | None:
         return Ended.STATUS_ERROR
     if poll.reading.told_by == "nothing":
         return Ended.UNREADABLE
+    if poll.role is None:  # no role can be known: following on would only spend the budget
+        return Ended.UNKNOWN_STATE
     return None
 
 

@@ -36,6 +36,10 @@ MODEL_REQUIREMENTS = (
 )
 
 
+#: Findings after which the model cannot go on: every rule it judges reads the states.
+STOPPING = frozenset({"STATUS-STATE-NAMES"})
+
+
 @dataclass
 class Exploration:
     """What the model found: a minimal failure per requirement, and evidence for the rest."""
@@ -48,6 +52,8 @@ class Exploration:
     steps: int = 0
     flaky: set[str] = field(default_factory=set)  # failures not seen again when replayed
     problem: str | None = None  # why the model could not run at all
+    #: A finding that leaves every other rule nothing to judge (a state no role is known of).
+    stopped_by: str | None = None
 
 
 def _failure(group: FlakyFailure) -> ConformanceFailure | None:
@@ -103,6 +109,9 @@ def explore(
         assert found is not None
         result.findings[found.requirement.id] = found
         ctx.judged.discard(found.requirement.id)
+        if found.requirement.id in STOPPING:
+            result.stopped_by = found.requirement.id
+            break
         if not ctx.judged:
             break
     result.evidence, result.shown, result.rules = ctx.evidence, ctx.shown, ctx.rules

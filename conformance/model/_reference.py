@@ -149,7 +149,7 @@ def _judge_state(op: Operation, poll: Poll, description: Description, out: Judge
             Divergence("STATUS-STATE-NAMES", f"the state {poll.state!r}", f"one of {names}", (ex,))
         )
         return
-    if ex.status in description.dialect.status_codes:  # another code: the case's to judge
+    if ex.status in description.dialect.status_answers:  # another code: the case's to judge
         out.holds.append("STATUS-200-JSON")
     if poll.reading.told_by != "http":  # a state told by the HTTP code has no name to judge
         out.holds.append("STATUS-STATE-NAMES")

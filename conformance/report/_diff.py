@@ -164,7 +164,8 @@ def classify(old: Verdict, new: Verdict) -> tuple[Change, str] | None:
     - Out of WARN, ERROR or FAIL to PASS: IMPROVED.
     - Anything else is CHANGED, because it says nothing of whether the target got better or worse:
       PASS -> SKIP (the evidence was lost: "no longer observed"), FAIL -> SKIP (the failure was
-      not seen again, which is no fix), SKIP -> PASS ("now observed"), or into NOT-COVERED.
+      not seen again, which is no fix), SKIP -> PASS ("now observed"), into NOT-COVERED, or
+      into BLOCKED (the FAIL that blocks it is listed itself).
     """
     if old is new:
         return None
@@ -175,8 +176,12 @@ def classify(old: Verdict, new: Verdict) -> tuple[Change, str] | None:
         return (Change.IMPROVED, "") if old in _ACTED_ON else (Change.CHANGED, "now observed")
     if new is Verdict.NOT_COVERED:
         return Change.CHANGED, "no longer run"
+    if new is Verdict.BLOCKED:  # the FAIL that blocks it is listed in its own right
+        return Change.CHANGED, "no longer judged: another requirement's FAIL blocks it"
     if old is Verdict.NOT_COVERED:  # now SKIP
         return Change.CHANGED, "now run, not observed"
+    if old is Verdict.BLOCKED:  # now SKIP
+        return Change.CHANGED, "now judged, not observed"
     return Change.CHANGED, "no longer observed"
 
 

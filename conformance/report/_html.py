@@ -27,7 +27,7 @@ from ._timeline import draw
 __all__ = ["HTML_NAME", "render_html"]
 
 HTML_NAME = "conformance.html"
-VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "PASS", "SKIP", "NOT-COVERED")
+VERDICT_ORDER = ("FAIL", "ERROR", "WARN", "BLOCKED", "PASS", "SKIP", "NOT-COVERED")
 #: A case shows at most this many operation timelines inline; the rest are listed.
 TIMELINES_PER_CASE = 3
 #: The lifecycle model runs hundreds of operations: only the first are drawn.
@@ -111,7 +111,12 @@ def _view(document: dict[str, Any]) -> dict[str, Any]:
         shown.update(r["exchange"] for r in op["reads"])
     times = [t for e in exchanges.values() for t in (e["sent_at"], e["received_at"]) if t]
     counts = Counter(r["verdict"] for r in document["requirements"])
+    blocks: dict[str, list[str]] = {}  # a FAIL, and the requirements it kept from being judged
+    for req in document["requirements"]:
+        if req.get("blocked_by"):
+            blocks.setdefault(req["blocked_by"], []).append(req["id"])
     return {
+        "blocks": blocks,
         "origin": min(times) if times else 0.0,
         "counts": [(v, counts[v]) for v in VERDICT_ORDER if counts[v]],
         "levels": [

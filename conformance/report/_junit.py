@@ -63,7 +63,7 @@ def _testcase(case: dict[str, Any], req: dict[str, Any], gate_mode: str) -> ET.E
     elif verdict == "ERROR":
         child = ET.SubElement(element, "error", message=first_line, type=verdict)
         child.text = text
-    elif verdict in ("SKIP", "NOT-COVERED"):
+    elif verdict in ("SKIP", "NOT-COVERED", "BLOCKED"):
         ET.SubElement(element, "skipped", message=first_line)
     elif verdict == "WARN":
         out = ET.SubElement(element, "system-out")

@@ -204,7 +204,12 @@ class Recorder:
         if result.verdict is Verdict.PASS:
             self._evidence(item, report, result)
         verdict = call.excinfo.value if call.excinfo is not None else None
-        if isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
+        if result.verdict is Verdict.BLOCKED:
+            # Not the target's verdict but another's consequence: said once, under that FAIL.
+            report.outcome = "skipped"
+            line = (item.location[1] or 0) + 1
+            report.longrepr = (str(item.path), line, f"blocked: {result.message}")
+        elif isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
             # A verdict, not a crash: show what the user acts on, not the suite's plumbing.
             report.longrepr = f"{item.nodeid}\n{verdict}"
         redact = self.session.redactor
@@ -279,6 +284,12 @@ class Recorder:
             result.verdict = Verdict.WARN
             result.message = redact.text(f"inconclusive: {exc.reason}")
             result.exchanges = [redact.exchange(e) for e in exc.exchanges]
+        elif isinstance(exc, Blocked) and exc.by:
+            # Settled once the run's verdicts are known: BLOCKED by one of these, or ERROR.
+            result.verdict = Verdict.BLOCKED
+            result.blockers = list(exc.by)
+            result.message = redact.text(exc.reason)
+            result.exchanges = [redact.exchange(e) for e in exc.exchanges]
         elif isinstance(exc, Blocked):
             result.verdict = Verdict.ERROR
             result.message = redact.text(f"could not run: {exc.reason}")
@@ -297,6 +308,8 @@ class Recorder:
             return "warned", "W", ("WARN", {"yellow": True})
         if verdict == "ERROR" and report.when == "call":
             return "error", "E", ("ERROR", {"red": True})
+        if verdict == "BLOCKED":
+            return "blocked", "b", ("BLOCKED", {"yellow": True})
         return None
 
     # -- the end -------------------------------------------------------------
@@ -423,6 +436,9 @@ class Recorder:
             self.written += [write_atomically(self.report_dir / n, b) for n, b in pages.items()]
         if self.gate == "none" and exitstatus == pytest.ExitCode.TESTS_FAILED:
             session.exitstatus = pytest.ExitCode.OK  # the report only: nothing fails the run
+        elif self.gate != "none" and document["gate"] == "fail" and exitstatus == 0:
+            # A held-back case that no FAIL explains is an ERROR only once all is known.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.written:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections import defaultdict
@@ -46,6 +47,11 @@ class CaseResult:
     details: dict[str, Any] = field(default_factory=dict)
     #: For a PASS: what was seen, and the transcript indexes of the exchanges that show it.
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    #: For a case that could not be judged: the requirements whose FAIL would explain it,
+    #: until the run's verdicts are known (`Results.requirements` settles it).
+    blockers: list[str] = field(default_factory=list)
+    #: For a BLOCKED case: the requirement that FAILed on the same observation.
+    blocked_by: str | None = None
 
     @classmethod
     def from_dict(cls, requirement: str, data: dict[str, Any]) -> CaseResult:
@@ -63,6 +69,8 @@ class CaseResult:
             duration=data.get("duration_s", 0.0),
             details=data.get("details", {}),
             evidence=data.get("evidence", []),
+            blockers=data.get("blockers", []),
+            blocked_by=data.get("blocked_by"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -71,9 +79,11 @@ class CaseResult:
             "verdict": self.verdict.value,
             "duration_s": round(self.duration, 4),
         }
-        for key in ("message", "observed", "expected", "hint"):
+        for key in ("message", "observed", "expected", "hint", "blocked_by"):
             if getattr(self, key):
                 data[key] = getattr(self, key)
+        if self.blockers:
+            data["blockers"] = self.blockers
         if self.details:
             data["details"] = self.details
         if self.steps:
@@ -92,6 +102,13 @@ class RequirementResult:
     reason: str
     cases: list[CaseResult]
 
+    @property
+    def blocked_by(self) -> str | None:
+        """For a BLOCKED requirement: the requirement whose FAIL blocked its first case."""
+        if self.verdict is not Verdict.BLOCKED:
+            return None
+        return next((c.blocked_by for c in self.cases if c.blocked_by), None)
+
     def as_dict(self) -> dict[str, Any]:
         req = self.requirement
         return {
@@ -102,6 +119,7 @@ class RequirementResult:
             "source": req.source,
             "verdict": self.verdict.value,
             "reason": self.reason,
+            **({"blocked_by": self.blocked_by} if self.blocked_by else {}),
             "cases": [c.as_dict() for c in self.cases],
         }
 
@@ -120,14 +138,24 @@ class Results:
     def add(self, result: CaseResult) -> None:
         self.cases[result.requirement].append(result)
 
+    def settled(self) -> dict[str, list[CaseResult]]:
+        """The cases, each one that could not be judged settled: BLOCKED by a requirement that
+        FAILed on the same observation (an exchange both name), else an ERROR."""
+        failed: dict[str, list[CaseResult]] = defaultdict(list)
+        for requirement, cases in self.cases.items():
+            failed[requirement] = [c for c in cases if c.verdict is Verdict.FAIL]
+        return {
+            requirement: [_settle(case, failed) for case in cases]
+            for requirement, cases in self.cases.items()
+        }
+
     def requirements(self) -> list[RequirementResult]:
         out = []
+        settled = self.settled()
         for req in CATALOGUE.values():
             # In collection order, however they arrived (workers finish in any order).
             order = {nodeid: n for n, nodeid in enumerate(self.covering.get(req.id, []))}
-            cases = sorted(
-                self.cases.get(req.id, []), key=lambda c: order.get(c.nodeid, len(order))
-            )
+            cases = sorted(settled.get(req.id, []), key=lambda c: order.get(c.nodeid, len(order)))
             verdict = worst(c.verdict for c in cases)
             if not cases:
                 if not self.covering.get(req.id) and req.id not in shipped_requirements():
@@ -151,3 +179,27 @@ class Results:
             if strict and r.verdict is Verdict.WARN and r.requirement.level is not Level.INFO:
                 return False
         return True
+
+
+def _settle(case: CaseResult, failed: dict[str, list[CaseResult]]) -> CaseResult:
+    """A case held back by `blockers`, made BLOCKED by the first of them that FAILed (on an
+    exchange the case names too, where one did: it is cited), or else an ERROR."""
+    if case.verdict is not Verdict.BLOCKED or case.blocked_by:
+        return case
+    mine: set[int] = {e["index"] for e in case.exchanges if e.get("index")}
+    for requirement in case.blockers:
+        failures = failed.get(requirement, [])
+        shared = sorted(
+            mine & {e["index"] for f in failures for e in f.exchanges if e.get("index")}
+        )
+        if failures:
+            seen = f" (see #{shared[0]})" if shared else ""
+            return dataclasses.replace(
+                case,
+                blocked_by=requirement,
+                blockers=[],
+                message=f"blocked by {requirement}{seen}: {case.message}",
+            )
+    return dataclasses.replace(
+        case, verdict=Verdict.ERROR, blockers=[], message=f"could not run: {case.message}"
+    )

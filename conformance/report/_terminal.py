@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..description import ClockMode
+from ..description import SCENARIOS, ClockMode, Description
 from ..driver import run_budget
 from ..retention import longest_wait
 from ..session import ConformanceSession
 from ..verdicts import Verdict
 from ._results import RequirementResult, Results
 
-__all__ = ["header", "summary_lines"]
+__all__ = ["header", "not_described", "summary_lines"]
 
 #: The colour of each verdict's line in the terminal summary.
 _MARKUP = {
@@ -20,6 +20,16 @@ _MARKUP = {
     Verdict.ERROR: {"red": True},
     Verdict.WARN: {"yellow": True},
 }
+
+
+def not_described(description: Description) -> list[str]:
+    """The parts of a description the user left out, as they would write them."""
+    absent = [f"[scenarios.{name}]" for name in SCENARIOS if name not in description.scenarios]
+    if description.sync is None:
+        absent.append("[sync]")
+    if description.openapi is None:
+        absent.append("openapi")
+    return absent
 
 
 def header(session: ConformanceSession) -> str:
@@ -35,6 +45,12 @@ def header(session: ConformanceSession) -> str:
     )
     if session.budget.seed is not None:
         line += f", property inputs from seed {session.budget.seed}"
+    absent = not_described(session.description)
+    if absent:
+        line += (
+            f"\nasync-conformance: not described, so not sent (their cases SKIP): "
+            f"{', '.join(absent)}"
+        )
     longest = longest_wait(session.description)
     if target.clock is ClockMode.REAL and longest:
         line += (
@@ -57,12 +73,22 @@ def summary_lines(
     """One line per requirement (what needs action whole, the rest cut to `width`), then the
     counts and the gate."""
     lines = []
+    blocked: dict[str, list[RequirementResult]] = {}
     for r in requirements:
+        if r.blocked_by is not None:
+            blocked.setdefault(r.blocked_by, []).append(r)
+    for r in requirements:
+        if r.blocked_by is not None:
+            continue  # listed under the failure that blocked it
         line = f"{r.verdict.value:<5} {r.requirement.id} ({r.requirement.level.value}): {r.reason}"
         acted_on = r.verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR)
         if not acted_on and len(line) > width:
             line = line[: max(width - 3, 40)] + "..."
         lines.append((line, _MARKUP.get(r.verdict, {})))
+        held = blocked.get(r.requirement.id, [])
+        if held:
+            named = ", ".join(f"{b.requirement.id} ({b.requirement.level.value})" for b in held)
+            lines.append((f"      BLOCKED by it, so not judged: {named}", {"yellow": True}))
     counts = Counter(r.verdict.value for r in requirements)
     order = [v.value for v in Verdict]
     shown = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])

@@ -89,9 +89,11 @@ FAULTS: dict[str, Behaviour] = {
         _fault(
             "off-origin-location",
             "Location is absolute and names an internal host instead of the API's origin "
-            "(the suite does not follow it, so it cannot judge: ERROR, with the way out).",
+            "(the suite does not follow it, so it cannot be sure: WARN, with the way out; "
+            "what needed the status is ERROR).",
             dialects=NAMING,
-            SUBMIT_LOCATION="ERROR",
+            SUBMIT_LOCATION="WARN",
+            TRANS_OUTCOME="ERROR",
         ),
         _fault(
             "reused-ids",

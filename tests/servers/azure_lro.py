@@ -99,8 +99,10 @@ Variant: ``running(location_polling=True)``, the Location pattern of the two old
 documents, where the answer's HTTP code alone tells the state: PUT, DELETE and the
 action answer **202** with ``Location: {base}/operationResults/{id}?api-version=...``
 and Retry-After, and no Operation-Location (PUT's body is the widget, Provisioning;
-DELETE and the action send none). ``GET /operationResults/{id}`` answers 202 with the
-same Location and Retry-After and no body while the operation runs; once it succeeded,
+DELETE and the action send none). As a Resource Manager resource does, the widget then
+names itself by its resource id (``"id": "/widgets/{name}"``).
+``GET /operationResults/{id}`` answers 202 with the same Location and Retry-After and
+no body while the operation runs; once it succeeded,
 200 with the widget (create or replace), 200 with the result (action) or 204 (delete);
 once it failed, 400 with the error body (this server's choice of code: the documents
 ask only for the error body). Unknown and expired ids answer 404, with the same
@@ -296,7 +298,10 @@ class _Service:
         else:
             status = self._status(widget.create_op, now, as_reported=False)
             state = status if status in TERMINAL else "Provisioning"
-        return {"name": widget.name, "color": widget.color, "provisioningState": state}
+        view = {"name": widget.name, "color": widget.color, "provisioningState": state}
+        if self.location_polling:  # a Resource Manager resource names itself by its own id
+            view = {"id": f"/widgets/{widget.name}", **view}
+        return view
 
     def _monitor(self, op: _Operation, now: float, base: str) -> dict[str, Any]:
         status = self._status(op, now)
