@@ -36,7 +36,7 @@ from ..verdicts import (
 from ._html import HTML_NAME, render_html
 from ._json import write_atomically, write_json
 from ._junit import JUNIT_NAME, render_junit
-from ._listing import render_listing
+from ._listing import render_listing, requirement_of, runs_last
 from ._operations import operation_records
 from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
 from ._results import CaseResult, Results
@@ -92,18 +92,16 @@ class Recorder:
         real = self.session.target.clock is ClockMode.REAL
 
         def order(item: pytest.Item) -> tuple[bool, bool]:
-            last = item.get_closest_marker("conformance_last") is not None
-            waits = real and item.get_closest_marker("requirement") is not None
-            return (waits and group_of(item) == "retention", last)
+            waits = real and requirement_of(item) is not None
+            return (waits and group_of(item) == "retention", runs_last(item))
 
         items.sort(key=order)
         groups: dict[str, str] = {}
         for item in items:
-            marker = item.get_closest_marker("requirement")
-            if marker is None:
+            req_id = requirement_of(item)
+            if req_id is None:
                 continue
             groups[item.nodeid] = group_of(item)
-            req_id = str(marker.args[0]) if marker.args else ""
             item.stash[REQUIREMENT_KEY] = req_id
             self.results.collected(req_id, item.nodeid)
             item.user_properties.append(("requirement", req_id))
