@@ -8,13 +8,13 @@ import io
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from ..catalogue import CATALOGUE
+from ..catalogue import CATALOGUE, DialectSource, cited
 
 __all__ = [
     "CasesError",
@@ -106,7 +106,12 @@ def shipped_cases(folder: Path) -> dict[str, list[str]]:
     return dict(collector.covering)
 
 
-def render_listing(covering: Mapping[str, Sequence[str]]) -> list[str]:
+def render_listing(
+    covering: Mapping[str, Sequence[str]],
+    dialect: Callable[[str], DialectSource | None] = lambda requirement_id: None,
+) -> list[str]:
+    """The catalogue with the cases that cover each requirement; `dialect` gives the run's
+    dialect's document for a requirement, where that dialect defines part of the rule."""
     lines: list[str] = []
     section = ""
     for req in CATALOGUE.values():
@@ -115,7 +120,7 @@ def render_listing(covering: Mapping[str, Sequence[str]]) -> list[str]:
             lines += ["", f"{section}"]
         cases = covering.get(req.id, [])
         lines.append(f"  {req.id:<26} {req.level.value:<6} {req.title}")
-        lines.append(f"  {'':<26} {'':<6} source: {req.source}")
+        lines.append(f"  {'':<26} {'':<6} source: {cited(req.source, dialect(req.id))}")
         if cases:
             lines += [f"  {'':<26} {'':<6} case: {nodeid}" for nodeid in cases]
         else:

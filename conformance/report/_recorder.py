@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .. import __version__
-from ..catalogue import CATALOGUE, Level, get
+from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
 from ..clock import ClockControlError
 from ..description import ClockMode
 from ..driver import Redactor
@@ -80,6 +80,12 @@ class Recorder:
 
     def header(self) -> str:
         return header(self.session)
+
+    def _dialect_source(self, requirement_id: str) -> DialectSource | None:
+        """The run's dialect's document, where it defines part of the requirement."""
+        dialect = self.session.target.loaded.described.dialect
+        document = self.session.redactor.text(dialect.source)
+        return dialect_source(requirement_id, dialect.name, document)
 
     # -- collection ----------------------------------------------------------
 
@@ -182,7 +188,7 @@ class Recorder:
             return None
         reporter = session.config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:
-            for line in render_listing(self.results.covering):
+            for line in render_listing(self.results.covering, self._dialect_source):
                 reporter.write_line(line)
         return True
 
@@ -205,6 +211,10 @@ class Recorder:
         if isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
             # A verdict, not a crash: show what the user acts on, not the suite's plumbing.
             report.longrepr = f"{item.nodeid}\n{verdict}"
+            if isinstance(verdict, ConformanceFailure):  # the rule's source under its title
+                title, _, rest = str(verdict).partition("\n")
+                source = cited(verdict.requirement.source, self._dialect_source(req_id))
+                report.longrepr = f"{item.nodeid}\n{title}\nSource: {source}\n{rest}"
         redact = self.session.redactor
         if redact.active and report.longrepr is not None:
             # Failure text quotes URLs and bodies: strip configured secrets from it too.
@@ -335,7 +345,9 @@ class Recorder:
             "profile": session.budget.name,
             "property_seed": session.budget.seed,
             "exchange_count": len(exchanges),
-            "requirements": [r.as_dict() for r in requirements],
+            "requirements": [
+                r.as_dict(self._dialect_source(r.requirement.id)) for r in requirements
+            ],
             "operations": operations,
             "exchanges": exchanges,
         }
