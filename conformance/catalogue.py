@@ -10,7 +10,18 @@ import difflib
 import enum
 from dataclasses import dataclass
 
-__all__ = ["CATALOGUE", "Level", "Requirement", "UnknownRequirement", "get"]
+__all__ = [
+    "CATALOGUE",
+    "DIALECT_DEFINES",
+    "VENDOR_PAGE",
+    "DialectSource",
+    "Level",
+    "Requirement",
+    "UnknownRequirement",
+    "cited",
+    "dialect_source",
+    "get",
+]
 
 
 class Level(str, enum.Enum):
@@ -34,6 +45,8 @@ def _r(id: str, level: Level, section: str, title: str, source: str) -> Requirem
 
 _MUST, _SHOULD, _INFO = Level.MUST, Level.SHOULD, Level.INFO
 _PAGE = "Vendor page 'Synchronous and Asynchronous Calls'"
+#: The document the catalogue states its rules from: the default dialect's (cloudcenter) own.
+VENDOR_PAGE = _PAGE
 
 CATALOGUE: dict[str, Requirement] = {
     r.id: r
@@ -252,6 +265,61 @@ CATALOGUE: dict[str, Requirement] = {
         ),
     ]
 }
+
+
+#: What a dialect defines of a rule: its codes, its header, its fields, its state names. Where a
+#: run's dialect follows a document of its own, that document is the rule's first source; the
+#: vendor page states the same rule for its own product. The other rules (safety, media types,
+#: deletion, retention windows, bad input) are the catalogue's alone: no built-in dialect sets
+#: them (a dialect that has no part of them lists them in `not_applicable`).
+DIALECT_DEFINES: dict[str, str] = {
+    "SUBMIT-202": "its acceptance codes",
+    "SUBMIT-LOCATION": "where the acceptance names the status resource",
+    "STATUS-200-JSON": "its status codes",
+    "STATUS-STATE-NAMES": "its state names",
+    "STATUS-ID-MATCH": "its operation id field",
+    "STATUS-DETAILS": "its message and progress fields",
+    "TRANS-MODEL": "which of its states run and which end",
+    "TRANS-OUTCOME": "its success and failure states",
+    "RESULT-URL": "where a success names its result",
+    "RESULT-FAILED-MSG": "the field that says why an operation failed",
+}
+
+
+@dataclass(frozen=True)
+class DialectSource:
+    """The document of a run's dialect, where it defines part of a requirement."""
+
+    dialect: str  # the dialect's name
+    document: str  # its `source`
+    defines: str  # what of the rule it defines (DIALECT_DEFINES)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"dialect": self.dialect, "document": self.document, "defines": self.defines}
+
+
+def dialect_source(requirement_id: str, dialect: str, document: str) -> DialectSource | None:
+    """The dialect's document for this requirement: None where the dialect defines nothing of
+    it, names no document, or follows the vendor page itself (cloudcenter)."""
+    defines = DIALECT_DEFINES.get(requirement_id)
+    if defines is None or not document.strip() or document.strip() == VENDOR_PAGE:
+        return None
+    return DialectSource(dialect, document.strip(), defines)
+
+
+def cited(source: str, dialect: DialectSource | None) -> str:
+    """A requirement's source line: the catalogue's `source`, or, where the dialect defines the
+    rule, the dialect's document first and the vendor page as stating it for its own product."""
+    if dialect is None:
+        return source
+    parts = source.split("; ")
+    general = [part for part in parts if not part.startswith(VENDOR_PAGE)]
+    vendor = [part.removeprefix(VENDOR_PAGE).lstrip(", ") for part in parts if part not in general]
+    line = f"{dialect.document}, for {dialect.defines} (dialect {dialect.dialect})"
+    if vendor:
+        page = VENDOR_PAGE[0].lower() + VENDOR_PAGE[1:]
+        line += f"; as the {page} states it for its own product: {'; '.join(vendor)}"
+    return "; ".join([line, *general])
 
 
 class UnknownRequirement(LookupError):

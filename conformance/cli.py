@@ -12,10 +12,13 @@ from pathlib import Path
 __all__ = ["cases_dir", "main"]
 
 
+#: The installed package: a wheel holds the cases in `_cases` inside it, a checkout beside it.
+_PACKAGE = Path(__file__).resolve().parent
+
+
 def cases_dir() -> Path:
     """The conformance cases: inside the installed package, or beside it in a checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_cases", here.parent / "cases"):
+    for candidate in (_PACKAGE / "_cases", _PACKAGE.parent / "cases"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError("the conformance cases are missing from this installation")
@@ -72,9 +75,24 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _requirements(markdown: bool) -> int:
-    from .report import render_listing, render_markdown
+    from .report import CasesError, render_listing, render_markdown, shipped_cases
 
-    print(render_markdown() if markdown else "\n".join(render_listing({})).lstrip("\n"))
+    if markdown:
+        print(render_markdown())
+        return 0
+    # The cases the suite ships, collected as a run collects them (nothing is sent).
+    try:
+        folder = cases_dir()
+        covering = shipped_cases(folder)
+    except (FileNotFoundError, CasesError) as exc:
+        print(
+            f"async-conformance requirements: {exc}; reinstall async-conformance "
+            "(`--markdown` prints the catalogue alone)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"The cases shipped in {folder}, by requirement (`async-conformance run` runs them):")
+    print("\n".join(render_listing(covering)))
     return 0
 
 

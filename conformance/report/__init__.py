@@ -12,7 +12,7 @@ from ._diff import (
 )
 from ._html import HTML_NAME, render_html
 from ._junit import JUNIT_NAME, render_junit
-from ._listing import render_listing, render_markdown
+from ._listing import CasesError, render_listing, render_markdown, shipped_cases
 from ._parallel import GROUP_MARKER, OUTPUT_KEY, Controller
 from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
 from ._results import GATES, CaseResult, RequirementResult, Results
@@ -28,6 +28,7 @@ __all__ = [
     "REQUIREMENT_KEY",
     "SCHEMA_PATH",
     "CaseResult",
+    "CasesError",
     "Change",
     "Controller",
     "Recorder",
@@ -44,4 +45,5 @@ __all__ = [
     "render_junit",
     "render_listing",
     "render_markdown",
+    "shipped_cases",
 ]

@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ..catalogue import DialectSource, cited
 from ..clock import spoken
 from ..verdicts import plain
 from ._timeline import draw
@@ -49,6 +50,12 @@ def _visible(value: Any) -> Any:
     return value
 
 
+def _cited(requirement: dict[str, Any]) -> str:
+    """A requirement's source line: its dialect's document first, where it defines the rule."""
+    dialect = requirement.get("dialect_source")
+    return cited(requirement["source"], DialectSource(**dialect) if dialect else None)
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -62,6 +69,7 @@ def _environment() -> jinja2.Environment:
     env.filters["clock"] = spoken
     env.filters["px"] = lambda value: f"{value:.1f}"
     env.filters["id"] = id  # a case's key in the view
+    env.filters["cited"] = _cited
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, ensure_ascii=False)
     return env
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from .. import __version__
-from ..catalogue import CATALOGUE, Level, get
+from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
 from ..clock import ClockControlError
 from ..description import ClockMode
 from ..driver import Redactor
@@ -36,7 +36,7 @@ from ..verdicts import (
 from ._html import HTML_NAME, render_html
 from ._json import write_atomically, write_json
 from ._junit import JUNIT_NAME, render_junit
-from ._listing import render_listing
+from ._listing import render_listing, requirement_of, runs_last
 from ._operations import operation_records
 from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
 from ._results import CaseResult, Results
@@ -81,6 +81,12 @@ class Recorder:
     def header(self) -> str:
         return header(self.session)
 
+    def _dialect_source(self, requirement_id: str) -> DialectSource | None:
+        """The run's dialect's document, where it defines part of the requirement."""
+        dialect = self.session.target.loaded.described.dialect
+        document = self.session.redactor.text(dialect.source)
+        return dialect_source(requirement_id, dialect.name, document)
+
     # -- collection ----------------------------------------------------------
 
     def pytest_collection_modifyitems(
@@ -92,18 +98,16 @@ class Recorder:
         real = self.session.target.clock is ClockMode.REAL
 
         def order(item: pytest.Item) -> tuple[bool, bool]:
-            last = item.get_closest_marker("conformance_last") is not None
-            waits = real and item.get_closest_marker("requirement") is not None
-            return (waits and group_of(item) == "retention", last)
+            waits = real and requirement_of(item) is not None
+            return (waits and group_of(item) == "retention", runs_last(item))
 
         items.sort(key=order)
         groups: dict[str, str] = {}
         for item in items:
-            marker = item.get_closest_marker("requirement")
-            if marker is None:
+            req_id = requirement_of(item)
+            if req_id is None:
                 continue
             groups[item.nodeid] = group_of(item)
-            req_id = str(marker.args[0]) if marker.args else ""
             item.stash[REQUIREMENT_KEY] = req_id
             self.results.collected(req_id, item.nodeid)
             item.user_properties.append(("requirement", req_id))
@@ -184,7 +188,7 @@ class Recorder:
             return None
         reporter = session.config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:
-            for line in render_listing(self.results.covering):
+            for line in render_listing(self.results.covering, self._dialect_source):
                 reporter.write_line(line)
         return True
 
@@ -212,6 +216,10 @@ class Recorder:
         elif isinstance(verdict, (ConformanceFailure, Blocked, Inconclusive)) and report.failed:
             # A verdict, not a crash: show what the user acts on, not the suite's plumbing.
             report.longrepr = f"{item.nodeid}\n{verdict}"
+            if isinstance(verdict, ConformanceFailure):  # the rule's source under its title
+                title, _, rest = str(verdict).partition("\n")
+                source = cited(verdict.requirement.source, self._dialect_source(req_id))
+                report.longrepr = f"{item.nodeid}\n{title}\nSource: {source}\n{rest}"
         redact = self.session.redactor
         if redact.active and report.longrepr is not None:
             # Failure text quotes URLs and bodies: strip configured secrets from it too.
@@ -350,7 +358,9 @@ class Recorder:
             "profile": session.budget.name,
             "property_seed": session.budget.seed,
             "exchange_count": len(exchanges),
-            "requirements": [r.as_dict() for r in requirements],
+            "requirements": [
+                r.as_dict(self._dialect_source(r.requirement.id)) for r in requirements
+            ],
             "operations": operations,
             "exchanges": exchanges,
         }

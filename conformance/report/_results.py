@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalogue import CATALOGUE, Level, Requirement
+from ..catalogue import CATALOGUE, DialectSource, Level, Requirement
 from ..verdicts import Verdict, worst
 
 __all__ = ["GATES", "CaseResult", "RequirementResult", "Results", "shipped_requirements"]
@@ -109,14 +109,21 @@ class RequirementResult:
             return None
         return next((c.blocked_by for c in self.cases if c.blocked_by), None)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, dialect: DialectSource | None = None) -> dict[str, Any]:
+        """The requirement's part of the report; `dialect`: its run's dialect's document, where
+        that dialect defines part of the rule (`catalogue.dialect_source`)."""
         req = self.requirement
-        return {
+        data: dict[str, Any] = {
             "id": req.id,
             "level": req.level.value,
             "section": req.section,
             "title": req.title,
             "source": req.source,
+        }
+        if dialect is not None:
+            data["dialect_source"] = dialect.as_dict()
+        return {
+            **data,
             "verdict": self.verdict.value,
             "reason": self.reason,
             **({"blocked_by": self.blocked_by} if self.blocked_by else {}),
