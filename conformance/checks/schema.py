@@ -22,7 +22,7 @@ from schemathesis.errors import FailureGroup
 from .._words import counted
 from ..budget import Budget
 from ..driver import Exchange
-from ..openapi import Published, Unloaded, grouped
+from ..openapi import NOT_FETCHED, Published, Unloaded, grouped
 from ..verdicts import ConformanceFailure, NotObserved, cite
 
 __all__ = ["answers_match_document", "generated_submissions_refused"]
@@ -89,19 +89,31 @@ def answers_match_document(published: Published, exchanges: list[Exchange]) -> N
                 exchanges=[ex],
             ) from None
         judged.append(ex)
-    not_loaded = f"the document's form of these answers could not be loaded: {grouped(unjudged)}"
+    left_out = _left_out(unjudged, [p for p in published.unloaded if p not in unjudged])
     if not judged and unjudged:
-        raise NotObserved(f"no answer could be judged, {not_loaded}")
+        raise NotObserved(f"no answer could be judged ({left_out})")
     if not judged:
-        raise NotObserved("no answer of a documented operation to validate")
+        more = f" ({left_out})" if left_out else ""
+        raise NotObserved(f"no answer of a documented operation to validate{more}")
     shown = ([published.exchange] if published.exchange else []) + judged
     were = "was" if let_go == 1 else "were"
     middle = counted(let_go, "middle read")
     notes = [f"{middle} of long operations {were} not kept whole"] if let_go else []
-    if unjudged:
-        notes.append(f"{counted(len(unjudged), 'answer')} not judged: {not_loaded}")
+    notes += [left_out] if left_out else []
     said = f" ({'; '.join(notes)})" if notes else ""
     cite(f"{counted(len(judged), 'answer')} matched the published OpenAPI document{said}", shown)
+
+
+def _left_out(unjudged: list[Unloaded], others: list[Unloaded]) -> str:
+    """The answers not judged and the other parts of the document left out, each named once."""
+    words = [f"{counted(len(unjudged), 'answer')} not judged: {grouped(unjudged, False)}"]
+    words = words if unjudged else []
+    if others:
+        also = " as well" if unjudged else ""
+        words.append(f"left out of the document{also}: {grouped(others, False)}")
+    if any(part.elsewhere for part in unjudged + others):
+        words.append(NOT_FETCHED)
+    return "; ".join(words)
 
 
 def _body(case: Any) -> tuple[bytes | None, str | None]:

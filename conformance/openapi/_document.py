@@ -25,10 +25,9 @@ from typing import Any
 import httpx
 import schemathesis
 
-from .._words import counted
 from ..driver import Driver, Exchange
 
-__all__ = ["Published", "Unloaded", "grouped", "load_published"]
+__all__ = ["NOT_FETCHED", "Published", "Unloaded", "grouped", "load_published"]
 
 #: Where a reference into another document points instead: nowhere in the document.
 _NOWHERE = "#/x-async-conformance-not-fetched/"
@@ -81,8 +80,21 @@ class Published:
 
     @property
     def unloaded(self) -> list[Unloaded]:
-        """The operations Schemathesis could not load, each with its reason, in document order."""
-        return [op for op in self._operations if isinstance(op, Unloaded)]
+        """Every part of the document that cannot be used, in document order: the operations
+        Schemathesis could not load, and the requests and answers of the others that refer
+        to another document."""
+        parts: list[Unloaded] = []
+        for operation in self._operations:
+            if isinstance(operation, Unloaded):
+                parts.append(operation)
+                continue
+            if request := self.request_unloaded(operation):
+                parts.append(request)
+            responses = _raw(operation).get("responses")
+            for key, answer in responses.items() if isinstance(responses, dict) else ():
+                if part := self._answer(operation, str(key), answer):
+                    parts.append(part)
+        return parts
 
     def find(self, method: str, url: str | httpx.URL) -> Any | Unloaded | None:
         """The document's operation for a request, by method and path template: the one
@@ -117,18 +129,15 @@ class Published:
         responses = _raw(operation).get("responses")
         if not isinstance(responses, dict):
             return None
-        chosen = next(
-            (
-                responses[key]
-                for key in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default")
-                if key in responses
-            ),
-            None,
-        )
-        refs = self._cut_below(chosen)
+        keys = (str(status), f"{status // 100}XX", f"{status // 100}xx", "default")
+        key = next((key for key in keys if key in responses), None)
+        return None if key is None else self._answer(operation, key, responses[key])
+
+    def _answer(self, operation: Any, key: str, answer: Any) -> Unloaded | None:
+        refs = self._cut_below(answer)
         if not refs:
             return None
-        return Unloaded(f"{operation.label}, answer {status}", _refers(refs), elsewhere=True)
+        return Unloaded(f"{operation.label}, answer {key}", _refers(refs), elsewhere=True)
 
     def request_unloaded(self, operation: Any) -> Unloaded | None:
         """Why the requests `operation` documents cannot be generated from it, if they cannot."""
@@ -137,17 +146,9 @@ class Published:
         item = paths.get(operation.path) if isinstance(paths, dict) else None
         shared = item.get("parameters") if isinstance(item, dict) else None  # the path's own
         refs = self._cut_below([shared, raw.get("parameters"), raw.get("requestBody")])
-        return Unloaded(operation.label, _refers(refs), elsewhere=True) if refs else None
-
-    def unloaded_words(self) -> str:
-        """The parts that could not be loaded, in one sentence ('' when every part was)."""
-        parts = self.unloaded
-        if not parts:
-            return ""
-        return (
-            f"{counted(len(parts), 'part')} of {self.source} could not be loaded "
-            f"and {'was' if len(parts) == 1 else 'were'} left out: {grouped(parts)}"
-        )
+        if not refs:
+            return None
+        return Unloaded(f"{operation.label}, its request", _refers(refs), elsewhere=True)
 
     def _cut_below(self, node: Any) -> list[str]:
         """The cut references `node` reaches, following the document's own references."""
@@ -172,8 +173,9 @@ class Published:
         return found
 
 
-def grouped(parts: Iterable[Unloaded]) -> str:
-    """Parts and their reasons, each reason said once: 'GET /a, GET /b: refers to …'."""
+def grouped(parts: Iterable[Unloaded], explain: bool = True) -> str:
+    """Parts and their reasons, each reason said once: 'GET /a, GET /b: refers to …'; with
+    `explain`, why the suite did not fetch the other documents named, once at the end."""
     by_reason: dict[str, list[str]] = {}
     elsewhere = False
     for part in parts:
@@ -187,10 +189,11 @@ def grouped(parts: Iterable[Unloaded]) -> str:
         + f": {reason}"
         for reason, names in by_reason.items()
     )
-    return f"{said} ({_NOT_FETCHED})" if elsewhere else said
+    return f"{said} ({NOT_FETCHED})" if elsewhere and explain else said
 
 
-_NOT_FETCHED = (
+#: Why a reference into another document was not followed.
+NOT_FETCHED = (
     "the suite fetches no other document: it reads the named document alone "
     "and sends requests only to the target"
 )
