@@ -171,15 +171,17 @@ REFERRING = {
     ),
     "a status field": (
         "PASS",
-        "1 answer matched the published OpenAPI document (7 answers not judged: "
-        f"GET {STATUS_PATH}, answer 200: refers to {{ref}}; {NOT_FETCHED})",
+        "1 answer matched the published OpenAPI document (7 answers not judged, of "
+        f"GET {STATUS_PATH}, answer 200; left out of the document: GET {STATUS_PATH}, "
+        f"answer 200: refers to {{ref}}; {NOT_FETCHED})",
         "PASS",
         "25 requests generated from the document's schema got no server error",
     ),
     "the status answer": (
         "PASS",
-        "1 answer matched the published OpenAPI document (7 answers not judged: "
-        f"GET {STATUS_PATH}: refers to {{ref}}; {NOT_FETCHED})",
+        "1 answer matched the published OpenAPI document (7 answers not judged, of "
+        f"GET {STATUS_PATH}; left out of the document: GET {STATUS_PATH}: refers to {{ref}}; "
+        f"{NOT_FETCHED})",
         "PASS",
         "25 requests generated from the document's schema got no server error",
     ),
@@ -193,8 +195,9 @@ REFERRING = {
     ),
     "the submission's path": (
         "PASS",
-        "7 answers matched the published OpenAPI document (1 answer not judged: "
-        f"{SUBMIT_PATH}: refers to {{ref}}; {NOT_FETCHED})",
+        "7 answers matched the published OpenAPI document (1 answer not judged, of "
+        f"{SUBMIT_PATH}; left out of the document: {SUBMIT_PATH}: refers to {{ref}}; "
+        f"{NOT_FETCHED})",
         "SKIP",
         "not observed: the submission's operation could not be loaded from the document: "
         f"{SUBMIT_PATH}: refers to {{ref}} ({NOT_FETCHED})",

@@ -89,7 +89,7 @@ def answers_match_document(published: Published, exchanges: list[Exchange]) -> N
                 exchanges=[ex],
             ) from None
         judged.append(ex)
-    left_out = _left_out(unjudged, [p for p in published.unloaded if p not in unjudged])
+    left_out = _left_out(unjudged, published.unloaded)
     if not judged and unjudged:
         raise NotObserved(f"no answer could be judged ({left_out})")
     if not judged:
@@ -104,14 +104,16 @@ def answers_match_document(published: Published, exchanges: list[Exchange]) -> N
     cite(f"{counted(len(judged), 'answer')} matched the published OpenAPI document{said}", shown)
 
 
-def _left_out(unjudged: list[Unloaded], others: list[Unloaded]) -> str:
-    """The answers not judged and the other parts of the document left out, each named once."""
-    words = [f"{counted(len(unjudged), 'answer')} not judged: {grouped(unjudged, False)}"]
-    words = words if unjudged else []
-    if others:
-        also = " as well" if unjudged else ""
-        words.append(f"left out of the document{also}: {grouped(others, False)}")
-    if any(part.elsewhere for part in unjudged + others):
+def _left_out(unjudged: list[Unloaded], parts: list[Unloaded]) -> str:
+    """The answers not judged, then every part of the document left out and why, each
+    reason said once."""
+    words = []
+    if unjudged:
+        names = ", ".join(dict.fromkeys(part.part for part in unjudged))
+        words.append(f"{counted(len(unjudged), 'answer')} not judged, of {names}")
+    if parts:
+        words.append(f"left out of the document: {grouped(parts, False)}")
+    if any(part.elsewhere for part in parts):
         words.append(NOT_FETCHED)
     return "; ".join(words)
 
