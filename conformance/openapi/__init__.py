@@ -2,9 +2,16 @@
 
 from pathlib import Path
 
-from ._document import Published, load_published
+from ._document import NOT_FETCHED, Published, Unloaded, grouped, load_published
 
-__all__ = ["SCHEMATHESIS_CONFIG", "Published", "load_published"]
+__all__ = [
+    "NOT_FETCHED",
+    "SCHEMATHESIS_CONFIG",
+    "Published",
+    "Unloaded",
+    "grouped",
+    "load_published",
+]
 
 #: The Schemathesis configuration file that loads the suite's checks as hooks.
 SCHEMATHESIS_CONFIG = Path(__file__).with_name("schemathesis.toml")
