@@ -175,7 +175,7 @@ def test_a_dialect_of_ones_own_extends_a_built_in_one():
         {"dialect": {"name": "acme", "extends": "azure", "status_field": "properties.state"}}, "t"
     )
     dialect = loaded.effective.dialect
-    assert dialect.name == "acme" and dialect.status_url == "header:Operation-Location"
+    assert dialect.name == "acme" and dialect.status_url_sources[0] == "header:Operation-Location"
     assert dialect.status_field == "properties.state"
     assert loaded.dialect_label == "acme (extends azure), keys overridden: status_field"
 

@@ -580,7 +580,7 @@ def test_a_value_that_is_not_a_table_where_the_built_in_has_one_is_refused():
 def test_extending_without_a_name_keeps_the_default_name_and_the_built_in_keys():
     dialect = parse({"dialect": {"extends": "azure"}}, "t").effective.dialect
     assert (dialect.name, dialect.extends) == ("cloudcenter", "azure")
-    assert dialect.status_url == "header:Operation-Location"
+    assert dialect.status_url_sources[0] == "header:Operation-Location"
 
 
 @pytest.mark.parametrize(

@@ -414,3 +414,85 @@ def test_a_secret_across_the_cut_of_a_long_body_is_redacted_whole():
     written = Redactor([secret]).exchange(exchange)
     assert "s" not in written["body"].replace("[secret]", "")
     assert written["body"].startswith("x" * 1990 + "[secret]")
+
+
+# -- a status URL from the first of several sources (the azure dialect's monitor headers) ----
+
+AZURE_OP = f"{BASE}/operations/op1"
+MONITOR = {"id": "op1", "status": "Succeeded"}
+
+
+def _azure_submission(**headers: str):
+    respx.post(SUBMIT).respond(202, headers=headers)
+    driver, _ = make_driver(dialect={"name": "azure"})
+    return driver.submit("success")
+
+
+@respx.mock
+def test_the_monitor_is_taken_from_azure_asyncoperation_when_operation_location_is_absent():
+    sub = _azure_submission(**{"Azure-AsyncOperation": AZURE_OP, "Location": f"{BASE}/final"})
+    assert str(sub.status_url) == AZURE_OP
+    assert sub.location_source == "header:Azure-AsyncOperation"
+
+
+@respx.mock
+def test_operation_location_is_preferred_when_both_monitor_headers_are_present():
+    sub = _azure_submission(
+        **{"Operation-Location": AZURE_OP, "Azure-AsyncOperation": f"{BASE}/operations/older"}
+    )
+    assert str(sub.status_url) == AZURE_OP
+    assert sub.location_source == "header:Operation-Location"
+
+
+@respx.mock
+def test_location_is_the_monitor_only_when_neither_azure_header_is_there():
+    sub = _azure_submission(Location=AZURE_OP)
+    assert (str(sub.status_url), sub.location_source) == (AZURE_OP, "header:Location")
+
+
+@respx.mock
+def test_no_monitor_header_names_every_header_looked_for_in_order():
+    sub = _azure_submission(**{"Retry-After": "1"})
+    assert sub.status_url is None
+    assert sub.location_problem == (
+        "the submission gave none of the headers Operation-Location, Azure-AsyncOperation "
+        "or Location (looked for in that order)"
+    )
+
+
+@respx.mock
+def test_a_monitor_header_that_cannot_be_followed_is_not_passed_over_for_the_next():
+    # The server chose Azure-AsyncOperation; a Location beside it is not its monitor.
+    sub = _azure_submission(**{"Azure-AsyncOperation": "javascript:x", "Location": AZURE_OP})
+    assert sub.status_url is None
+    assert sub.location_problem == (
+        "the status URL 'javascript:x' (from header:Azure-AsyncOperation) is a javascript: "
+        "URL, not an http(s) one: nothing to request"
+    )
+
+
+@respx.mock
+def test_one_source_keeps_its_words():
+    respx.post(SUBMIT).respond(202)
+    driver, _ = make_driver()
+    assert driver.submit("success").location_problem == "the submission gave no Location header"
+
+
+@respx.mock
+def test_a_status_url_moves_by_the_header_that_named_it():
+    respx.post(SUBMIT).respond(202, headers={"Azure-AsyncOperation": f"{BASE}/op"})
+    running = {"id": "op1", "status": "Running"}
+    respx.get(f"{BASE}/op").respond(
+        200, json=running, headers={"Azure-AsyncOperation": f"{BASE}/op2", "Location": "/x"}
+    )
+    respx.get(f"{BASE}/op2").respond(200, json=MONITOR)
+    driver, _ = make_driver(dialect={"name": "azure", "status_url_moves": True})
+    run = driver.run("success")
+    assert [httpx.URL(p.exchange.url).path for p in run.polls] == ["/op", "/op2", "/op2", "/op2"]
+
+
+def test_the_driver_keeps_every_monitor_header_past_the_header_caps():
+    driver, _ = make_driver(dialect={"name": "azure"})
+    many = [(f"x-{i}", "v" * 100) for i in range(200)] + [("Azure-AsyncOperation", "/op")]
+    kept, dropped = driver._kept_headers(httpx.Headers(many))
+    assert ("azure-asyncoperation", "/op") in kept and dropped > 0

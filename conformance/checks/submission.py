@@ -53,7 +53,7 @@ def location_names_status(run: Run, description: Description) -> None:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
             observed=sub.location_problem or "no usable status URL",
-            expected=f"a status URL ({description.dialect.status_url})",
+            expected=f"a status URL ({description.dialect.status_url_text})",
             exchanges=[sub.exchange],
         )
     first = run.polls[0].exchange if run.polls else None
@@ -64,12 +64,23 @@ def location_names_status(run: Run, description: Description) -> None:
     if first.status in GONE_STATUSES:
         raise ConformanceFailure(
             "SUBMIT-LOCATION",
-            observed=f"the status URL {sub.location!r} resolves to {sub.status_url}, "
+            observed=f"the status URL {sub.location!r}{_source(sub, description)} resolves to "
+            f"{sub.status_url}, "
             f"which answered {first.status}",
             expected="the status resource of the operation just accepted",
             exchanges=[sub.exchange, first],
         )
-    cite(f"the status URL {sub.status_url} answered {first.status}", [sub.exchange, first])
+    cite(
+        f"the status URL {sub.status_url}{_source(sub, description)} answered {first.status}",
+        [sub.exchange, first],
+    )
+
+
+def _source(sub: Submission, description: Description) -> str:
+    """Where the status URL came from, where the dialect looks in several places."""
+    if sub.location_source is None or len(description.dialect.status_url_sources) < 2:
+        return ""
+    return f" (from {sub.location_source})"
 
 
 def ids_unique(subs: list[Submission]) -> None:

@@ -11,9 +11,18 @@ from __future__ import annotations
 import difflib
 import enum
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    model_validator,
+)
 
 from ..catalogue import UnknownRequirement, get
 
@@ -65,7 +74,9 @@ def parse_source(value: str) -> tuple[str, str]:
     return kind.strip(), argument.strip()
 
 
-def _source(kinds: dict[str, str], bare: frozenset[str] = frozenset()) -> AfterValidator:
+def _source_check(
+    kinds: dict[str, str], bare: frozenset[str] = frozenset()
+) -> Callable[[str], str]:
     def check(value: str) -> str:
         kind, argument = parse_source(value)
         if kind in bare and not argument:
@@ -82,11 +93,44 @@ def _source(kinds: dict[str, str], bare: frozenset[str] = frozenset()) -> AfterV
             raise ValueError(f"{value!r}: a template is a path on the target, starting with /")
         return value
 
-    return AfterValidator(check)
+    return check
 
 
-StatusUrlSource = Annotated[str, _source({**STATUS_URL_KINDS, "template": "a path with {id}"})]
+def _source(kinds: dict[str, str], bare: frozenset[str] = frozenset()) -> AfterValidator:
+    return AfterValidator(_source_check(kinds, bare))
+
+
 ResultUrlSource = Annotated[str, _source(RESULT_URL_KINDS, frozenset(_BARE))]
+_one_status_source = _source_check({**STATUS_URL_KINDS, "template": "a path with {id}"})
+
+
+def _status_sources(value: Any) -> str | list[str]:
+    """One source, or a non-empty list of distinct ones in order of preference."""
+    if isinstance(value, str):
+        return _one_status_source(value)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(
+            f'{value!r} is neither a source ("header:Location") nor a list of sources in '
+            'order of preference (["header:Operation-Location", "header:Location"])'
+        )
+    if not value:
+        raise ValueError(
+            "an empty list names no source; give at least one, e.g. "
+            '["header:Operation-Location", "header:Location"]'
+        )
+    seen: set[str] = set()
+    for source in value:
+        _one_status_source(source)
+        kind, argument = parse_source(source)
+        key = f"{kind}:{argument.lower() if kind == 'header' else argument}"
+        if key in seen:
+            raise ValueError(f"{source!r} is listed twice; name each source once")
+        seen.add(key)
+    return list(value)
+
+
+#: One source, or several in order of preference: the first present in an answer is taken.
+StatusUrlSources = Annotated[str | list[str], PlainValidator(_status_sources)]
 
 
 def _known_requirements(table: dict[str, str]) -> dict[str, str]:
@@ -171,8 +215,10 @@ class Dialect(_Model):
     source: str = ""
     #: The codes a submission may be accepted with.
     accepted_status: list[Annotated[int, Field(ge=200, le=299)]] = [202]
-    status_url: StatusUrlSource = "header:Location"
-    #: A poll that carries the status URL's header moves polling to the URL it names.
+    #: Where the status URL comes from: one source, or a list in order of preference.
+    status_url: StatusUrlSources = "header:Location"
+    #: A poll that carries the status URL's header (the one the submission named it in)
+    #: moves polling to the URL it names.
     status_url_moves: StrictBool = False
     #: The codes the status resource answers while the id is available.
     status_codes: list[Annotated[int, Field(ge=200, le=399)]] = [200]
@@ -195,6 +241,16 @@ class Dialect(_Model):
         """Every code the status resource may answer while the id is available: the status
         codes, and those the dialect maps to a state."""
         return sorted({*self.status_codes, *self.http_states})
+
+    @property
+    def status_url_sources(self) -> tuple[str, ...]:
+        """The status URL's sources, in order of preference."""
+        return (self.status_url,) if isinstance(self.status_url, str) else tuple(self.status_url)
+
+    @property
+    def status_url_text(self) -> str:
+        """The sources in words: `header:Operation-Location, then header:Location`."""
+        return ", then ".join(self.status_url_sources)
 
     @model_validator(mode="after")
     def _state_is_told_somehow(self) -> Dialect:

@@ -127,6 +127,7 @@ class Submission:
     scenario: ScenarioName
     exchange: Exchange
     location: str | None = None  # the status URL's raw value, as the source gave it
+    location_source: str | None = None  # the dialect's source it came from ("header:Location")
     status_url: httpx.URL | None = None
     location_problem: str | None = None
     off_origin: bool = False
@@ -204,8 +205,8 @@ class Driver:
         self._shared_jar = httpx.Cookies()
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
-        kind, name = parse_source(description.dialect.status_url)
-        self._read_headers = READ_HEADERS | ({name.lower()} if kind == "header" else set())
+        named = (parse_source(s) for s in description.dialect.status_url_sources)
+        self._read_headers = READ_HEADERS | {n.lower() for k, n in named if k == "header"}
 
     # -- HTTP ----------------------------------------------------------------
 
@@ -381,46 +382,89 @@ class Driver:
         return submission
 
     def _find_status_url(self, submission: Submission, body: dict[str, Any] | None) -> None:
+        """The status URL from the first of the dialect's sources the answer carries.
+
+        The first present is the one: a later source is not tried when an earlier one
+        names a URL that cannot be followed (the server chose that one).
+        """
         exchange, dialect = submission.exchange, self.description.dialect
         if exchange.error is not None:
             submission.location_problem = f"the submission got no answer: {exchange.error}"
             return
-        kind, argument = parse_source(dialect.status_url)
-        value: Any  # each source below sets it
-        if kind == "header":
-            value = exchange.header(argument)
-            where = f"no {argument} header"
-        elif kind == "body":
-            value = body_field(body, argument)
-            where = f"no status URL in the body field {argument!r}"
-        elif kind == "link":
-            value = link(body, exchange.headers, argument)
-            where = f"no link with relation {argument!r}"
-        else:  # template
-            value = fill_template(argument, submission.operation_id, lambda p: body_field(body, p))
-            id_from = repr(dialect.id_field) if dialect.id_field else "no id field in the dialect"
-            where = f"no value for every placeholder of {argument!r} (id: {id_from})"
-        if not isinstance(value, str) or not value:
+        found: tuple[str, str, str] | None = None  # the source, its kind, its value
+        for source in dialect.status_url_sources:
+            kind, argument = parse_source(source)
+            value = self._source_value(kind, argument, submission, body)
+            if isinstance(value, str) and value:
+                found = source, kind, value
+                break
+        if found is None:
             accepted = exchange.status in dialect.accepted_status
             answer = (
                 ""
                 if accepted
                 else (f"answered {exchange.status}, not {_codes(dialect.accepted_status)}, and ")
             )
-            submission.location_problem = f"the submission {answer}gave {where}"
+            submission.location_problem = f"the submission {answer}gave {self._looked_for()}"
             return
-        submission.location = value
+        source, kind, value = found
+        submission.location, submission.location_source = value, source
         resolved = (
             self._resolve(exchange.url, value) if kind != "template" else self.on_target(value)
         )
+        shown = f"{value!r}{self._from(source)}"
         if isinstance(resolved, str):
-            submission.location_problem = f"the status URL {value!r} {resolved}"
+            submission.location_problem = f"the status URL {shown} {resolved}"
             return
         if not self.same_origin(resolved):
             submission.location_problem = self.off_origin("the status URL", value, resolved)
+            if len(dialect.status_url_sources) > 1:
+                submission.location_problem += f" (It came from {source}.)"
             submission.off_origin = True
             return
         submission.status_url = resolved
+
+    def _source_value(
+        self, kind: str, argument: str, submission: Submission, body: dict[str, Any] | None
+    ) -> Any:
+        """What one source holds in the submission's answer (None or MISSING: nothing)."""
+        exchange = submission.exchange
+        if kind == "header":
+            return exchange.header(argument)
+        if kind == "body":
+            return body_field(body, argument)
+        if kind == "link":
+            return link(body, exchange.headers, argument)
+        return fill_template(argument, submission.operation_id, lambda p: body_field(body, p))
+
+    def _from(self, source: str) -> str:
+        """` (from header:X)` where the dialect names several sources, else nothing."""
+        return f" (from {source})" if len(self.description.dialect.status_url_sources) > 1 else ""
+
+    def _looked_for(self) -> str:
+        """What an answer without a status URL lacks, naming every source looked for."""
+        dialect = self.description.dialect
+        sources = [parse_source(s) for s in dialect.status_url_sources]
+        if all(kind == "header" for kind, _ in sources):
+            names = [name for _, name in sources]
+            if len(names) == 1:
+                return f"no {names[0]} header"
+            listed = ", ".join(names[:-1]) + f" or {names[-1]}"
+            return f"none of the headers {listed} (looked for in that order)"
+        wheres = []
+        for kind, argument in sources:
+            if kind == "header":
+                wheres.append(f"no {argument} header")
+            elif kind == "body":
+                wheres.append(f"no status URL in the body field {argument!r}")
+            elif kind == "link":
+                wheres.append(f"no link with relation {argument!r}")
+            else:
+                id_from = (
+                    repr(dialect.id_field) if dialect.id_field else "no id field in the dialect"
+                )
+                wheres.append(f"no value for every placeholder of {argument!r} (id: {id_from})")
+        return "; ".join(wheres)
 
     def _resolve(self, against: str, reference: str) -> httpx.URL | str:
         """`reference` resolved against a URL (RFC 3986 §5); else the problem, in words.
@@ -483,8 +527,12 @@ class Driver:
         return poll
 
     def _moved(self, run: Run, poll: Poll, url: httpx.URL) -> httpx.URL:
-        """The status URL for the next poll: where a moving status resource says it went."""
-        kind, argument = parse_source(self.description.dialect.status_url)
+        """The status URL for the next poll: where a moving status resource says it went.
+
+        The header that moves it is the one the submission named the status URL in.
+        """
+        source = run.submission.location_source or self.description.dialect.status_url_sources[0]
+        kind, argument = parse_source(source)
         if not self.description.dialect.status_url_moves or kind != "header":
             return url
         value = poll.exchange.header(argument)
