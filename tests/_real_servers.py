@@ -4,13 +4,17 @@ port, each process in its own process group, which is stopped and nothing else."
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["free_port", "log_tails", "start", "stop"]
+import pytest
+
+__all__ = ["free_port", "log_tails", "once_per_session", "start", "stop"]
 
 
 def free_port() -> int:
@@ -54,3 +58,26 @@ def log_tails(*logs: Path, chars: int = 2000) -> str:
         for log in logs
         if log.exists()
     )
+
+
+def once_per_session(
+    factory: pytest.TempPathFactory, name: str, produce: Callable[[Path], None]
+) -> Path:
+    """A folder `produce` has filled once for the whole test session, xdist workers included.
+
+    Under `-n`, each worker that runs one of a module's tests sets up its module fixtures
+    again: a real server and a run of the suite against it would be paid once per worker.
+    The first worker makes the folder (under the session's shared temporary root, behind a
+    lock); the others wait for it and read it. A `produce` that raises leaves it to the next.
+    """
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' folders are siblings in one session's folder
+    work = root / f"{name}-once"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (work / ".done").exists():
+            work.mkdir(exist_ok=True)
+            produce(work)
+            (work / ".done").write_text("done\n")
+    return work
