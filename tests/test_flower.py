@@ -138,11 +138,6 @@ def test_the_verdicts_say_what_flower_answered(flower_run: FlowerRun):
     assert jobs and all("/api/task/result/" in op["status_url"] for op in jobs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 21 item 12: the reason prints the empty progress field, "
-    "\"neither 'result' nor ''\"",
-)
 def test_the_details_warning_names_no_empty_field(flower_run: FlowerRun):
     observed = _case(flower_run, "STATUS-DETAILS", "[success]")["observed"]
-    assert "''" not in observed
+    assert observed == "no 'result' (the dialect names no progress field)"

@@ -32,6 +32,9 @@ DESCRIPTION = _EXAMPLE.group(1) + "\n[polling]\ninterval = 0.2\nbudget = 15\n"
 #: What moto's behaviour warrants, where it is a verdict the suite gives today.
 EXPECTED = {
     "SUBMIT-202": "PASS",  # 202 Accepted
+    # '//vaults/...' resolves to http://vaults: another origin, which the suite follows only
+    # when allowed_origins lists it, so whether it names the job is not known: inconclusive.
+    "SUBMIT-LOCATION": "WARN",
     "SUBMIT-UNIQUE": "SKIP",  # no status URL on its origin: nothing to compare
     "SUBMIT-BODY": "SKIP",  # the 202 has no body
     "STATUS-MEDIA-TYPE": "SKIP",  # no body was read
@@ -61,10 +64,6 @@ UNREADABLE = [
     "RESULT-URL",
     "SYNC-STATE",  # its call PASSes; the read of a created resource needs a finished job
 ]
-CASCADE = (
-    "issue 21 item 5: a case that cannot be judged because the status URL is on another origin "
-    "is ERROR 'could not run', not blocked by (or SKIP because of) the submission's finding"
-)
 
 
 class MotoRun(Reports):
@@ -109,7 +108,7 @@ def test_moto_gets_the_verdict_its_behaviour_warrants(moto_run: MotoRun, require
 
 def test_every_requirement_is_asserted_and_the_gate_fails(moto_run: MotoRun):
     assert moto_run.document is not None, moto_run.output
-    assert set(moto_run.verdicts) == {*EXPECTED, *UNREADABLE, "SUBMIT-LOCATION"}
+    assert set(moto_run.verdicts) == {*EXPECTED, *UNREADABLE}
     assert moto_run.returncode == 1, moto_run.output  # ROBUST-SUBMIT
     moto_run.assert_every_pass_cites_evidence()
 
@@ -127,19 +126,16 @@ def test_the_verdicts_say_what_moto_answered(moto_run: MotoRun):
     assert reason.startswith("not observed: no status URL to put another id in")
     assert "moto fails no job" not in reason  # the reason is the suite's own words
     no_failure = moto_run.requirement("RESULT-FAILED-MSG")["reason"]
-    assert "declares no 'failure' scenario" in no_failure
+    assert no_failure.startswith("not described: the target description has no [scenarios.failure]")
 
 
-@pytest.mark.xfail(strict=True, reason=CASCADE)
-def test_an_off_origin_location_is_a_finding_not_an_error(moto_run: MotoRun):
-    # A Location the suite may not follow is the server's answer, not the suite's failure: a
-    # FAIL if the suite is sure the reference is wrong, WARN 'inconclusive' if it is not.
-    assert moto_run.verdicts["SUBMIT-LOCATION"] in ("FAIL", "WARN")
-
-
-@pytest.mark.xfail(strict=True, reason=CASCADE)
 @pytest.mark.parametrize("requirement", UNREADABLE)
-def test_what_the_location_keeps_from_view_is_not_an_error(moto_run: MotoRun, requirement: str):
-    verdict = moto_run.verdicts[requirement]
-    assert verdict not in ("ERROR", "FAIL", "WARN"), moto_run.requirement(requirement)
-    assert verdict != "PASS" or requirement == "SYNC-STATE"
+def test_what_the_location_keeps_from_view_could_not_run_and_says_how_to_allow_it(
+    moto_run: MotoRun, requirement: str
+):
+    # Not BLOCKED: no FAIL explains it (SUBMIT-LOCATION is only inconclusive), and a run that
+    # judged none of these must not pass its gate. The way out is the user's to take.
+    judged = moto_run.requirement(requirement)
+    assert judged["verdict"] == "ERROR", judged
+    assert judged["reason"].startswith("could not run"), judged["reason"]
+    assert "allowed_origins" in judged["reason"], judged["reason"]
