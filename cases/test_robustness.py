@@ -1,4 +1,4 @@
-"""Robustness: malformed submissions and unknown ids (property cases, Hypothesis)."""
+"""Robustness: malformed submissions and unknown ids (a fixed coverage set, then Hypothesis)."""
 
 import pytest
 
@@ -20,4 +20,6 @@ def test_malformed_submissions_are_refused(conformance):
 def test_unknown_and_malformed_ids_are_refused(conformance):
     conformance.require_scenario("success")
     allowed = frozenset(conformance.description.retention.expired_status)
-    robustness.unknown_ids_refused(conformance.probe_id, conformance.budget, allowed)
+    robustness.unknown_ids_refused(
+        conformance.probe_id, conformance.budget, allowed, conformance.issued_id()
+    )

@@ -58,7 +58,12 @@ class Malformed:
     content_type: str = "application/json"
     strict: bool = True  # True: must be refused with 4xx; False: only never 5xx
     marker: str = ""  # a string the body carries, to look for after a refusal
+    # Of the coverage set: what was changed, in words ("the scenario's body with /kwargs
+    # as an integer (1) instead of an object"); empty for a drawn one.
+    variant: str = ""
 
     def describe(self) -> str:
+        if self.variant:
+            return self.variant
         shown = self.content[:120].decode("utf-8", errors="replace")
         return f"{self.kind} ({self.content_type}): {shown!r}"

@@ -296,8 +296,13 @@ class ConformanceSession:
         self.driver.clock.sleep(took)
         return self.driver.sync_call(run).exchange
 
-    def probe_id(self, other: str) -> Exchange | str:
-        """GET the status URL with the success operation's id swapped for `other`."""
+    def issued_id(self) -> str | None:
+        """The success operation's id (None when neither its acceptance nor its status gave one)."""
+        return self.driver.operation_id(self.run("success"))
+
+    def probe_id(self, other: str, kind: str = "") -> Exchange | str:
+        """GET the status URL with the success operation's id swapped for `other` (an id of
+        the class `kind`, named in the exchange's label)."""
         run = self.run("success")
         url = run.submission.status_url
         if url is None:
@@ -305,7 +310,8 @@ class ConformanceSession:
         made = with_id(url, self.driver.operation_id(run), other)
         if isinstance(made, str):
             return made
-        label, jar = f"unknown id {other[:30]!r}", self.driver.jar()
+        label = f"unknown id ({kind}) {other[:30]!r}" if kind else f"unknown id {other[:30]!r}"
+        jar = self.driver.jar()
         exchange = self.driver.send(label, "GET", made, jar=jar)
         # A framework may redirect to its canonical form of the path (a trailing slash
         # from a decoded %2F): the answer there is the one to judge.

@@ -60,10 +60,18 @@ def _parsed(content: bytes) -> Any:
 
 class _Server:
     """Refuses what is not JSON with 400 and answers the rest with `answer(parsed body)`, except
-    that the bodies in `answers` get the code given there."""
+    that the bodies in `answers` get the code given there. With `drawn_only`, the coverage set
+    is refused with 400 whatever it is: what the random draws find is seen."""
 
-    def __init__(self, answer: Any, listing: Any = None, answers: dict[bytes, int] | None = None):
+    def __init__(
+        self,
+        answer: Any,
+        listing: Any = None,
+        answers: dict[bytes, int] | None = None,
+        drawn_only: bool = False,
+    ):
         self.answer, self.listing, self.answers = answer, listing, answers or {}
+        self.drawn_only = drawn_only
         self.sent: list[Malformed] = []
         self.refused: list[Any] = []
 
@@ -71,6 +79,8 @@ class _Server:
         self.sent.append(bad)
         body = _parsed(bad.content)
         code = self.answers.get(bad.content) or (400 if body is ... else self.answer(body))
+        if self.drawn_only and bad.variant:
+            return _ex(400, index=len(self.sent), url=SUBMIT)
         if 400 <= code < 500:
             self.refused.append(body)
         return _ex(code, index=len(self.sent), url=SUBMIT)
@@ -95,8 +105,11 @@ def test_json_arrays_numbers_and_strings_are_sent_as_bodies_that_must_be_refused
 
 
 def test_a_server_that_fails_on_json_that_is_not_an_object_is_shown_the_smallest_such_body():
-    # The README's example: a server answering 500 to a body such as [1] or 5.
-    server = _Server(lambda body: 500 if isinstance(body, list | int | str) else 202)
+    # The README's example: a server answering 500 to a body such as [1] or 5. (The coverage
+    # set sends such bodies first; here the server refuses those, so the draws show theirs.)
+    server = _Server(
+        lambda body: 500 if isinstance(body, list | int | str) else 202, drawn_only=True
+    )
     with _raises(ConformanceFailure) as failure:
         server.judge()
     assert failure.value.requirement.id == "ROBUST-SUBMIT"
@@ -109,8 +122,8 @@ def test_a_server_that_fails_on_json_that_is_not_an_object_is_shown_the_smallest
 @pytest.mark.parametrize(
     ("content", "shown"),
     [
-        (b"", "an empty body (application/json): ''"),
-        (b"null", "a JSON null body (application/json): 'null'"),
+        (b"", "500 to an empty body instead of the scenario's object"),
+        (b"null", "500 to JSON null instead of the scenario's object"),
     ],
     ids=["empty", "null"],
 )
@@ -118,6 +131,22 @@ def test_a_server_error_on_an_empty_or_null_body_fails_naming_it(content, shown)
     # Odd, not malformed: a server may read no body, or null, as "all defaults", so what is
     # expected is a refusal or an acceptance, not a 4xx alone.
     server = _Server(lambda body: 400, answers={content: 500})
+    with _raises(ConformanceFailure) as failure:
+        server.judge()
+    assert failure.value.observed == shown
+    assert failure.value.expected == "a refusal (4xx) or an acceptance"
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        (b"", "an empty body (application/json): ''"),
+        (b"null", "a JSON null body (application/json): 'null'"),
+    ],
+    ids=["empty", "null"],
+)
+def test_a_drawn_empty_or_null_body_that_fails_is_shown_as_sent(content, shown):
+    server = _Server(lambda body: 400, answers={content: 500}, drawn_only=True)
     with _raises(ConformanceFailure) as failure:
         server.judge()
     assert failure.value.observed == f"{shown} answered 500"
@@ -135,7 +164,7 @@ def test_a_refused_submission_that_shows_up_later_by_a_nested_string_fails(shown
     def listing(refused: list[Any]) -> list[Any]:
         return [shown(body) for body in refused if isinstance(body, dict) and "tags" in body]
 
-    server = _Server(lambda body: 400, listing)
+    server = _Server(lambda body: 400, listing, drawn_only=True)
     with _raises(ConformanceFailure) as failure:
         server.judge(examples=15)
     assert re.fullmatch(
@@ -160,11 +189,13 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 
 @pytest.fixture(scope="module")
 def probed() -> list[str]:
-    """The ids a check of 60 examples sends to a server that refuses them all."""
+    """The ids a check of 60 examples draws, to a server that refuses them all (the fixed
+    classes sent first left out)."""
     sent: list[str] = []
 
-    def probe(other: str) -> Exchange:
-        sent.append(other)
+    def probe(other: str, kind: str = "") -> Exchange:
+        if not kind:
+            sent.append(other)
         return _ex(404, index=len(sent))
 
     with collecting():
@@ -197,13 +228,317 @@ def test_very_long_ids_are_made_of_uuid_characters_so_only_their_length_is_odd(p
 
 def test_a_server_failing_on_ids_past_255_characters_is_shown_a_300_character_one():
     # 255 is a common limit of an id column; the long ids start past it, at 300.
+    # (The fixed class of 1024 characters is refused here, so the draws show theirs.)
     sent: list[str] = []
 
-    def probe(other: str) -> Exchange:
+    def probe(other: str, kind: str = "") -> Exchange:
         sent.append(other)
-        return _ex(500 if len(other) > 255 else 404, index=len(sent))
+        return _ex(500 if len(other) > 255 and not kind else 404, index=len(sent))
 
     with _raises(ConformanceFailure) as failure:
         robustness.unknown_ids_refused(probe, Budget(examples=25), frozenset())
     assert failure.value.requirement.id == "ROBUST-IDS"
     assert len(sent[-1]) == 300
+
+
+# -- the coverage set: the scenario's body changed one thing at a time ----------------------
+
+NESTED = {
+    "a": {"b": {"c": {"d": 1}}},
+    "n": 2.5,
+    "s": "x-{uuid}-{n}",
+    "z": None,
+    "l": [{"k": True}, {"k": False}],
+}
+#: The value each other JSON type is sent as (a string is the variant's marker).
+SAMPLES = {"number": 1, "boolean": True, "array": [], "object": {}}
+TYPES = {"null": "null", "boolean": "a boolean", "number": "a number", "string": "a string"}
+TYPES |= {"array": "an array", "object": "an object"}
+ARTICLE = {"number": "an integer", "string": "a string", "boolean": "a boolean"}
+ARTICLE |= {"array": "an array", "object": "an object"}
+
+
+def _token(i: int) -> str:
+    return f"{i:012x}{'f' * 20}"
+
+
+def _tokens() -> Any:
+    """Fresh tokens _token(1), _token(2), ...: a coverage set made with them is always the same."""
+    count = iter(range(1, 10_000))
+    return lambda: _token(next(count))
+
+
+def _type(value: Any) -> str:
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "boolean"
+    kinds = {int: "number", float: "number", str: "string", list: "array", dict: "object"}
+    return kinds[type(value)]
+
+
+def _filled(value: Any, token: str, n: int) -> Any:
+    return json.loads(json.dumps(value).replace("{uuid}", token).replace("{n}", str(n)))
+
+
+def _without(body: Any, pointer: str) -> Any:
+    *parents, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    for key in parents:
+        body = body[key]
+    del body[last]
+
+
+def _set(body: Any, pointer: str, value: Any) -> None:
+    *parents, last = [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]
+    for key in parents:
+        body = body[key]
+    body[last] = value
+
+
+def _at(body: Any, pointer: str) -> Any:
+    for key in [int(p) if p.isdigit() else p for p in pointer.strip("/").split("/")]:
+        body = body[key]
+    return body
+
+
+def test_the_body_itself_is_sent_as_another_json_type_cut_short_and_empty_first():
+    cover = robustness.coverage_set(NESTED, fresh=_tokens())
+    body = _filled(NESTED, _token(1), 0)
+    first = cover.variants[:7]
+    assert [(v.kind, v.strict) for v in first] == [
+        ("the body in an array", True),
+        ("the body as a string", True),
+        ("the body as an integer", True),
+        ("the body as a boolean", True),
+        ("the body as null", False),
+        ("the body cut short", True),
+        ("no body", False),
+    ]
+    assert json.loads(first[0].content) == [body]
+    assert json.loads(first[1].content) == f"robust-{_token(2)[:12]}"
+    assert [v.content for v in first[2:5]] == [b"1", b"true", b"null"]
+    assert first[5].content == json.dumps(_filled(NESTED, _token(6), 5)).encode()[:-1]
+    assert _parsed(first[5].content) is ...  # not JSON
+    assert first[6].content == b""
+    assert first[0].variant == "the scenario's body wrapped in an array"
+    assert first[2].variant == "a JSON integer (1) instead of the scenario's object"
+    assert all(v.content_type == "application/json" for v in cover.variants)
+
+
+def test_every_field_to_depth_3_is_sent_as_each_other_json_type_as_null_and_removed():
+    cover = robustness.coverage_set(NESTED, fresh=_tokens())
+    # Shallowest first, in the body's order; an array's first item stands for its items.
+    assert cover.fields == ("/a", "/n", "/s", "/z", "/l", "/a/b", "/l/0", "/a/b/c", "/l/0/k")
+    assert cover.deeper == ("/a/b/c/d",)
+    assert cover.left_out == ()
+    variants = cover.variants[7:]
+    assert len(variants) == 6 * len(cover.fields)
+    for i, (field, bad) in enumerate(
+        zip([f for f in cover.fields for _ in range(6)], variants, strict=True)
+    ):
+        token, n = _token(i + 8), i + 7
+        expected = _filled(NESTED, token, n)
+        own = _type(_at(_filled(NESTED, token, n), field))
+        sent = json.loads(bad.content)
+        assert not bad.strict
+        if bad.kind == f"{field} removed":
+            _without(expected, field)
+            assert bad.variant == f"the scenario's body without {field}"
+        elif bad.kind == f"{field} as null":
+            _set(expected, field, None)
+            assert (
+                bad.variant == f"the scenario's body with {field} as null instead of {TYPES[own]}"
+            )
+        else:
+            kind = _type(_at(sent, field))
+            assert kind != own
+            assert bad.kind == f"{field} as {ARTICLE[kind]}"
+            value = f"robust-{token[:12]}" if kind == "string" else SAMPLES[kind]
+            _set(expected, field, value)
+            shown = "" if kind == "string" else f" ({json.dumps(value)})"
+            assert bad.variant == (
+                f"the scenario's body with {field} as {ARTICLE[kind]}{shown} "
+                f"instead of {TYPES[own]}"
+            )
+        assert sent == expected, bad.kind
+    # Each field: every other type (four, for a number none other), null (unless it is
+    # null) and removed.
+    kinds = [v.kind for v in variants]
+    assert kinds[:6] == [
+        "/a as an integer",
+        "/a as a string",
+        "/a as a boolean",
+        "/a as an array",
+        "/a as null",
+        "/a removed",
+    ]
+    assert [k for k in kinds if k.startswith("/z ")] == [
+        "/z as an integer",
+        "/z as a string",
+        "/z as a boolean",
+        "/z as an array",
+        "/z as an object",
+        "/z removed",
+    ]
+    assert "/n as an integer" not in kinds
+    assert "/a/b/c/d as null" not in kinds
+
+
+def test_placeholders_are_filled_and_the_token_marks_the_variants_that_carry_it():
+    cover = robustness.coverage_set({"name": "job-{uuid}", "seq": "{n}", "k": 1}, fresh=_tokens())
+    for i, bad in enumerate(cover.variants):
+        assert b"{uuid}" not in bad.content and b"{n}" not in bad.content
+        token = _token(i + 1)
+        if token[:12].encode() in bad.content:
+            assert bad.marker == token[:12]
+        else:
+            assert bad.marker == ""
+    assert json.loads(cover.variants[0].content) == [
+        {"name": f"job-{_token(1)}", "seq": "0", "k": 1}
+    ]
+    removed = next(v for v in cover.variants if v.kind == "/name removed")
+    assert removed.marker == ""  # the token went with the field
+    as_string = next(v for v in cover.variants if v.kind == "/k as a string")
+    assert json.loads(as_string.content)["k"] == f"robust-{as_string.marker}"
+
+
+def test_the_fields_past_the_limit_are_left_out_and_said():
+    many = {f"f{i:02}": i for i in range(25)}
+    cover = robustness.coverage_set(many)
+    assert len(cover.variants) == 7 + 6 * robustness.COVERAGE_FIELDS
+    assert cover.fields == tuple(f"/f{i:02}" for i in range(20))
+    assert cover.left_out == ("/f20", "/f21", "/f22", "/f23", "/f24")
+    assert cover.said() == (
+        "the body as another JSON type, cut short and empty; 20 fields as every other JSON "
+        "type, as null and removed; not varied, beyond the first 20 fields: /f20, /f21, /f22, "
+        "/f23 and 1 more"
+    )
+    small = robustness.coverage_set(many, limit=2)
+    assert small.fields == ("/f00", "/f01") and len(small.left_out) == 23
+
+
+def test_pointers_escape_slashes_and_tildes_in_field_names():
+    cover = robustness.coverage_set({"a/b": 1, "c~d": 2})
+    assert cover.fields == ("/a~1b", "/c~0d")
+    assert (
+        robustness.coverage_set({}).said() == "the body as another JSON type, cut short and empty"
+    )
+    deep = robustness.coverage_set({"a": {"b": {"c": {"d": 1, "e": 2}}}})
+    assert deep.said().endswith(
+        "; varied only as part of their parent, being deeper than 3 levels: /a/b/c/d, /a/b/c/e"
+    )
+
+
+# -- the coverage set: sent before any random draw, in every profile -------------------------
+
+
+@pytest.mark.parametrize("examples", [1, 10, 25])
+def test_the_coverage_set_is_sent_first_and_whole_whatever_the_profile(examples):
+    server = _Server(lambda body: 202 if isinstance(body, dict) else 400)
+    server.judge(examples=examples)
+    fixed = len(robustness.coverage_set(TEMPLATE).variants)
+    assert fixed == 7 + 6 * 6  # /name, /size, /tags, /owner, /tags/0, /owner/id
+    assert [bad.kind for bad in server.sent[:fixed]] == [
+        v.kind for v in robustness.coverage_set(TEMPLATE).variants
+    ]
+    assert all(bad.variant == "" for bad in server.sent[fixed:])
+    assert len(server.sent) > fixed
+
+
+def test_a_server_error_on_a_nested_field_of_another_type_fails_naming_the_field():
+    def answer(body: Any) -> int:
+        if not isinstance(body, dict):
+            return 400
+        owner = body.get("owner")
+        return 500 if isinstance(owner, dict) and isinstance(owner.get("id"), int) else 202
+
+    server = _Server(answer)
+    with _raises(ConformanceFailure) as failure:
+        server.judge()
+    assert failure.value.observed == (
+        "500 to the scenario's body with /owner/id as an integer (1) instead of a string"
+    )
+    assert failure.value.expected == "a refusal (4xx) or an acceptance"
+    assert server.sent[-1].kind == "/owner/id as an integer"
+    assert all(bad.variant for bad in server.sent)  # found before any random draw
+
+
+def test_a_pass_says_what_the_coverage_set_and_the_draws_sent():
+    server = _Server(lambda body: 202 if isinstance(body, dict) and len(body) == 4 else 400)
+    with collecting() as cited:
+        server.judge(examples=5)
+    n = len(server.sent)
+    assert [c.what for c in cited] == [
+        f"{n} malformed submissions got no server error, and a 4xx each one that is not a JSON "
+        "object: first 43 made from the scenario's body (the body as another JSON type, cut "
+        "short and empty; 6 fields as every other JSON type, as null and removed), then "
+        f"{n - 43} drawn at random"
+    ]
+    # Eight exchanges, spread from the first to the last.
+    assert [e.index for e in cited[0].exchanges] == [round(i * (n - 1) / 7) + 1 for i in range(8)]
+
+
+# -- ROBUST-IDS: the fixed classes, sent before any random draw ------------------------------
+
+
+class _IdServer:
+    def __init__(self, answer: Any = lambda other, kind: 404):
+        self.answer = answer
+        self.sent: list[tuple[str, str]] = []
+
+    def probe(self, other: str, kind: str = "") -> Exchange:
+        self.sent.append((other, kind))
+        return _ex(self.answer(other, kind), index=len(self.sent))
+
+
+def test_the_fixed_id_classes_are_probed_first_then_the_draws():
+    server = _IdServer()
+    with collecting() as cited:
+        robustness.unknown_ids_refused(server.probe, Budget(examples=10), frozenset(), "op-1")
+    kinds = [kind for _, kind in server.sent]
+    fixed = [
+        "never issued",
+        "a uuid",
+        "a number",
+        "1024 characters",
+        "unicode",
+        "a slash",
+        "a parent segment",
+        "spaces",
+        "a percent sign",
+        "a NUL character",
+    ]
+    assert kinds[: len(fixed)] == fixed
+    assert set(kinds[len(fixed) :]) == {""}
+    ids = dict((kind, other) for other, kind in server.sent[: len(fixed)])
+    assert re.fullmatch(r"robust-[0-9a-f]{8}", ids["never issued"])
+    assert UUID.fullmatch(ids["a uuid"])
+    assert ids["a number"].isdigit() and len(ids["1024 characters"]) == 1024
+    assert "/" in ids["a slash"] and ids["a parent segment"] == "../" and " " in ids["spaces"]
+    assert "%" in ids["a percent sign"] and "\x00" in ids["a NUL character"]
+    assert any(ord(c) > 127 for c in ids["unicode"])
+    n = len(server.sent)
+    assert [c.what for c in cited] == [
+        f"{n} ids never issued were refused: first 10 of fixed classes ({', '.join(fixed)}), "
+        f"then {n - 10} drawn at random"
+    ]
+
+
+def test_an_id_shaped_like_the_issued_one_is_probed_where_it_cannot_be_an_issued_one():
+    def shaped(issued: str | None) -> str | None:
+        classes = dict(robustness.id_classes(issued))
+        return classes.get("shaped like the issued one")
+
+    made = shaped("jobs/fade-2024-0001-ABCDEF")
+    assert made is not None and made != "fade-2024-0001-ABCDEF"
+    assert re.fullmatch(r"[a-f]{4}-\d{4}-\d{4}-[A-F]{6}", made)  # hex letters stay hex
+    assert re.fullmatch(r"[a-z]{2}-\d{12}", shaped("op-123456789012") or "")
+    # A uuid is the uuid class's shape; a short id redrawn might be one that was issued.
+    assert shaped("8f14e45f-ceea-467a-9a36-dedd4bea2543") is None
+    assert shaped("n12") is None and shaped(None) is None
+
+
+def test_a_fixed_id_class_answered_with_a_server_error_fails_naming_the_class():
+    server = _IdServer(lambda other, kind: 500 if "/" in other else 404)
+    with _raises(ConformanceFailure) as failure:
+        robustness.unknown_ids_refused(server.probe, Budget(examples=10), frozenset())
+    assert failure.value.observed == "the id 'robust/x' (a slash) answered 500"
+    assert server.sent[-1] == ("robust/x", "a slash")

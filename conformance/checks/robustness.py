@@ -8,15 +8,21 @@ servers may default, coerce or ignore; it must never answer 5xx. A refused submi
 no operation: where the description has a synchronous call, its answer must not
 come to show the refused request's marker once an operation's time has passed.
 Hypothesis shrinks a failure to the smallest input that shows it.
+
+Before any random draw, each case sends a fixed coverage set, in every profile: the
+scenario's own body as another JSON type, cut short and empty, and each of its fields
+(nested to COVERAGE_DEPTH) as every other JSON type, as null and removed; and ids of
+fixed classes (a uuid, a number, a very long one, unicode, a slash, spaces...). So the
+most common bad input is never left to chance (Schemathesis runs such a coverage phase
+before it fuzzes).
 """
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -26,8 +32,17 @@ from ..budget import Budget
 from ..driver import Exchange
 from ..observations import Malformed
 from ..verdicts import ConformanceFailure, NotObserved, cite
+from ._coverage import COVERAGE_DEPTH, COVERAGE_FIELDS, coverage_set, id_classes
 
-__all__ = ["malformed_bodies", "malformed_submissions_refused", "unknown_ids_refused"]
+__all__ = [
+    "COVERAGE_DEPTH",
+    "COVERAGE_FIELDS",
+    "coverage_set",
+    "id_classes",
+    "malformed_bodies",
+    "malformed_submissions_refused",
+    "unknown_ids_refused",
+]
 
 #: Codes an unknown id may answer: not found, gone, a bad request, a URI too long.
 ID_REFUSALS = frozenset({400, 404, 410, 414})
@@ -116,28 +131,39 @@ class _Seen:
     refused_markers: list[tuple[str, Exchange]] = field(default_factory=list)
 
 
+T = TypeVar("T")
+
+
+def _spread(items: Sequence[T], k: int = 8) -> list[T]:
+    """At most `k` of `items`, spread from the first to the last."""
+    if len(items) <= k:
+        return list(items)
+    return [items[round(i * (len(items) - 1) / (k - 1))] for i in range(k)]
+
+
 def malformed_submissions_refused(
     submit: Callable[[Malformed], Exchange],
     template: Any,
     budget: Budget,
     settle: Callable[[], Exchange | None],
 ) -> None:
-    """Malformed submissions answer 4xx (or, when only odd, anything but 5xx)."""
+    """Malformed submissions answer 4xx (or, when only odd, anything but 5xx): first the
+    coverage set made from the scenario's body, then the random draws."""
     if not isinstance(template, dict):
         raise NotObserved("the scenario sends no JSON object to make malformed variants of")
     seen = _Seen()
 
-    @budget.seeded
-    @budget.settings(budget.examples)
-    @given(malformed_bodies(template))
-    def refused(bad: Malformed) -> None:
+    def judge(bad: Malformed) -> None:
         ex = submit(bad)
         seen.exchanges.append(ex)
         status = ex.status or 0
         if ex.error is not None or status >= 500 or (bad.strict and not 400 <= status < 500):
+            answer = ex.error or status
             raise ConformanceFailure(
                 "ROBUST-SUBMIT",
-                observed=f"{bad.describe()} answered {ex.error or status}",
+                observed=f"{answer} to {bad.variant}"
+                if bad.variant
+                else f"{bad.describe()} answered {answer}",
                 expected="a 4xx refusal" if bad.strict else "a refusal (4xx) or an acceptance",
                 exchanges=[ex],
                 hint="Validate the request before starting work; a malformed body is the "
@@ -145,6 +171,16 @@ def malformed_submissions_refused(
             )
         if 400 <= status < 500 and bad.marker:
             seen.refused_markers.append((bad.marker, ex))
+
+    coverage = coverage_set(template)
+    for bad in coverage.variants:
+        judge(bad)
+
+    @budget.seeded
+    @budget.settings(budget.examples)
+    @given(malformed_bodies(template))
+    def refused(bad: Malformed) -> None:
+        judge(bad)
 
     with budget.running():
         refused()
@@ -160,10 +196,13 @@ def malformed_submissions_refused(
                     expected="a refused submission starts no operation and creates nothing",
                     exchanges=[ex, listing],
                 )
-    shown = seen.exchanges[:8] + ([listing] if listing is not None else [])
-    n = len(seen.exchanges)
-    were = "was" if n == 1 else "were"
-    cite(f"{counted(n, 'malformed submission')} {were} refused without a server error", shown)
+    n, fixed = len(seen.exchanges), len(coverage.variants)
+    cite(
+        f"{counted(n, 'malformed submission')} got no server error, and a 4xx each one that "
+        f"is not a JSON object: first {fixed} made from the scenario's body "
+        f"({coverage.said()}), then {n - fixed} drawn at random",
+        _spread(seen.exchanges) + ([listing] if listing is not None else []),
+    )
 
 
 def _ids() -> st.SearchStrategy[str]:
@@ -177,30 +216,38 @@ def _ids() -> st.SearchStrategy[str]:
     ).map(lambda s: s if s.strip(".") else s + "x")
 
 
+class _Probe(Protocol):
+    def __call__(self, other: str, kind: str = "") -> Exchange | str: ...
+
+
 def unknown_ids_refused(
-    probe: Callable[[str], Exchange | str], budget: Budget, allowed: frozenset[int]
+    probe: _Probe, budget: Budget, allowed: frozenset[int], issued: str | None = None
 ) -> None:
-    """Random and malformed ids in the status URL answer 404 or 400 (or 410, 414); no 5xx."""
+    """Ids never issued in the status URL answer 404 or 400 (or 410, 414); no 5xx. First the
+    fixed classes of `id_classes` (shaped after `issued`, the success operation's id), then
+    random and malformed ones."""
     refusals = ID_REFUSALS | allowed
 
-    def judge(other: str, made: Exchange) -> None:
+    def judge(other: str, made: Exchange, kind: str = "") -> None:
         if made.error is not None or made.status not in refusals:
+            what = f" ({kind})" if kind else ""
             raise ConformanceFailure(
                 "ROBUST-IDS",
-                observed=f"the id {other[:60]!r} answered {made.error or made.status}",
+                observed=f"the id {other[:60]!r}{what} answered {made.error or made.status}",
                 expected=f"one of {sorted(refusals)}: an unknown id is a client's mistake",
                 exchanges=[made],
                 hint="Look the id up and answer 404 for anything not issued, whatever its "
                 "characters; never let it reach code that fails with 5xx. " + budget.replay_hint(),
             )
 
-    # First a plain id that was never issued: it, too, must be refused.
-    fresh = f"robust-{uuid.uuid4().hex[:8]}"
-    first = probe(fresh)
-    if isinstance(first, str):
-        raise NotObserved(first)
-    judge(fresh, first)
-    seen: list[Exchange] = [first]
+    seen: list[Exchange] = []
+    fixed = id_classes(issued)
+    for kind, other in fixed:
+        made = probe(other, kind)
+        if isinstance(made, str):  # no place for another id: found at the first probe
+            raise NotObserved(made)
+        seen.append(made)
+        judge(other, made, kind)
 
     @budget.seeded
     @budget.settings(budget.examples)
@@ -213,5 +260,10 @@ def unknown_ids_refused(
 
     with budget.running():
         refused()
-    were = "was" if len(seen) == 1 else "were"
-    cite(f"{counted(len(seen), 'random or malformed id')} {were} refused", seen[:8])
+    classes = ", ".join(kind for kind, _ in fixed)
+    cite(
+        f"{counted(len(seen), 'id')} never issued {'was' if len(seen) == 1 else 'were'} "
+        f"refused: first {len(fixed)} of fixed classes ({classes}), then "
+        f"{len(seen) - len(fixed)} drawn at random",
+        _spread(seen),
+    )
