@@ -19,6 +19,7 @@ def test_malformed_submissions_are_refused(conformance):
 @pytest.mark.requirement("ROBUST-IDS")
 def test_unknown_and_malformed_ids_are_refused(conformance):
     conformance.require_scenario("success")
+    robustness.known_id_answers(conformance.run("success"))
     allowed = frozenset(conformance.description.retention.expired_status)
     robustness.unknown_ids_refused(
         conformance.probe_id, conformance.budget, allowed, conformance.issued_id()

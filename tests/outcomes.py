@@ -170,5 +170,10 @@ def outcomes(
         if text.startswith("BLOCKED by "):
             blockers, rest = text.removeprefix("BLOCKED by ").split(" ", 1)
             named = next((b for b in blockers.split("|") if b in failed), None)
-            said[case] = f"BLOCKED by {named}: {rest}" if named else f"ERROR {rest}"
+            if named is not None:
+                said[case] = f"BLOCKED by {named}: {rest}"
+            elif modules != MODULES:  # the cases of those requirements were not run here
+                said[case] = f"BLOCKED by one of {blockers}, if it FAILs: {rest}"
+            else:
+                said[case] = f"ERROR {rest}"
     return said, requirement_of

@@ -35,6 +35,9 @@ def test_a_status_url_that_answers_404_is_one_fail_and_its_blocked_cases(run_sui
     blocked = run.with_verdict("BLOCKED")
     for held in ("STATUS-200-JSON", "STATUS-ID-MATCH", "TRANS-OUTCOME", "RESULT-URL"):
         assert blocked.get(held) == "BLOCKED", (held, out[-3000:])
+    # Where the operation's own id answers 404, another id's 404 shows nothing: no PASS.
+    assert blocked.get("ROBUST-IDS") == "BLOCKED", out[-3000:]
+    assert run.verdicts["EXPIRED-404"] != "PASS", run.requirement("EXPIRED-404")
     # The JSON names the blocker, per requirement and per case, and cites the failed read.
     for req_id in blocked:
         requirement = run.requirement(req_id)

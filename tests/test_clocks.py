@@ -157,9 +157,15 @@ def test_control_clock_refuses_a_clock_that_did_not_move():
 
 
 def test_control_mode_against_a_server_without_the_endpoint_stops_before_any_case(pytester):
+    config = write(pytester.path / "target.toml", SIMULATOR_TOML)
     with serve_in_thread(create_app()) as url:
         result = pytester.runpytest_inprocess(
-            str(CASES), f"--target={url}", "--clock=control", "-p", "no:cacheprovider"
+            str(CASES),
+            f"--target={url}",
+            "--clock=control",
+            f"--target-config={config}",
+            "-p",
+            "no:cacheprovider",
         )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*/_test/clock answered 404; --clock control needs the target*"])

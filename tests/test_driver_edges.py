@@ -29,7 +29,7 @@ from conformance.driver import (
     _body,
     read_state,
 )
-from conformance.verdicts import Blocked
+from conformance.verdicts import Inconclusive
 
 from .test_driver import BASE, CLASSIC, SUBMIT, make_driver
 
@@ -143,7 +143,7 @@ def test_past_the_caps_only_the_status_url_header_the_dialect_reads_is_kept(stat
 
 
 @respx.mock
-def test_a_status_url_on_another_origin_blocks_the_location_check_with_the_policy_in_words():
+def test_a_status_url_on_another_origin_leaves_the_location_check_in_doubt_in_words():
     respx.post(SUBMIT).respond(202, headers={"Location": "https://evil.test/op/1"})
     driver, _ = make_driver()
     run = driver.run("success")
@@ -154,8 +154,8 @@ def test_a_status_url_on_another_origin_blocks_the_location_check_with_the_polic
     )
     assert run.submission.location_problem == words
     assert run.submission.off_origin is True
-    # Not following it is the suite's policy: an ERROR (Blocked), not a FAIL of the target.
-    with _raises(Blocked) as blocked:
+    # Not following it is the suite's policy: doubt (WARN), not a FAIL of the target.
+    with _raises(Inconclusive) as blocked:
         submission_checks.location_names_status(run, driver.description)
     assert blocked.value.reason == words
     assert blocked.value.exchanges == [run.submission.exchange]

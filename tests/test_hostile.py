@@ -257,7 +257,9 @@ def assert_judged(seen: Seen, expected: dict[str, str]) -> None:
     for req_id, pattern in expected.items():
         requirement = seen.requirement(req_id)
         verdict, reason = requirement["verdict"], requirement["reason"] or ""
-        assert verdict in ("FAIL", "WARN", "ERROR", "SKIP"), f"{req_id} is {verdict}: {reason}"
+        assert verdict in ("FAIL", "WARN", "ERROR", "BLOCKED", "SKIP"), (
+            f"{req_id}: {verdict} {reason}"
+        )
         assert re.search(pattern, reason, re.IGNORECASE), (
             f"{req_id} is {verdict}, but its reason does not match {pattern!r}: {reason}"
         )

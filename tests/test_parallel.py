@@ -163,8 +163,16 @@ def test_two_workers_transcripts_become_one_numbered_after_the_other():
 
 
 def test_control_clock_on_a_live_server_refuses_workers(tmp_path):
+    config = tmp_path / "target.toml"
+    config.write_text('[scenarios.success]\npath = "/jobs"\n', encoding="utf-8")
     done, document = _run(
-        tmp_path, "refused", "-n", "2", "--target=http://127.0.0.1:9", "--clock=control"
+        tmp_path,
+        "refused",
+        "-n",
+        "2",
+        "--target=http://127.0.0.1:9",
+        "--clock=control",
+        f"--target-config={config}",
     )
     assert done.returncode == 4
     assert "-n with --clock=control" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -170,11 +171,16 @@ def test_warn_shows_as_its_own_outcome(run_suite):
 
 
 @pytest.mark.parametrize("fault", ["no-location"])
-def test_blocked_cases_are_errors_that_say_why(run_suite, fault):
+def test_blocked_cases_name_the_failure_and_say_why(run_suite, fault):
     run = run_suite("--fault", fault)
-    assert run.verdicts["STATUS-200-JSON"] == "ERROR"
-    case = next(c for c in run.requirement("STATUS-200-JSON")["cases"] if c["verdict"] == "ERROR")
-    assert case["message"].startswith("could not run: the success run has no status to judge")
+    assert run.verdicts["SUBMIT-LOCATION"] == "FAIL"
+    assert run.verdicts["STATUS-200-JSON"] == "BLOCKED"
+    assert run.requirement("STATUS-200-JSON")["blocked_by"] == "SUBMIT-LOCATION"
+    case = next(c for c in run.requirement("STATUS-200-JSON")["cases"] if c["verdict"] == "BLOCKED")
+    assert re.match(
+        r"blocked by SUBMIT-LOCATION \(see #\d+\): the success run has no status to judge",
+        case["message"],
+    ), case["message"]
 
 
 def test_secret_in_the_base_url_is_redacted_everywhere(run_suite, tmp_path, monkeypatch):

@@ -317,6 +317,7 @@ def test_a_secret_in_the_dialect_source_stays_out_of_the_report(run_suite, tmp_p
     monkeypatch.setenv("DOC_TOKEN", "s3cr3t-doc-token")
     config = write(
         tmp_path / "target.toml",
+        '[scenarios.success]\npath = "/jobs"\n'
         '[dialect]\nname = "cloudcenter"\nsource = "internal doc ${DOC_TOKEN}"\n',
     )
     run = run_suite("--target=http://127.0.0.1:9", f"--target-config={config}", "-k", "delete")

@@ -29,9 +29,11 @@ from hypothesis import strategies as st
 
 from .._words import counted
 from ..budget import Budget
-from ..driver import Exchange
+from ..description import map_strings
+from ..driver import Exchange, Run
 from ..observations import Malformed
-from ..verdicts import ConformanceFailure, NotObserved, cite
+from ..verdicts import Blocked, ConformanceFailure, NotObserved, cite
+from ._common import blockers, reason
 from ._coverage import COVERAGE_DEPTH, COVERAGE_FIELDS, coverage_set, id_classes
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "COVERAGE_FIELDS",
     "coverage_set",
     "id_classes",
+    "known_id_answers",
     "malformed_bodies",
     "malformed_submissions_refused",
     "unknown_ids_refused",
@@ -51,13 +54,7 @@ _INVALID_JSON = [b"{", b'{"name": ', b"not json", b"\xff\xfe\x00", b"[1, 2", b"{
 
 def _marked(body: Any, marker: str) -> Any:
     """The scenario's body with every string replaced by the marker."""
-    if isinstance(body, str):
-        return marker
-    if isinstance(body, list):
-        return [_marked(v, marker) for v in body]
-    if isinstance(body, dict):
-        return {k: _marked(v, marker) for k, v in body.items()}
-    return body
+    return map_strings(body, lambda _: marker)
 
 
 _OTHER_VALUES = st.one_of(
@@ -214,6 +211,18 @@ def _ids() -> st.SearchStrategy[str]:
         ),
         st.uuids().map(str),
     ).map(lambda s: s if s.strip(".") else s + "x")
+
+
+def known_id_answers(run: Run) -> None:
+    """Blocked unless the operation's own status URL told a state: only beside an id seen to
+    answer does a 404 for another id say the id is unknown, not that the path is wrong."""
+    if not any(poll.available for poll in run.polls):
+        raise Blocked(
+            f"the {run.submission.scenario} operation's own status URL never told a state "
+            f"({reason(run)}), so another id's answer there would show nothing",
+            run.exchanges,
+            by=blockers(run),
+        )
 
 
 class _Probe(Protocol):

@@ -4,6 +4,7 @@ from ._dialect import Dialect, Done, Role, States, fill_template, parse_source
 from ._load import DescriptionError, Loaded, available_dialects, load, parse, parse_text
 from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName
 from ._placeholders import fill as fill_placeholders
+from ._placeholders import map_strings
 
 __all__ = [
     "GONE",
@@ -22,6 +23,7 @@ __all__ = [
     "fill_placeholders",
     "fill_template",
     "load",
+    "map_strings",
     "parse",
     "parse_source",
     "parse_text",

@@ -8,10 +8,10 @@ would be sent as it is written, so the description refuses it before any request
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["RESOURCE", "SCENARIO", "SYNC", "fill", "misplaced"]
+__all__ = ["RESOURCE", "SCENARIO", "SYNC", "fill", "map_strings", "misplaced"]
 
 #: What each kind of request may name, with what the suite puts there.
 SCENARIO = {"uuid": "fresh in every submission", "n": "the submission's number"}
@@ -76,12 +76,21 @@ def misplaced(raw: Mapping[str, Any]) -> list[str]:
 
 def fill(value: Any, values: Mapping[str, str]) -> Any:
     """`value` (a string, or a JSON value holding strings) with `{name}` replaced."""
-    if isinstance(value, str):
+
+    def filled(text: str) -> str:
         for name, replacement in values.items():
-            value = value.replace(f"{{{name}}}", replacement)
-        return value
+            text = text.replace(f"{{{name}}}", replacement)
+        return text
+
+    return map_strings(value, filled)
+
+
+def map_strings(value: Any, change: Callable[[str], str]) -> Any:
+    """A JSON value with `change` applied to each string in it (not to an object's keys)."""
+    if isinstance(value, str):
+        return change(value)
     if isinstance(value, list):
-        return [fill(item, values) for item in value]
+        return [map_strings(item, change) for item in value]
     if isinstance(value, dict):
-        return {key: fill(item, values) for key, item in value.items()}
+        return {key: map_strings(item, change) for key, item in value.items()}
     return value

@@ -224,8 +224,8 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
         @rule(op=operations)
         def poll_unknown(self, op: Operation) -> None:
             self._count("poll_unknown")
-            if op.status_url is None:
-                return
+            if op.status_url is None or not op.tracked:
+                return  # only beside an id seen to answer does a 404 say "unknown id"
             other = f"never-issued-{uuid.uuid4().hex[:12]}"
             url = with_id(op.status_url, driver.operation_id(op.run()), other)
             if isinstance(url, str):

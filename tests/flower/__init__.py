@@ -47,6 +47,9 @@ def running(python: str, work: Path) -> Iterator[str]:
         FLOWER_UNAUTHENTICATED_API="true",  # Flower 2 serves its API only with auth or this
     )
     celery = [python, "-m", "celery", "-A", "flower_tasks"]
+    # The broker's and the backend's tables first, in one process: the worker and Flower,
+    # started together, would both create them, and one of them dies on the other's row.
+    subprocess.run([python, "-c", _PREPARE], env=env, check=True, timeout=60)
     worker = start(
         [*celery, "worker", "--pool=threads", "--concurrency=8", "--without-mingle",
          "--without-gossip", "-l", "warning"],
@@ -61,6 +64,14 @@ def running(python: str, work: Path) -> Iterator[str]:
         yield base
     finally:
         stop(flower, worker)
+
+
+_PREPARE = """
+from flower_tasks import app
+with app.connection_for_write() as connection:
+    connection.SimpleQueue("celery").close()
+app.backend.get_task_meta("prepare")
+"""
 
 
 def _wait_until_it_runs_a_task(base: str, processes: tuple[subprocess.Popen[bytes], ...],
