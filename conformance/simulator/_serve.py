@@ -29,7 +29,9 @@ def serve_in_thread(
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", **tls)
+    # Idle connections are kept a minute, not uvicorn's 5 s: on a busy machine a client may
+    # reuse one just as the server closes it, and a POST so lost is not retried.
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=60, **tls)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
