@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,7 +22,7 @@ from ._words import counted
 from .background import Background, served_here
 from .budget import Budget
 from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
-from .description import ClockMode, Description, ScenarioName
+from .description import ClockMode, Description, ScenarioName, fill_placeholders
 from .driver import (
     CONNECTIONS,
     Call,
@@ -278,11 +279,12 @@ class ConformanceSession:
     def submit_malformed(self, bad: Malformed) -> Exchange:
         """Send a malformed variant of the success scenario's request."""
         spec = self.description.scenarios["success"]
-        headers = {**spec.headers, "Content-Type": bad.content_type}
+        values = {"uuid": bad.marker or "robust", "n": "0"}
+        headers = {**fill_placeholders(spec.headers, values), "Content-Type": bad.content_type}
         return self.driver.send(
             f"malformed submission: {bad.kind}",
             spec.method,
-            spec.path.replace("{uuid}", bad.marker or "robust").replace("{n}", "0"),
+            fill_placeholders(spec.path, values),
             content=bad.content,
             headers=headers,
             jar=self.driver.jar(),
@@ -347,7 +349,8 @@ class ConformanceSession:
         self, label: str, method: str, url: str, content: bytes | None, headers: dict[str, str]
     ) -> Exchange:
         """Send a request generated from the document (the description's headers go too)."""
-        merged = {**self.description.scenarios["success"].headers, **headers}
+        own = self.description.scenarios["success"].headers
+        merged = {**fill_placeholders(own, {"uuid": uuid.uuid4().hex, "n": "0"}), **headers}
         jar = self.driver.jar()
         return self.driver.send(label, method, url, content=content, headers=merged, jar=jar)
 

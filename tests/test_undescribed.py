@@ -137,3 +137,21 @@ def test_a_refused_placeholder_is_refused_before_any_request(run_suite, tmp_path
     run = run_suite("--target=http://127.0.0.1:9", f"--target-config={config}")
     assert run.result.ret == pytest.ExitCode.USAGE_ERROR
     assert "sync.path = '/api/task/info/{task_id}' holds {task_id}" in run.result.stderr.str()
+
+
+def test_a_malformed_submission_fills_the_scenarios_header_placeholders(tmp_path):
+    from conformance.observations import Malformed
+    from conformance.session import ConformanceSession
+    from conformance.target import resolve
+
+    config = write(
+        tmp_path / "target.toml",
+        '[scenarios.success]\npath = "/v1/tenants/1/clouds/1/accounts"\n'
+        'headers = { Idempotency-Key = "key-{uuid}-{n}" }\n',
+    )
+    session = ConformanceSession(resolve("builtin", config, None, "virtual", []))
+    try:
+        sent = session.submit_malformed(Malformed("invalid JSON", b"{", marker="m1"))
+    finally:
+        session.close()
+    assert dict(sent.request_headers)["idempotency-key"] == "key-m1-0"
