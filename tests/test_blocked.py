@@ -129,6 +129,9 @@ def test_a_blocked_case_travels_from_a_worker_unsettled():
     case = _case(Verdict.BLOCKED, "RESULT-URL", 3, message="x", blockers=["SUBMIT-LOCATION"])
     again = CaseResult.from_dict("RESULT-URL", case.as_dict())
     assert again.blockers == ["SUBMIT-LOCATION"] and again.verdict is Verdict.BLOCKED
+    settled = _settled(_case(Verdict.FAIL, "SUBMIT-LOCATION", 3), case)["RESULT-URL"].cases[0]
+    back = CaseResult.from_dict("RESULT-URL", settled.as_dict())
+    assert (back.blocked_by, back.blockers) == ("SUBMIT-LOCATION", [])
 
 
 def test_a_requirement_newly_blocked_has_changed_not_regressed():

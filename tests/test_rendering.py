@@ -30,6 +30,7 @@ from conformance.report import (
     render_listing,
     render_markdown,
 )
+from conformance.verdicts import Verdict
 
 from .conftest import assert_valid_report
 
@@ -63,10 +64,15 @@ def _page(html: str) -> str:
     return re.sub(r"<script>.*?</script>", "<script>…</script>", html, flags=re.S)
 
 
-def test_the_fixed_reports_hold_every_verdict(faulty, blocked):
+@pytest.fixture(scope="module")
+def cascade() -> dict[str, Any]:
+    return _report("cascade.json")
+
+
+def test_the_fixed_reports_hold_every_verdict(faulty, blocked, cascade):
     # What makes them worth rendering: each verdict, and operations with windows to draw.
-    verdicts = {r["verdict"] for d in (faulty, blocked) for r in d["requirements"]}
-    assert verdicts == {"PASS", "FAIL", "WARN", "ERROR", "SKIP", "NOT-COVERED"}
+    verdicts = {r["verdict"] for d in (faulty, blocked, cascade) for r in d["requirements"]}
+    assert verdicts == {v.value for v in Verdict}
     assert any(op["window"] for op in faulty["operations"])
 
 
@@ -78,9 +84,16 @@ def test_the_html_page_of_a_run_that_could_not_judge(snapshot, blocked):
     assert _page(render_html(blocked)) == snapshot
 
 
-def test_the_junit_file(snapshot, faulty, blocked):
+def test_the_html_page_of_one_failure_and_what_it_blocked(snapshot, cascade):
+    page = render_html(cascade)
+    assert 'Not judged: blocked by <a href="#req-SUBMIT-LOCATION">' in page
+    assert _page(page) == snapshot
+
+
+def test_the_junit_file(snapshot, faulty, blocked, cascade):
     assert render_junit(faulty).decode("utf-8") == snapshot
     assert render_junit(blocked).decode("utf-8") == snapshot
+    assert render_junit(cascade).decode("utf-8") == snapshot
 
 
 def test_the_junit_file_at_the_should_gate(snapshot, faulty):
@@ -170,3 +183,15 @@ def test_a_skip_shows_the_exchanges_it_looked_at_folded(faulty):
     behind = _article(html, failed["nodeid"])
     assert "<h5>Exchanges behind this verdict</h5>" in behind
     assert '<details class="exchange" open>' in behind
+
+
+def test_a_requirement_the_dialect_defines_cites_the_dialects_document_first(faulty):
+    document = json.loads(json.dumps(faulty))
+    names = next(r for r in document["requirements"] if r["id"] == "STATUS-STATE-NAMES")
+    names["dialect_source"] = {
+        "dialect": "acme",
+        "document": "Acme Jobs API, 'Job states'",
+        "defines": "its state names",
+    }
+    page = render_html(document)
+    assert "Acme Jobs API, &#39;Job states&#39;, for its state names (dialect acme)" in page

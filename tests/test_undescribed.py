@@ -155,3 +155,40 @@ def test_a_malformed_submission_fills_the_scenarios_header_placeholders(tmp_path
     finally:
         session.close()
     assert dict(sent.request_headers)["idempotency-key"] == "key-m1-0"
+
+
+@pytest.mark.parametrize(
+    ("result_url", "said"),
+    [
+        ("none", "[sync] names {resource_url}, but there is none: the dialect names none ('none')"),
+        (
+            "body:resourceUrl",
+            "[sync] names {resource_url}, but there is none: the operation reached no terminal "
+            "state",
+        ),
+    ],
+)
+def test_a_sync_call_naming_a_resource_there_is_none_of_is_not_sent(result_url, said):
+    from conformance.clock import VirtualClock
+    from conformance.driver import Driver, Run, Transcript
+
+    described = parse_text(
+        '[scenarios.success]\npath = "/jobs"\n[sync]\npath = "{resource_url}"\n'
+        f'[dialect]\nresult_url = "{result_url}"\n',
+        "target.toml",
+    ).effective
+    driver = Driver(
+        httpx.Client(base_url="http://api.test"), described, VirtualClock(), Transcript()
+    )
+    accepted = driver.accepted("success", _exchange())
+    call = driver.sync_call(Run(accepted))
+    assert (call.exchange, call.problem) == (None, said)
+    assert list(driver.transcript) == []
+
+
+def _exchange():
+    from conformance.driver import Exchange
+
+    return Exchange(
+        1, "submit success", "POST", "http://api.test/jobs", [], b"", 0, 0, 202, [], b""
+    )

@@ -23,6 +23,9 @@ RUNS: dict[str, tuple[str, ...]] = {
         "--fault=retry-after",
     ),
     "blocked": ("--fault=off-origin-location",),
+    # A Location that names a path the target does not serve: one FAIL, and what needed the
+    # status is BLOCKED by it.
+    "cascade": ("--fault=location-404",),
 }
 
 
