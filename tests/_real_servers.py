@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import signal
 import socket
 import subprocess
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
-__all__ = ["free_port", "log_tails", "once_per_session", "start", "stop"]
+from .conftest import Reports, suite_in_subprocess, write
+
+__all__ = ["RealRun", "free_port", "judged_once", "log_tails", "once_per_session", "start", "stop"]
 
 
 def free_port() -> int:
@@ -81,3 +85,36 @@ def once_per_session(
             produce(work)
             (work / ".done").write_text("done\n")
     return work
+
+
+class RealRun(Reports):
+    """The suite's run against a real server: its report, exit code and last output."""
+
+    returncode: int
+    output: str
+
+
+def judged_once(
+    factory: pytest.TempPathFactory,
+    name: str,
+    running: Callable[[Path], AbstractContextManager[str]],
+    description: str,
+) -> RealRun:
+    """The suite run once per test session against the server `running` starts in a folder
+    (it yields the base URL), with `description` as its target description."""
+
+    def produce(work: Path) -> None:
+        config = write(work / "target.toml", description)
+        with running(work) as url:
+            done, _ = suite_in_subprocess(
+                work / "reports", f"--target={url}", f"--target-config={config}"
+            )
+        (work / "returncode").write_text(str(done.returncode))
+        (work / "output").write_text((done.stdout + done.stderr)[-4000:])
+
+    work = once_per_session(factory, name, produce)
+    path = work / "reports" / "conformance.json"
+    run = RealRun(json.loads(path.read_text()) if path.exists() else None, work / "reports")
+    run.returncode = int((work / "returncode").read_text())
+    run.output = (work / "output").read_text()
+    return run

@@ -7,7 +7,6 @@ The suite runs once against one Flower and its worker; each requirement is a tes
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -17,8 +16,7 @@ from typing import Any
 import pytest
 
 from . import flower
-from ._real_servers import once_per_session
-from .conftest import Reports, suite_in_subprocess, write
+from ._real_servers import RealRun, judged_once
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 _EXAMPLE = re.search(r"### A worked example: Celery and Flower\n.*?```toml\n(.*?)```", README, re.S)
@@ -58,9 +56,7 @@ EXPECTED = {
 }
 
 
-class FlowerRun(Reports):
-    returncode: int
-    output: str
+FlowerRun = RealRun
 
 
 @pytest.fixture(scope="module")
@@ -71,21 +67,9 @@ def flower_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowerRun]:
             pytest.fail("FLOWER_PYTHON is not set: .ci/run installs Flower and Celery and sets it")
         pytest.skip(f"FLOWER_PYTHON is not set; see tests/flower/__init__.py ({flower.VERSION})")
 
-    def produce(work: Path) -> None:
-        config = write(work / "target.toml", DESCRIPTION)
-        with flower.running(python, work) as url:
-            done, _ = suite_in_subprocess(
-                work / "reports", f"--target={url}", f"--target-config={config}"
-            )
-        (work / "returncode").write_text(str(done.returncode))
-        (work / "output").write_text((done.stdout + done.stderr)[-4000:])
-
-    work = once_per_session(tmp_path_factory, "flower", produce)
-    path = work / "reports" / "conformance.json"
-    run = FlowerRun(json.loads(path.read_text()) if path.exists() else None, work / "reports")
-    run.returncode = int((work / "returncode").read_text())
-    run.output = (work / "output").read_text()
-    yield run
+    yield judged_once(
+        tmp_path_factory, "flower", lambda work: flower.running(python, work), DESCRIPTION
+    )
 
 
 def _verdict(run: FlowerRun, requirement: str) -> str:

@@ -8,7 +8,6 @@ read, and the tests assert that the suite says so once instead of judging what i
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ from typing import Any
 import pytest
 
 from . import moto
-from ._real_servers import once_per_session
-from .conftest import Reports, suite_in_subprocess, write
+from ._real_servers import RealRun, judged_once
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 _EXAMPLE = re.search(
@@ -66,9 +64,7 @@ UNREADABLE = [
 ]
 
 
-class MotoRun(Reports):
-    returncode: int
-    output: str
+MotoRun = RealRun
 
 
 @pytest.fixture(scope="module")
@@ -79,21 +75,9 @@ def moto_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoRun]:
             pytest.fail("MOTO_PYTHON is not set: .ci/run installs moto and sets it")
         pytest.skip(f"MOTO_PYTHON is not set; see tests/moto/__init__.py ({moto.VERSION})")
 
-    def produce(work: Path) -> None:
-        config = write(work / "target.toml", DESCRIPTION)
-        with moto.running(python, work) as url:
-            done, _ = suite_in_subprocess(
-                work / "reports", f"--target={url}", f"--target-config={config}"
-            )
-        (work / "returncode").write_text(str(done.returncode))
-        (work / "output").write_text((done.stdout + done.stderr)[-4000:])
-
-    work = once_per_session(tmp_path_factory, "moto", produce)
-    path = work / "reports" / "conformance.json"
-    run = MotoRun(json.loads(path.read_text()) if path.exists() else None, work / "reports")
-    run.returncode = int((work / "returncode").read_text())
-    run.output = (work / "output").read_text()
-    yield run
+    yield judged_once(
+        tmp_path_factory, "moto", lambda work: moto.running(python, work), DESCRIPTION
+    )
 
 
 def _case(run: MotoRun, requirement: str, name: str) -> dict[str, Any]:
