@@ -5,6 +5,7 @@ from ._load import DescriptionError, Loaded, available_dialects, load, parse, pa
 from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName
 from ._placeholders import fill as fill_placeholders
 from ._placeholders import map_strings
+from ._placeholders import named as placeholders_named
 
 __all__ = [
     "GONE",
@@ -27,4 +28,5 @@ __all__ = [
     "parse",
     "parse_source",
     "parse_text",
+    "placeholders_named",
 ]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["RESOURCE", "SCENARIO", "SYNC", "fill", "map_strings", "misplaced"]
+__all__ = ["RESOURCE", "SCENARIO", "SYNC", "fill", "map_strings", "misplaced", "named"]
 
 #: What each kind of request may name, with what the suite puts there.
 SCENARIO = {"uuid": "fresh in every submission", "n": "the submission's number"}
@@ -83,6 +83,18 @@ def fill(value: Any, values: Mapping[str, str]) -> Any:
         return text
 
     return map_strings(value, filled)
+
+
+def named(value: Any) -> set[str]:
+    """The `{name}`s a string, or a JSON value holding strings, names."""
+    found: set[str] = set()
+
+    def collect(text: str) -> str:
+        found.update(_BRACED.findall(text))
+        return text
+
+    map_strings(value, collect)
+    return found
 
 
 def map_strings(value: Any, change: Callable[[str], str]) -> Any:

@@ -33,6 +33,7 @@ from ..description import (
     fill_placeholders,
     fill_template,
     parse_source,
+    placeholders_named,
 )
 from ._body import read_body
 from ._guard import Guard
@@ -776,8 +777,8 @@ class Driver:
 
     def _sync_names(self) -> set[str]:
         spec = self.description.sync
-        texts = _texts((spec.path, spec.json_body, spec.headers)) if spec else []
-        return {n for n in ("operation_id", "resource_url") if any(f"{{{n}}}" in t for t in texts)}
+        names = placeholders_named([spec.path, spec.json_body, spec.headers]) if spec else set()
+        return names & {"operation_id", "resource_url"}
 
     def sync_call(self, run: Run | None = None) -> Call:
         """The described synchronous call, with `run`'s id and resource URL filled in."""
@@ -815,17 +816,6 @@ class Driver:
             jar=self.jar() if run is None else run.submission.jar,
         )
         return Call(exchange)
-
-
-def _texts(value: Any) -> list[str]:
-    """Every string in a JSON-like value."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for item in value.values() for t in _texts(item)]
-    if isinstance(value, (list, tuple)):
-        return [t for item in value for t in _texts(item)]
-    return []
 
 
 def stopped_at(poll: Poll) -> Ended | None:
