@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from anyio.from_thread import start_blocking_portal
 
 from ._words import counted
+from .app_time import AppClock, enter_app
 from .background import Background, served_here
 from .budget import Budget
-from .clock import Clock, ControlClock, FrozenClock, RealClock, VirtualClock, spoken
+from .clock import VIRTUAL_EPOCH, Clock, ControlClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName, fill_placeholders
 from .driver import (
     CONNECTIONS,
@@ -29,13 +29,13 @@ from .driver import (
     Driver,
     Exchange,
     Poll,
-    PortalTransport,
     Reading,
     RedactingFilter,
     Redactor,
     Run,
     Submission,
     Transcript,
+    hosted,
 )
 from .model import Exploration, explore
 from .observations import Concurrent, Deletion, Malformed, SafetyTrial
@@ -73,7 +73,7 @@ class ConformanceSession:
         self._verify = (
             True if target.kind.in_process else ssl_context(self.description, self._base())
         )
-        self._virtual: VirtualClock | FrozenClock | None = None
+        self._virtual: VirtualClock | AppClock | None = None
         self.redactor = Redactor(target.loaded.secrets)
         self.transcript = Transcript()
         self._stack = contextlib.ExitStack()
@@ -123,11 +123,17 @@ class ConformanceSession:
                 dialect=self.target.simulator_dialect,
             )
             app = simulator.app
-        elif self.target.kind is TargetKind.ASGI and mode is ClockMode.VIRTUAL:
-            self._virtual = self._stack.enter_context(FrozenClock())
+        loop_factory = None
+        if self.target.kind is TargetKind.ASGI and mode is ClockMode.VIRTUAL:
+            app_clock = AppClock(VIRTUAL_EPOCH, app_modules=(self.target.app_package,))
+            self._virtual = self._stack.enter_context(app_clock)
+            loop_factory = app_clock.loop_factory
         if app is not None:
-            portal = self._stack.enter_context(start_blocking_portal())
-            transport = PortalTransport(app, portal)
+            transport = self._stack.enter_context(
+                hosted(app, loop_factory=loop_factory, entered=enter_app)
+            )
+            if isinstance(self._virtual, AppClock):
+                self._stack.callback(self._virtual.release)  # its shutdown may wait, for real
         client = httpx.Client(
             base_url=self.target.url,
             headers=self.description.headers,

@@ -50,6 +50,7 @@ class Target:
     loaded: Loaded
     app: Any = None  # the ASGI app of an "asgi" target
     simulator_dialect: str = "cloudcenter"  # the dialect the built-in simulator speaks
+    app_package: str = ""  # the top package of an "asgi" target's module (its time is patched)
 
     @property
     def label(self) -> str:
@@ -116,6 +117,7 @@ def resolve(
     behaviours: list[str],
 ) -> Target:
     app: Any = None
+    app_package = ""
     dialect = "cloudcenter"
     if target == "builtin" or target.startswith("builtin:"):
         dialect = target.partition(":")[2] or dialect
@@ -128,6 +130,7 @@ def resolve(
         kind, url = TargetKind.BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
     elif target.startswith("asgi:"):
         app = _import_app(target.removeprefix("asgi:"))
+        app_package = target.removeprefix("asgi:").partition(":")[0].partition(".")[0]
         loaded = load(config_path, pyproject)
         kind, url = TargetKind.ASGI, loaded.effective.base_url or "http://asgi.app"
     elif target.startswith(("http://", "https://")):
@@ -163,4 +166,4 @@ def resolve(
         raise TargetError(f"--fault: {exc}") from None
     if kind is not TargetKind.BUILTIN and "success" not in loaded.effective.scenarios:
         raise TargetError(_undescribed_success(loaded.source, url))
-    return Target(kind, url, mode, names, loaded, app, dialect)
+    return Target(kind, url, mode, names, loaded, app, dialect, app_package)

@@ -6,19 +6,19 @@ import contextlib
 from collections.abc import Iterator
 
 import httpx
-from anyio.from_thread import start_blocking_portal
 
 from conformance.clock import VirtualClock
-from conformance.driver import PortalTransport
+from conformance.driver import hosted
 from conformance.simulator import create_app
 
 
 @contextlib.contextmanager
 def _client(clock: VirtualClock) -> Iterator[httpx.Client]:
-    with start_blocking_portal() as portal:
-        transport = PortalTransport(create_app(clock), portal)
-        with httpx.Client(transport=transport, base_url="http://simulator") as client:
-            yield client
+    with (
+        hosted(create_app(clock)) as transport,
+        httpx.Client(transport=transport, base_url="http://simulator") as client,
+    ):
+        yield client
 
 
 def test_a_405_lists_every_method_the_path_has():

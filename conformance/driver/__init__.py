@@ -16,12 +16,15 @@ from ._lifecycle import (
 from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
 from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
-from ._transport import PortalTransport
+from ._transport import AppHost, AppRaised, AppStartupFailed, PortalTransport, hosted
 
 __all__ = [
     "CONNECTIONS",
     "GONE_STATUSES",
     "MISSING",
+    "AppHost",
+    "AppRaised",
+    "AppStartupFailed",
     "Call",
     "Driver",
     "Ended",
@@ -38,6 +41,7 @@ __all__ = [
     "Traced",
     "Transcript",
     "field",
+    "hosted",
     "link",
     "read_state",
     "retry_after_seconds",

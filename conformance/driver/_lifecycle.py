@@ -42,6 +42,7 @@ from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
 from ._thinning import thin_middle
 from ._transcript import Exchange, Transcript
+from ._transport import APP_TRACEBACK
 
 __all__ = ["CONNECTIONS", "GONE_STATUSES", "Call", "Driver", "Ended", "Poll", "Run", "Submission"]
 
@@ -263,6 +264,7 @@ class Driver:
         deadline = time.monotonic() + self.description.polling.request_timeout
         try:
             response = self._head(request, deadline)
+            exchange.app_traceback = response.extensions.get(APP_TRACEBACK)
             try:
                 if jar is not None:
                     jar.extract_cookies(response)
@@ -283,6 +285,7 @@ class Driver:
             exchange.body = body
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
+            exchange.app_traceback = getattr(exc, "app_traceback", None)
             exchange.no_answer = self.guard.unanswered(request, exc)
         else:
             self.guard.answered(request)

@@ -39,6 +39,8 @@ class Exchange:
     headers_dropped: int = 0  # answer headers past the caps: counted, not kept
     no_answer: bool = False  # no connection, or no answer within request_timeout
     body_dropped: int = 0  # bytes of a body let go after it was read (polling.keep_polls)
+    #: An in-process app raised while answering: its traceback (the answer is the server's).
+    app_traceback: str | None = None
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -96,6 +98,8 @@ class Redactor:
             text = body[:room].decode("utf-8", errors="replace")
             return self.text(text)[:EXCERPT_CHARS]
 
+        raised = exchange.app_traceback
+        kept = {"app_traceback": self.text(raised)} if raised else {}
         return {
             "index": exchange.index,
             "label": self.text(exchange.label),
@@ -113,6 +117,7 @@ class Redactor:
             "error": self.text(exchange.error) if exchange.error else None,
             "headers_dropped": exchange.headers_dropped,
             "body_dropped": exchange.body_dropped,
+            **kept,
         }
 
 

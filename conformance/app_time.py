@@ -1,0 +1,291 @@
+"""The virtual clock for a user's ASGI app, in-process: every way the app reads or waits on time.
+
+What the app sees, whatever its call depth or framework:
+
+- the wall clock (`time.time`, `time.time_ns`, `datetime.now`, `date.today`, ...) through
+  time-machine, which patches those functions in C for every caller, with no stack
+  inspection (freezegun decides by the caller's frames, so an app called from the suite
+  within a few frames saw real time);
+- the monotonic clocks (`time.monotonic`, `time.perf_counter` and their `_ns` forms)
+  through the `time` module and the names the app's own modules imported, answered
+  virtually in the app's context only (its request tasks, the tasks and threads they
+  start), so the suite's own deadlines stay real;
+- the event loop's time (`loop.time()`, `asyncio.sleep`, `anyio.sleep`, timeouts): the app
+  runs on a `FollowingLoop`, whose time is this clock's. When the suite sleeps, the clock
+  steps to each timer due in between and lets the app run everything it can before the
+  next step, so a job that sleeps two seconds ends two virtual seconds after it started.
+
+What it cannot move it reports instead of letting it look like stuck operations: a
+`time.sleep` in the app's context (a worker thread, a blocking call on the loop) is a
+`RealTimeWait`, raised at the suite's next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import datetime
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from types import ModuleType
+from typing import Any, TypeVar
+
+__all__ = ["AppClock", "FollowingLoop", "RealTimeWait", "enter_app", "in_app"]
+
+_T = TypeVar("_T")
+
+#: Set in the app's context: its request and lifespan tasks, what they start.
+_APP: contextvars.ContextVar[bool] = contextvars.ContextVar("async_conformance_app", default=False)
+_THREAD = threading.local()  # a thread the app started is the app's for its whole life
+
+#: Longest real time the suite waits for the app to finish what it can do at one instant.
+SETTLE_LIMIT = 10.0
+
+_real_monotonic = time.monotonic
+_real_perf_counter = time.perf_counter
+_real_sleep = time.sleep
+_MONOTONIC_NAMES = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns", "sleep")
+
+
+def in_app() -> bool:
+    """Whether the calling code runs on the app's behalf."""
+    return _APP.get() or getattr(_THREAD, "app", False)
+
+
+def enter_app() -> None:
+    """Mark the current context as the app's (the app's tasks start here)."""
+    _APP.set(True)
+
+
+class RealTimeWait(RuntimeError):
+    """The app waits on real time, which the virtual clock cannot move."""
+
+
+class FollowingLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop whose time is an `AppClock`'s: it never moves by itself."""
+
+    def __init__(self, clock: AppClock) -> None:
+        super().__init__()
+        self._app_clock = clock
+
+    def time(self) -> float:
+        return self._app_clock.monotonic()
+
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Any, func: Callable[..., _T], *args: Any
+    ) -> asyncio.Future[_T]:
+        # The work runs in the caller's context, so an app's executor thread is the app's.
+        context = contextvars.copy_context()
+        return super().run_in_executor(executor, lambda: context.run(func, *args))
+
+    def pending(self) -> tuple[bool, float | None]:
+        """(work is ready now, the time of the next timer); called on the loop's thread."""
+        # The two queues asyncio's own loop keeps; the self-pipe's reader is the loop's, and
+        # a question from the suite always wakes it.
+        wakeup = getattr(self, "_read_from_self", None)
+        ready: Any = getattr(self, "_ready", ())
+        scheduled: Any = getattr(self, "_scheduled", ())
+        work = [h for h in ready if not h.cancelled() and getattr(h, "_callback", None) != wakeup]
+        upcoming = [handle.when() for handle in scheduled if not handle.cancelled()]
+        nearest = min(upcoming, default=None)
+        busy = bool(work) or (nearest is not None and nearest <= self.time())
+        return busy, nearest
+
+
+class AppClock:
+    """Virtual time for an in-process ASGI app, moved only by the suite's `sleep`."""
+
+    mode = "virtual"
+
+    def __init__(self, start: float, app_modules: tuple[str, ...] = ()) -> None:
+        self._start = start
+        self._now = start
+        self._mono_base = _real_monotonic()
+        self._perf_base = _real_perf_counter()
+        self._released_at: float | None = None  # real monotonic time the app was let go
+        self._app_modules = app_modules
+        self._loop: FollowingLoop | None = None
+        self._lock = threading.RLock()
+        self._travel: Any = None
+        self._traveller: Any = None
+        self._patches: list[tuple[Any, str, Any]] = []
+        self.real_waits: list[str] = []  # where the app waited on real time, first first
+
+    # -- what the app reads -------------------------------------------------------------
+
+    def _elapsed(self) -> float:
+        elapsed = self._now - self._start
+        if self._released_at is not None:  # shutting down: time runs on, from where it was
+            elapsed += _real_monotonic() - self._released_at
+        return elapsed
+
+    def monotonic(self) -> float:
+        return self._mono_base + self._elapsed()
+
+    def now(self) -> float:
+        return self._now
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def loop_factory(self) -> FollowingLoop:
+        self._loop = FollowingLoop(self)
+        return self._loop
+
+    def _pending(self) -> tuple[bool, float | None]:
+        """Ask the loop, on its own thread, what it has left to do."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return False, None
+        answer: Future[tuple[bool, float | None]] = Future()
+
+        def ask() -> None:
+            answer.set_result(loop.pending())
+
+        try:
+            loop.call_soon_threadsafe(ask)
+        except RuntimeError:  # closed meanwhile
+            return False, None
+        return answer.result(timeout=SETTLE_LIMIT)
+
+    def _settle(self) -> float | None:
+        """Let the app run all it can at this instant; the loop time of its next timer."""
+        deadline = _real_monotonic() + SETTLE_LIMIT
+        while True:
+            busy, nearest = self._pending()
+            if not busy or _real_monotonic() > deadline:
+                return nearest
+
+    # -- the suite's side ---------------------------------------------------------------
+
+    def _move(self, to: float) -> None:
+        self._now = max(self._now, to)
+        if self._traveller is not None:
+            self._traveller.move_to(self._now)
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            target = self._now + max(seconds, 0.0)
+            nearest = self._settle()
+            while nearest is not None:
+                due = self._start + (nearest - self._mono_base)
+                if due > target:
+                    break
+                self._move(due)
+                nearest = self._settle()
+            self._move(target)
+            self._settle()
+            self.check()
+
+    async def async_sleep(self, seconds: float) -> None:  # pragma: no cover - suite side only
+        raise NotImplementedError("an AppClock is moved by the suite, not awaited")
+
+    def check(self) -> None:
+        """Raise `RealTimeWait` if the app has waited on real time."""
+        if self.real_waits:
+            raise RealTimeWait(
+                f"the app's work waits on real time ({self.real_waits[0]}), which the virtual "
+                "clock cannot move; run it with --clock=real (with the app's windows scaled "
+                "down and described in [retention]), or start its waits from asyncio"
+            )
+
+    # -- patching -----------------------------------------------------------------------
+
+    def _replacements(self) -> dict[str, Callable[..., Any]]:
+        def monotonic() -> float:
+            return self.monotonic() if in_app() else _real_monotonic()
+
+        def monotonic_ns() -> int:
+            return int(monotonic() * 1e9)
+
+        def perf_counter() -> float:
+            if not in_app():
+                return _real_perf_counter()
+            return self._perf_base + self._elapsed()
+
+        def perf_counter_ns() -> int:
+            return int(perf_counter() * 1e9)
+
+        def sleep(seconds: float) -> None:
+            if in_app() and seconds > 0 and self._released_at is None:
+                caller = sys._getframe(1)
+                where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
+                thread = threading.current_thread().name
+                self.real_waits.append(f"time.sleep({seconds:g}) in thread {thread!r}, {where}")
+            _real_sleep(seconds)
+
+        return {
+            "monotonic": monotonic,
+            "monotonic_ns": monotonic_ns,
+            "perf_counter": perf_counter,
+            "perf_counter_ns": perf_counter_ns,
+            "sleep": sleep,
+        }
+
+    def _patch(self, owner: Any, name: str, value: Any) -> None:
+        self._patches.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    def _app_module_objects(self) -> Iterator[ModuleType]:
+        for name, module in list(sys.modules.items()):
+            if module is not None and any(
+                name == top or name.startswith(f"{top}.") for top in self._app_modules
+            ):
+                yield module
+
+    def __enter__(self) -> AppClock:
+        import time_machine
+
+        when = datetime.datetime.fromtimestamp(self._start, tz=datetime.timezone.utc)
+        self._travel = time_machine.travel(when, tick=False)
+        self._traveller = self._travel.start()
+        replacements = self._replacements()
+        originals = {name: getattr(time, name) for name in _MONOTONIC_NAMES}
+        for name, fake in replacements.items():
+            self._patch(time, name, fake)
+        # `from time import monotonic` in the app's own modules, imported before the run.
+        for module in self._app_module_objects():
+            for attribute, value in list(vars(module).items()):
+                for name, original in originals.items():
+                    if value is original:
+                        self._patch(module, attribute, replacements[name])
+        self._patch(threading.Thread, "start", _starting_in_app(threading.Thread.start))
+        return self
+
+    def release(self) -> None:
+        """From now on the app's time runs with the real clock (its shutdown may wait)."""
+        if self._released_at is None:
+            self._released_at = _real_monotonic()
+            if self._loop is not None and not self._loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    self._loop.call_soon_threadsafe(lambda: None)
+
+    def __exit__(self, *exc_info: object) -> None:
+        for owner, name, original in reversed(self._patches):
+            setattr(owner, name, original)
+        self._patches.clear()
+        if self._travel is not None:
+            self._travel.stop()
+            self._travel = self._traveller = None
+
+
+def _starting_in_app(
+    start: Callable[[threading.Thread], None],
+) -> Callable[[threading.Thread], None]:
+    """`Thread.start`, for which a thread the app starts is the app's."""
+
+    def starting(thread: threading.Thread) -> None:
+        if in_app():
+            run = thread.run
+
+            def app_run() -> None:
+                _THREAD.app = True
+                run()
+
+            thread.run = app_run  # type: ignore[method-assign]
+        start(thread)
+
+    return starting
