@@ -20,6 +20,7 @@ import pytest
 
 from .. import __version__
 from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
+from ..app_time import RealTimeWait
 from ..clock import ClockControlError
 from ..description import ClockMode
 from ..driver import Redactor
@@ -180,7 +181,12 @@ class Recorder:
             return (yield)
         with collecting() as cited:
             item.stash[CITATIONS_KEY] = cited
-            return (yield)
+            try:
+                return (yield)
+            except RealTimeWait as exc:
+                # Not this case's verdict: no case can be judged on this clock. Said once.
+                self.aborted = self.session.redactor.text(str(exc))
+                pytest.exit(self.aborted, returncode=pytest.ExitCode.USAGE_ERROR)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:

@@ -17,12 +17,13 @@ __all__ = ["serve_in_thread"]
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **tls: Any
+    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off", **tls: Any
 ) -> Iterator[str]:
     """Run `app` with uvicorn in a background thread; yields its base URL, stops on exit.
 
-    `tls`: uvicorn's ssl_* settings (ssl_certfile, ssl_keyfile, ssl_ca_certs,
-    ssl_cert_reqs), to serve HTTPS.
+    `lifespan`: uvicorn's setting ("auto" runs an app's startup and shutdown). `tls`:
+    uvicorn's ssl_* settings (ssl_certfile, ssl_keyfile, ssl_ca_certs, ssl_cert_reqs),
+    to serve HTTPS.
     """
     # IPPROTO_TCP explicitly: asyncio turns on TCP_NODELAY only for sockets that say so,
     # and without it every response waits out the peer's delayed ACK (about 40 ms).
@@ -31,7 +32,9 @@ def serve_in_thread(
     sock.bind((host, port))
     # Idle connections are kept a minute, not uvicorn's 5 s: on a busy machine a client may
     # reuse one just as the server closes it, and a POST so lost is not retried.
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=60, **tls)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan=lifespan, timeout_keep_alive=60, **tls
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -1,0 +1,89 @@
+"""A Starlette job API whose work runs in a thread that calls `time.sleep`.
+
+Real time the suite's virtual clock cannot move: in-process on the virtual clock the run
+must stop at once and say so; with `--clock=real` it is judged like any server.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._shape import COMPLETED, TIMED_OUT, WORK, parse_job, status
+
+
+def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float = WORK) -> Any:
+    jobs: dict[str, dict[str, Any]] = {}
+    lock = threading.Lock()
+
+    def run(op_id: str) -> None:
+        time.sleep(work)
+        with lock:
+            job = jobs[op_id]
+            if job["outcome"] != "hang":
+                job["state"] = "SUCCESS" if job["outcome"] == "success" else "FAILED"
+                job["ended"] = time.time()
+
+    def kept(op_id: str) -> dict[str, Any] | None:
+        with lock:
+            job = jobs.get(op_id)
+            if job is None:
+                return None
+            if job["ended"] is not None:
+                gone = time.time() > job["ended"] + completed
+            else:
+                gone = job["outcome"] == "hang" and time.time() > job["created"] + timed_out
+            return None if gone else dict(job)
+
+    async def submit(request: Request) -> Response:
+        job = parse_job(await request.body())
+        if job is None:
+            return JSONResponse({"error": "a job is a JSON object with a name"}, 400)
+        op_id = uuid.uuid4().hex
+        with lock:
+            jobs[op_id] = {**job, "state": "RUNNING", "created": time.time(), "ended": None}
+        threading.Thread(target=run, args=(op_id,), daemon=True).start()
+        return JSONResponse(
+            status(op_id, "RUNNING"), 202, headers={"Location": f"/operations/{op_id}"}
+        )
+
+    async def listing(request: Request) -> Response:
+        with lock:
+            return JSONResponse([job["name"] for job in jobs.values() if not job.get("deleted")])
+
+    async def operation(request: Request) -> Response:
+        op_id = request.path_params["op_id"]
+        job = kept(op_id)
+        if job is None:
+            return JSONResponse({"error": "no such operation"}, 404)
+        return JSONResponse(status(op_id, job["state"]))
+
+    async def result(request: Request) -> Response:
+        with lock:
+            job = jobs.get(request.path_params["op_id"])
+            if job is None or job.get("deleted") or job["state"] != "SUCCESS":
+                return JSONResponse({"error": "no such job"}, 404)
+            if request.method == "DELETE":
+                job["deleted"] = True
+                return Response(status_code=204)
+            return JSONResponse({"name": job["name"]})
+
+    return Starlette(
+        routes=[
+            Route("/jobs", submit, methods=["POST"]),
+            Route("/jobs", listing, methods=["GET"]),
+            Route("/operations/{op_id}", operation),
+            Route("/jobs/{op_id}", result, methods=["GET", "DELETE"]),
+        ],
+    )
+
+
+app = make()
+forgetful = make(completed=60.0)
