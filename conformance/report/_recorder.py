@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from .. import __version__
-from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
 from ..app_time import RealTimeWait
+from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
 from ..clock import ClockControlError
 from ..description import ClockMode
 from ..driver import Redactor

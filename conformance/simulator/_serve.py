@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -17,7 +17,11 @@ __all__ = ["serve_in_thread"]
 
 @contextlib.contextmanager
 def serve_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, lifespan: str = "off", **tls: Any
+    app: ASGIApp,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    lifespan: Literal["auto", "on", "off"] = "off",
+    **tls: Any,
 ) -> Iterator[str]:
     """Run `app` with uvicorn in a background thread; yields its base URL, stops on exit.
 

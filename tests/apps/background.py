@@ -1,4 +1,4 @@
-"""A FastAPI job API whose work runs as `BackgroundTasks`, stamped with `datetime.now(timezone.utc)`.
+"""A FastAPI job API: work run as `BackgroundTasks`, stamped `datetime.now(timezone.utc)`.
 
 The FastAPI tutorial's pattern: the path operation adds the work to `BackgroundTasks`,
 which runs after the 202 has been sent, in the same request.
