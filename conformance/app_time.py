@@ -84,16 +84,15 @@ class FollowingLoop(asyncio.SelectorEventLoop):
 
     def pending(self) -> tuple[bool, float | None]:
         """(work is ready now, the time of the next timer); called on the loop's thread."""
-        # The two queues asyncio's own loop keeps; the self-pipe's reader is the loop's, and
-        # a question from the suite always wakes it.
+        # The two queues asyncio's own loop keeps. A question from the suite arrives through
+        # the self-pipe, whose reader is the loop's own; the timers due by now were moved to
+        # the ready queue at the start of the iteration that asks.
         wakeup = getattr(self, "_read_from_self", None)
         ready: Any = getattr(self, "_ready", ())
         scheduled: Any = getattr(self, "_scheduled", ())
         work = [h for h in ready if not h.cancelled() and getattr(h, "_callback", None) != wakeup]
         upcoming = [handle.when() for handle in scheduled if not handle.cancelled()]
-        nearest = min(upcoming, default=None)
-        busy = bool(work) or (nearest is not None and nearest <= self.time())
-        return busy, nearest
+        return bool(work), min(upcoming, default=None)
 
 
 class AppClock:

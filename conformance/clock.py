@@ -8,11 +8,10 @@ costs nothing. The simulator reads the same object, so both sides agree.
 
 from __future__ import annotations
 
-import datetime
 import math
 import threading
 import time
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio
 import httpx
@@ -21,7 +20,6 @@ __all__ = [
     "Clock",
     "ClockControlError",
     "ControlClock",
-    "FrozenClock",
     "RealClock",
     "VirtualClock",
     "spoken",
@@ -181,48 +179,3 @@ class ControlClock:
 
     async def async_sleep(self, seconds: float) -> None:  # pragma: no cover - suite side only
         raise NotImplementedError("a ControlClock is moved by the suite, not awaited")
-
-
-class FrozenClock:
-    """Virtual time for an ASGI app the suite did not write: freezegun freezes the process.
-
-    The app reads `time.time()` or `datetime.now()` as usual and sees the frozen
-    instant; the suite moves it with `sleep`. asyncio keeps real monotonic time
-    (`real_asyncio=True`), so the app's event loop still runs, and so does pytest's
-    own timing (its modules are ignored), so its summary shows the real duration, and
-    so do the driver's request deadlines.
-    The suite reads the frozen instant from the freezer itself, not through the
-    patched functions.
-    """
-
-    mode = "virtual"
-
-    def __init__(self, start: float = VIRTUAL_EPOCH) -> None:
-        import freezegun
-
-        when = datetime.datetime.fromtimestamp(start, tz=datetime.timezone.utc)
-        # The driver times requests (deadlines, the run budget) with time.monotonic, which
-        # freezegun would freeze too: its modules get real time, as pytest's do.
-        ignored = ["_pytest", "pluggy", "conformance.driver"]
-        self._freezer = freezegun.freeze_time(when, real_asyncio=True, ignore=ignored)
-        self._factory: Any = None
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> FrozenClock:
-        self._factory = self._freezer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._freezer.stop()
-
-    def now(self) -> float:
-        frozen: datetime.datetime = self._factory()
-        return frozen.replace(tzinfo=datetime.timezone.utc).timestamp()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            with self._lock:
-                self._factory.tick(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)

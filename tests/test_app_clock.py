@@ -92,3 +92,43 @@ def test_an_app_that_forgets_too_soon_is_caught_both_ways(run_suite, tmp_path, k
     for run in (inside, outside):
         assert run.verdicts["RETAIN-COMPLETED"] == "FAIL"
         assert run.verdicts["RETAIN-TIMEOUT"] == "PASS"
+
+
+def test_an_app_that_waits_on_real_time_stops_the_virtual_run_at_once(run_suite, tmp_path):
+    run = _in_process(run_suite, tmp_path, "threaded", "app")
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR
+    said = run.result.stdout.str() + run.result.stderr.str()
+    stop = next(line for line in said.splitlines() if "waits on real time" in line)
+    assert "time.sleep(2)" in stop and "tests/apps/threaded.py" in stop
+    assert "--clock=real" in stop
+    assert run.document is not None
+    assert "waits on real time" in run.document["aborted"]
+    assert run.with_verdict("PASS", "FAIL", "WARN", "ERROR") == {}  # nothing judged on it
+
+
+def test_an_app_that_waits_on_real_time_is_judged_on_the_real_clock(run_suite, tmp_path):
+    config = write(tmp_path / "real.toml", SCALED_DESCRIPTION)
+    inside = run_suite(
+        "--target=asgi:tests.apps.threaded:scaled", "--clock=real", f"--target-config={config}"
+    )
+    assert inside.document is not None and inside.document["clock"] == "real"
+    outside = _over_http(run_suite, tmp_path, "threaded")
+    assert inside.verdicts == outside.verdicts
+    assert inside.with_verdict("FAIL", "ERROR", "BLOCKED") == {}
+    assert inside.verdicts["RETAIN-COMPLETED"] == "PASS"
+
+
+def test_an_app_that_raises_is_judged_by_the_500_its_server_answers(run_suite, tmp_path):
+    inside = _in_process(run_suite, tmp_path, "plain", "careless")
+    assert inside.document is not None
+    raised = [e for e in inside.document["exchanges"] if e.get("app_traceback")]
+    assert raised and all(e["status"] == 500 for e in raised)
+    assert "json.decoder.JSONDecodeError" in raised[0]["app_traceback"]
+    assert "tests/apps/plain.py" in raised[0]["app_traceback"]
+    html = (inside.report_dir / "conformance.html").read_text()
+    assert "The app raised" in html and "JSONDecodeError" in html
+    outside = _over_http(run_suite, tmp_path, "plain", careless=True)
+    for run in (inside, outside):
+        assert run.verdicts["ROBUST-SUBMIT"] == "FAIL"
+        assert run.with_verdict("ERROR") == {}
+    assert inside.verdicts == outside.verdicts

@@ -15,7 +15,6 @@ from freezegun import freeze_time
 from conformance.clock import (
     ClockControlError,
     ControlClock,
-    FrozenClock,
     RealClock,
     VirtualClock,
 )
@@ -41,33 +40,14 @@ def test_real_clock_follows_frozen_wall_time():
         assert RealClock().now() == dt.datetime(2026, 3, 1, 12, tzinfo=dt.timezone.utc).timestamp()
 
 
-def _in_app_thread(read, depth=8):
-    """Read time as an in-process app does: deep in its own frames, far from pytest's.
-
-    freezegun hands real time to callers whose nearest frames belong to ignored
-    modules (pytest's, so that its timing stays true); an app's code is not one.
-    """
-    return read() if depth == 0 else _in_app_thread(read, depth - 1)
-
-
-def test_frozen_clock_moves_what_the_app_reads():
-    with FrozenClock(start=1_000_000.0) as clock:
-        before = _in_app_thread(time.time)
-        clock.sleep(3600)
-        assert _in_app_thread(time.time) - before == 3600
-        assert _in_app_thread(lambda: dt.datetime.now(dt.timezone.utc).timestamp()) == clock.now()
-        assert clock.now() == 1_003_600.0
-    assert time.time() > 1_700_000_000  # real time again
-
-
-def test_frozen_clock_leaves_pytest_its_own_time(pytester):
-    # pytest's timing would otherwise read the frozen epoch and report decades.
-    # As with an asgi: target, time stays frozen from the first request to the very end.
+def test_the_app_clock_leaves_pytest_its_own_time(pytester):
+    # pytest's timing would otherwise read the virtual epoch and report decades.
+    # As with an asgi: target, the app's time is virtual from the first request to the end.
     pytester.makeconftest(
         """
-        from conformance.clock import FrozenClock
+        from conformance.app_time import AppClock
 
-        CLOCK = FrozenClock()
+        CLOCK = AppClock(1_767_225_600.0)
 
         def pytest_configure(config):
             CLOCK.__enter__()
@@ -78,17 +58,20 @@ def test_frozen_clock_leaves_pytest_its_own_time(pytester):
     )
     pytester.makepyfile(
         """
+        import time
         from conftest import CLOCK
 
-        def test_frozen():
+        def test_virtual():
             CLOCK.sleep(3600)
+            assert time.time() == 1_767_229_200.0
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--durations=1")
     result.assert_outcomes(passed=1)
     summary = re.search(r"1 passed in ([0-9.]+)s", result.stdout.str())
     assert summary is not None, result.stdout.str()
     assert float(summary.group(1)) < 60
+    assert "3600" not in result.stdout.str()
 
 
 def test_schedule_runs_in_time_order_and_sleeps_between():

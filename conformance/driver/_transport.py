@@ -17,6 +17,7 @@ exchange keeps it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 ASGI = {"version": "3.0", "spec_version": "2.3"}
+LOG = logging.getLogger("async_conformance.app")
 #: Real seconds the app's lifespan shutdown may take at the end of the run.
 SHUTDOWN_LIMIT = 5.0
 NO_ANSWER = "the app returned without starting an answer (a server answers 500 there)"
@@ -88,7 +90,6 @@ class AppHost:
         self._to_app: Any = None
         self._from_suite: Any = None
         self._said = anyio.Event()
-        self.stray: list[str] = []  # tracebacks raised after the answer was handed over
 
     async def __aenter__(self) -> AppHost:
         self._group = anyio.create_task_group()
@@ -170,8 +171,8 @@ class AppHost:
                 await self.app(_scope(request, self._state), receive, send)
             except Exception as exc:  # the app's own failure, answered as its server would
                 text = "".join(traceback.format_exception(exc))
-                if handed:
-                    self.stray.append(text)
+                if handed:  # its background work: logged, as its server logs it
+                    LOG.error("Exception in ASGI application after its answer\n%s", text)
                 elif not started.is_set():
                     answer["raised"] = text
                     for message in SERVER_ERROR:

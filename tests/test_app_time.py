@@ -1,0 +1,181 @@
+"""The app clock: what an in-process app reads and waits on is the suite's time, and only that."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.app_time import AppClock, RealTimeWait, enter_app
+from conformance.driver import hosted
+
+from . import test_app_time as this_module
+
+START = 1_767_225_600.0
+from time import monotonic as imported_monotonic  # noqa: E402 - an app module's own import
+
+
+def _deep(read: Any, depth: int) -> Any:
+    return read() if depth == 0 else _deep(read, depth - 1)
+
+
+@contextlib.contextmanager
+def _app(handler: Any) -> Iterator[tuple[AppClock, httpx.Client]]:
+    """`handler(scope)` as an app on the app clock; it answers with what the handler returns."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        body = str(await handler(scope)).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    with (
+        AppClock(START, app_modules=("tests",)) as clock,
+        hosted(app, loop_factory=clock.loop_factory, entered=enter_app) as transport,
+        httpx.Client(transport=transport, base_url="http://app") as client,
+    ):
+        yield clock, client
+        clock.release()
+
+
+@pytest.mark.parametrize("depth", [0, 40])
+def test_the_app_reads_the_suites_time_at_any_depth(depth):
+    reads = {
+        "time": lambda: time.time(),
+        "datetime": lambda: dt.datetime.now(dt.timezone.utc).timestamp(),
+        "monotonic": lambda: time.monotonic(),
+        "imported": lambda: imported_monotonic(),
+        "loop": lambda: asyncio.get_running_loop().time(),
+    }
+    seen: dict[str, float] = {}
+
+    async def handler(scope: Any) -> str:
+        seen.update({name: _deep(read, depth) for name, read in reads.items()})
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        client.get("/")
+        first = dict(seen)
+        clock.sleep(3600)
+        client.get("/")
+    assert first["time"] == first["datetime"] == START
+    for name in reads:
+        assert seen[name] - first[name] == pytest.approx(3600), name
+
+
+def test_the_suite_keeps_real_monotonic_time_meanwhile():
+    async def handler(scope: Any) -> str:
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        before = time.monotonic()
+        clock.sleep(7200)
+        client.get("/")
+        assert 0 <= time.monotonic() - before < 60  # not two hours
+        assert time.time() == START + 7200  # the wall clock is one for all (time-machine)
+    assert time.monotonic is this_module.time.monotonic
+    assert imported_monotonic.__module__ == "time"  # the app module's own import is restored
+    assert time.time() > START + 7200
+
+
+def test_a_sleeping_task_ends_at_its_own_instant_not_the_suites():
+    ended: list[float] = []
+
+    async def work() -> None:
+        await asyncio.sleep(2)
+        ended.append(time.time())
+
+    async def handler(scope: Any) -> str:
+        asyncio.get_running_loop().create_task(work())
+        return "started"
+
+    with _app(handler) as (clock, client):
+        client.post("/")
+        clock.sleep(1.5)
+        assert ended == []
+        clock.sleep(30)
+        assert ended == [START + 2]
+        assert clock.now() == START + 31.5
+
+
+def test_timers_fire_in_order_each_at_its_time():
+    fired: list[tuple[str, float]] = []
+
+    async def handler(scope: Any) -> str:
+        loop = asyncio.get_running_loop()
+        for name, delay in (("late", 300.0), ("early", 5.0), ("middle", 60.0)):
+            loop.call_later(delay, lambda n=name: fired.append((n, time.time() - START)))
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        client.get("/")
+        clock.sleep(3600)
+    assert fired == [("early", 5.0), ("middle", 60.0), ("late", 300.0)]
+
+
+def test_executor_work_and_threads_the_app_starts_are_the_apps():
+    seen: list[float] = []
+
+    def read() -> None:
+        seen.append(time.monotonic())
+
+    async def handler(scope: Any) -> str:
+        await asyncio.get_running_loop().run_in_executor(None, read)
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        clock.sleep(100)
+        client.get("/")
+        assert seen == [clock.monotonic(), clock.monotonic()]
+
+
+def test_an_executor_started_before_the_run_works_for_the_app_in_its_time():
+    pool = ThreadPoolExecutor(max_workers=1)
+    pool.submit(time.monotonic).result()  # its thread exists before the app clock does
+    seen: list[float] = []
+
+    async def handler(scope: Any) -> str:
+        await asyncio.get_running_loop().run_in_executor(pool, lambda: seen.append(time.time()))
+        seen.append(await asyncio.get_running_loop().run_in_executor(pool, time.monotonic))
+        return "ok"
+
+    with pool, _app(handler) as (clock, client):
+        clock.sleep(100)
+        client.get("/")
+        assert seen == [START + 100, clock.monotonic()]
+
+
+def test_a_wait_on_real_time_is_said_where_it_was_made():
+    async def handler(scope: Any) -> str:
+        threading.Thread(target=time.sleep, args=(0.01,)).start()
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        client.get("/")
+        time.sleep(0.1)  # the suite's own sleep is real and not the app's
+        with pytest.raises(RealTimeWait, match=r"time\.sleep\(0\.01\) in thread .*--clock=real"):
+            clock.sleep(1)
+    assert len(clock.real_waits) == 1
+
+
+def test_once_released_the_apps_time_runs_on_with_the_real_clock():
+    async def handler(scope: Any) -> str:
+        return "ok"
+
+    with _app(handler) as (clock, _client):
+        clock.sleep(10)
+        clock.release()
+        before = clock.monotonic()
+        time.sleep(0.05)
+        assert clock.monotonic() - before >= 0.05
