@@ -10,6 +10,7 @@ operations after a minute, which both runs must catch.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,23 +19,7 @@ from conformance.simulator import serve_in_thread
 
 from .conftest import write
 
-DESCRIPTION = """
-[scenarios.success]
-path = "/jobs"
-json = { name = "job-{n}", outcome = "success" }
-
-[scenarios.failure]
-path = "/jobs"
-json = { name = "job-{n}", outcome = "failure" }
-
-[scenarios.timeout]
-path = "/jobs"
-json = { name = "job-{n}", outcome = "hang" }
-
-[sync]
-method = "GET"
-path = "/jobs"
-"""
+DESCRIPTION = (Path(__file__).parent / "apps" / "target.toml").read_text()
 
 #: The windows of the wall-clock runs, and the description that says so.
 SCALED = {"completed": 2.0, "timed_out": 4.0, "work": 0.3}
