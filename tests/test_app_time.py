@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance import app_time
 from conformance.app_time import AppClock, RealTimeWait, enter_app
 from conformance.driver import hosted
 
@@ -167,6 +168,24 @@ def test_a_wait_on_real_time_is_said_where_it_was_made():
         with pytest.raises(RealTimeWait, match=r"time\.sleep\(0\.01\) in thread .*--clock=real"):
             clock.sleep(1)
     assert len(clock.real_waits) == 1
+
+
+def test_an_app_whose_loop_never_rests_is_said_at_once(monkeypatch):
+    monkeypatch.setattr(app_time, "SETTLE_LIMIT", 0.2)
+
+    async def spin() -> None:
+        while True:
+            await asyncio.sleep(0)
+
+    async def handler(scope: Any) -> str:
+        asyncio.get_running_loop().create_task(spin())
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        client.get("/")
+        with pytest.raises(RealTimeWait, match="stayed busy for 0.2 s of real time"):
+            clock.sleep(1)
+        clock.release()
 
 
 def test_once_released_the_apps_time_runs_on_with_the_real_clock():

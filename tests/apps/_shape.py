@@ -34,3 +34,18 @@ def status(op_id: str, state: str) -> dict[str, Any]:
     elif state == "FAILED":
         body["msg"] = "the job failed"
     return body
+
+
+def result(job: dict[str, Any] | None, method: str) -> tuple[int, Any]:
+    """GET or DELETE of a job's result: (code, JSON body or None); a DELETE marks it deleted."""
+    if job is None or job.get("deleted") or job["state"] != "SUCCESS":
+        return 404, {"error": "no such job"}
+    if method == "DELETE":
+        job["deleted"] = True
+        return 204, None
+    return 200, {"name": job["name"]}
+
+
+def names(jobs: dict[str, dict[str, Any]]) -> list[str]:
+    """The synchronous listing: the names of the jobs not deleted."""
+    return [job["name"] for job in jobs.values() if not job.get("deleted")]

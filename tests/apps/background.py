@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import BackgroundTasks, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from ._shape import COMPLETED, TIMED_OUT, WORK, parse_job, status
+from ._shape import COMPLETED, TIMED_OUT, WORK, names, parse_job, status
+from ._shape import result as result_of
 
 
 def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float = WORK) -> Any:
@@ -54,7 +55,7 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
 
     @app.get("/jobs")
     async def listing() -> list[str]:
-        return [job["name"] for job in jobs.values() if not job.get("deleted")]
+        return names(jobs)
 
     @app.get("/operations/{op_id}")
     async def operation(op_id: str) -> Response:
@@ -65,13 +66,8 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
 
     @app.api_route("/jobs/{op_id}", methods=["GET", "DELETE"])
     async def result(op_id: str, request: Request) -> Response:
-        job = jobs.get(op_id)
-        if job is None or job.get("deleted") or job["state"] != "SUCCESS":
-            return JSONResponse({"error": "no such job"}, 404)
-        if request.method == "DELETE":
-            job["deleted"] = True
-            return Response(status_code=204)
-        return JSONResponse({"name": job["name"]})
+        code, body = result_of(jobs.get(op_id), request.method)
+        return Response(status_code=code) if body is None else JSONResponse(body, code)
 
     return app
 

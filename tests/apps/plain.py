@@ -11,7 +11,7 @@ import time
 import uuid
 from typing import Any
 
-from ._shape import COMPLETED, TIMED_OUT, WORK, parse_job, status
+from ._shape import COMPLETED, TIMED_OUT, WORK, names, parse_job, status
 
 
 def _now() -> float:
@@ -55,7 +55,7 @@ class Jobs:
             op_id = self.submit(job)
             return 202, {"location": f"/operations/{op_id}"}, status(op_id, "RUNNING")
         if parts == ["jobs"] and method == "GET":
-            return 200, {}, [j["name"] for j in self.jobs.values() if not j["deleted"]]
+            return 200, {}, names(self.jobs)
         if len(parts) == 2 and parts[0] == "operations" and method == "GET":
             job = self.operation(parts[1])
             if job is None:

@@ -14,9 +14,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from ._shape import COMPLETED, TIMED_OUT, WORK, parse_job, status
+from . import _starlette
+from ._shape import COMPLETED, TIMED_OUT, WORK, names, parse_job, status
 
 
 def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float = WORK) -> Any:
@@ -44,18 +44,16 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
     async def submit(request: Request) -> Response:
         job = parse_job(await request.body())
         if job is None:
-            return JSONResponse({"error": "a job is a JSON object with a name"}, 400)
+            return _starlette.refused()
         op_id = uuid.uuid4().hex
         jobs[op_id] = {**job, "state": "RUNNING", "created": time.monotonic(), "ended": None}
         task = asyncio.create_task(run(op_id))
         running.add(task)
         task.add_done_callback(running.discard)
-        return JSONResponse(
-            status(op_id, "RUNNING"), 202, headers={"Location": f"/operations/{op_id}"}
-        )
+        return _starlette.accepted(op_id)
 
     async def listing(request: Request) -> Response:
-        return JSONResponse([job["name"] for job in jobs.values() if not job.get("deleted")])
+        return JSONResponse(names(jobs))
 
     async def operation(request: Request) -> Response:
         op_id = request.path_params["op_id"]
@@ -66,21 +64,9 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
 
     async def result(request: Request) -> Response:
         job = jobs.get(request.path_params["op_id"])
-        if job is None or job.get("deleted") or job["state"] != "SUCCESS":
-            return JSONResponse({"error": "no such job"}, 404)
-        if request.method == "DELETE":
-            job["deleted"] = True
-            return Response(status_code=204)
-        return JSONResponse({"name": job["name"]})
+        return _starlette.answer(job, request)
 
-    return Starlette(
-        routes=[
-            Route("/jobs", submit, methods=["POST"]),
-            Route("/jobs", listing, methods=["GET"]),
-            Route("/operations/{op_id}", operation),
-            Route("/jobs/{op_id}", result, methods=["GET", "DELETE"]),
-        ]
-    )
+    return Starlette(routes=_starlette.routes(submit, listing, operation, result))
 
 
 app = make()

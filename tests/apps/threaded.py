@@ -14,9 +14,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from ._shape import COMPLETED, TIMED_OUT, WORK, parse_job, status
+from . import _starlette
+from ._shape import COMPLETED, TIMED_OUT, WORK, names, parse_job, status
 
 
 def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float = WORK) -> Any:
@@ -45,18 +45,16 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
     async def submit(request: Request) -> Response:
         job = parse_job(await request.body())
         if job is None:
-            return JSONResponse({"error": "a job is a JSON object with a name"}, 400)
+            return _starlette.refused()
         op_id = uuid.uuid4().hex
         with lock:
             jobs[op_id] = {**job, "state": "RUNNING", "created": time.time(), "ended": None}
         threading.Thread(target=run, args=(op_id,), daemon=True).start()
-        return JSONResponse(
-            status(op_id, "RUNNING"), 202, headers={"Location": f"/operations/{op_id}"}
-        )
+        return _starlette.accepted(op_id)
 
     async def listing(request: Request) -> Response:
         with lock:
-            return JSONResponse([job["name"] for job in jobs.values() if not job.get("deleted")])
+            return JSONResponse(names(jobs))
 
     async def operation(request: Request) -> Response:
         op_id = request.path_params["op_id"]
@@ -68,20 +66,10 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
     async def result(request: Request) -> Response:
         with lock:
             job = jobs.get(request.path_params["op_id"])
-            if job is None or job.get("deleted") or job["state"] != "SUCCESS":
-                return JSONResponse({"error": "no such job"}, 404)
-            if request.method == "DELETE":
-                job["deleted"] = True
-                return Response(status_code=204)
-            return JSONResponse({"name": job["name"]})
+            return _starlette.answer(job, request)
 
     return Starlette(
-        routes=[
-            Route("/jobs", submit, methods=["POST"]),
-            Route("/jobs", listing, methods=["GET"]),
-            Route("/operations/{op_id}", operation),
-            Route("/jobs/{op_id}", result, methods=["GET", "DELETE"]),
-        ],
+        routes=_starlette.routes(submit, listing, operation, result),
     )
 
 
