@@ -63,6 +63,8 @@ def _over_http(run_suite: Any, tmp_path: Any, kind: str, **changes: Any) -> Any:
 def test_an_app_gets_the_same_verdicts_in_process_as_over_http(run_suite, tmp_path, kind):
     inside = _in_process(run_suite, tmp_path, kind, "app")
     assert inside.document is not None and inside.document["clock"] == "virtual"
+    # The report's own times are the wall clock's, not the app's hour of virtual time.
+    assert inside.document["started_at"] <= inside.document["finished_at"]
     outside = _over_http(run_suite, tmp_path, kind)
     assert inside.verdicts == outside.verdicts
     assert inside.with_verdict("FAIL", "ERROR", "BLOCKED") == {}
