@@ -187,11 +187,13 @@ class Simulator:
         if not self.has("reused-ids"):
             return self.store.new_id()
         # The fault: a shared "next id" slot, cleared only once the record is stored, so
-        # submissions that overlap get the same id (sequential ones do not).
+        # submissions that overlap get the same id (sequential ones do not: each is answered
+        # after the slot is cleared). 20 ms of real time holds it long enough for submissions
+        # sent together from several threads to meet there every time, on a busy machine too.
         if self._pending_id is None:
             self._pending_id = self.store.new_id()
             op_id = self._pending_id
-            await anyio.sleep(0.005)
+            await anyio.sleep(0.02)
             self._pending_id = None
             return op_id
         return self._pending_id
