@@ -14,8 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from conformance.driver import AppRaised, AppStartupFailed, hosted
+from conformance.clock import VirtualClock
+from conformance.description import parse
+from conformance.driver import AppRaised, AppStartupFailed, Driver, hosted
 from conformance.driver._transport import APP_TRACEBACK, NO_ANSWER, NO_END
+
+from .test_driver import CLASSIC
 
 
 @contextlib.contextmanager
@@ -65,6 +69,25 @@ def test_an_app_that_raises_halfway_through_its_answer_drops_the_connection():
     assert isinstance(raised.value, httpx.RemoteProtocolError)
     assert "RuntimeError: lost it" in str(raised.value)
     assert "RuntimeError: lost it" in raised.value.app_traceback
+
+
+def test_the_exchange_keeps_the_traceback_of_an_app_that_raised():
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            if scope["path"] == "/halfway":
+                await _answer(send, more=True)
+            raise LookupError(f"raised at {scope['path']}")
+
+    description = parse({**CLASSIC, "base_url": "http://a"}, "test").effective
+    with hosted(app) as transport, httpx.Client(transport=transport, base_url="http://a") as c:
+        driver = Driver(c, description, VirtualClock())
+        before = driver.send("read", "GET", "/before")
+        halfway = driver.send("read", "GET", "/halfway")
+    assert before.status == 500 and before.app_traceback is not None
+    assert "LookupError: raised at /before" in before.app_traceback
+    assert halfway.status is None and halfway.error is not None
+    assert halfway.app_traceback is not None
+    assert "LookupError: raised at /halfway" in halfway.app_traceback
 
 
 def test_an_app_that_returns_without_answering_gets_a_500():
@@ -139,6 +162,11 @@ def test_what_the_request_says_reaches_the_app_as_a_server_passes_it():
     assert seen["query_string"] == b"x=1" and seen["method"] == "HEAD"
     assert (b"x-y", b"z") in seen["headers"] and seen["body"] == b"sent"
     assert seen["server"] == ("a", 80) and seen["http_version"] == "1.1"
+    with hosted(app) as transport, httpx.Client(transport=transport) as client:
+        client.get("https://b/")
+        assert seen["server"] == ("b", 443) and seen["scheme"] == "https"
+        client.get("http://c:8080/")
+        assert seen["server"] == ("c", 8080)
 
 
 def test_the_lifespan_runs_around_the_requests_and_shares_its_state():

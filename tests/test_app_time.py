@@ -183,7 +183,7 @@ def test_an_app_whose_loop_never_rests_is_said_at_once(monkeypatch):
 
     with _app(handler) as (clock, client):
         client.get("/")
-        with pytest.raises(RealTimeWait, match="stayed busy for 0.2 s of real time"):
+        with pytest.raises(RealTimeWait, match=r"stayed busy for 0\.2 s of real time"):
             clock.sleep(1)
         clock.release()
 

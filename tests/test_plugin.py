@@ -170,6 +170,11 @@ def test_warn_shows_as_its_own_outcome(run_suite):
     assert run.result.ret == 0
 
 
+def test_blocked_shows_as_its_own_outcome(run_suite):
+    run = run_suite("--fault", "no-location", "-v", "-k", "status_answers_200")
+    run.result.stdout.fnmatch_lines(["*test_status_answers_200_with_json*BLOCKED*"])
+
+
 @pytest.mark.parametrize("fault", ["no-location"])
 def test_blocked_cases_name_the_failure_and_say_why(run_suite, fault):
     run = run_suite("--fault", fault)
