@@ -26,15 +26,25 @@ import asyncio
 import contextlib
 import contextvars
 import datetime
+import selectors
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from types import ModuleType
 from typing import Any, TypeVar
 
-__all__ = ["AppClock", "FollowingLoop", "RealTimeWait", "enter_app", "in_app"]
+__all__ = [
+    "AppClock",
+    "FollowingLoop",
+    "RealTimeWait",
+    "awaited",
+    "enter_app",
+    "in_app",
+]
 
 _T = TypeVar("_T")
 
@@ -44,6 +54,8 @@ _THREAD = threading.local()  # a thread the app started is the app's for its who
 
 #: Longest real time the suite waits for the app to finish what it can do at one instant.
 SETTLE_LIMIT = 10.0
+#: Real time an idle loop waits for I/O, while an answer is awaited, before its next timer.
+IDLE_GRACE = 0.1
 
 _real_monotonic = time.monotonic
 _real_perf_counter = time.perf_counter
@@ -61,6 +73,20 @@ def enter_app() -> None:
     _APP.set(True)
 
 
+@contextlib.contextmanager
+def awaited() -> Iterator[None]:
+    """On the loop: the suite waits for the app (an answer, its startup) meanwhile."""
+    loop = asyncio.get_running_loop()
+    if not isinstance(loop, FollowingLoop):
+        yield
+        return
+    loop.awaited += 1
+    try:
+        yield
+    finally:
+        loop.awaited -= 1
+
+
 class RealTimeWait(RuntimeError):
     """The app waits on real time, which the virtual clock cannot move."""
 
@@ -71,6 +97,22 @@ class FollowingLoop(asyncio.SelectorEventLoop):
     def __init__(self, clock: AppClock) -> None:
         super().__init__()
         self._app_clock = clock
+        #: Answers (and the app's startup) the suite is waiting for: while there are any, an
+        #: idle loop moves on to its next timer by itself, as a server's would in real time.
+        self.awaited = 0
+        self._in_executor: weakref.WeakSet[asyncio.Future[Any]] = weakref.WeakSet()
+        selector: selectors.BaseSelector = getattr(self, "_selector")  # noqa: B009 - asyncio's own
+        select = selector.select
+
+        def selecting(timeout: float | None = None) -> Any:
+            if not self.awaited or timeout is None or timeout <= 0:
+                return select(timeout)
+            ready = select(min(timeout, IDLE_GRACE))  # real I/O (a database) gets its chance
+            if not ready and self.awaited:
+                clock.step()
+            return ready
+
+        selector.select = selecting  # type: ignore[method-assign]
 
     def time(self) -> float:
         return self._app_clock.monotonic()
@@ -78,9 +120,12 @@ class FollowingLoop(asyncio.SelectorEventLoop):
     def run_in_executor(  # type: ignore[override]
         self, executor: Any, func: Callable[..., _T], *args: Any
     ) -> asyncio.Future[_T]:
-        # The work runs in the caller's context, so an app's executor thread is the app's.
+        # The work runs in the caller's context, so an app's executor thread is the app's;
+        # while it runs, the loop is not idle (a timeout around it must not fire early).
         context = contextvars.copy_context()
-        return super().run_in_executor(executor, lambda: context.run(func, *args))
+        future = super().run_in_executor(executor, lambda: context.run(func, *args))
+        self._in_executor.add(future)
+        return future
 
     def pending(self) -> tuple[bool, float | None]:
         """(work is ready now, the time of the next timer); called on the loop's thread."""
@@ -92,18 +137,23 @@ class FollowingLoop(asyncio.SelectorEventLoop):
         scheduled: Any = getattr(self, "_scheduled", ())
         work = [h for h in ready if not h.cancelled() and getattr(h, "_callback", None) != wakeup]
         upcoming = [handle.when() for handle in scheduled if not handle.cancelled()]
-        return bool(work), min(upcoming, default=None)
+        running = any(not future.done() for future in self._in_executor)
+        return bool(work) or running, min(upcoming, default=None)
 
 
 class AppClock:
-    """Virtual time for an in-process ASGI app, moved only by the suite's `sleep`."""
+    """Virtual time for an in-process ASGI app, moved only by the suite's `sleep`.
+
+    Kept in the loop's own units (`_mono`, seconds on its monotonic scale), so stepping to
+    a timer lands on the very float asyncio compares with; the wall time is derived.
+    """
 
     mode = "virtual"
 
     def __init__(self, start: float, app_modules: tuple[str, ...] = ()) -> None:
         self._start = start
-        self._now = start
         self._mono_base = _real_monotonic()
+        self._mono = self._mono_base
         self._perf_base = _real_perf_counter()
         self._released_at: float | None = None  # real monotonic time the app was let go
         self._app_modules = app_modules
@@ -116,17 +166,16 @@ class AppClock:
 
     # -- what the app reads -------------------------------------------------------------
 
-    def _elapsed(self) -> float:
-        elapsed = self._now - self._start
-        if self._released_at is not None:  # shutting down: time runs on, from where it was
-            elapsed += _real_monotonic() - self._released_at
-        return elapsed
-
     def monotonic(self) -> float:
-        return self._mono_base + self._elapsed()
+        if self._released_at is not None:  # shutting down: time runs on, from where it was
+            return self._mono + (_real_monotonic() - self._released_at)
+        return self._mono
+
+    def _elapsed(self) -> float:
+        return self.monotonic() - self._mono_base
 
     def now(self) -> float:
-        return self._now
+        return self._start + (self._mono - self._mono_base)
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -150,7 +199,7 @@ class AppClock:
             return False, None
         try:
             return answer.result(timeout=SETTLE_LIMIT)
-        except TimeoutError:  # one callback of the app's has held the loop all along
+        except FutureTimeout:  # one callback of the app's has held the loop all along
             return True, None
 
     def _settle(self) -> float | None:
@@ -161,28 +210,51 @@ class AppClock:
             if not busy:
                 return nearest
             if _real_monotonic() > deadline:
-                self.real_waits.append(
-                    f"its event loop stayed busy for {SETTLE_LIMIT:g} s of real time at one instant"
-                )
+                self._stuck(f"its event loop stayed busy for {SETTLE_LIMIT:g} s of real time")
                 return nearest
+
+    def _stuck(self, why: str) -> None:
+        self.real_waits.append(f"{why} at one instant")
 
     # -- the suite's side ---------------------------------------------------------------
 
-    def _move(self, to: float) -> None:
-        self._now = max(self._now, to)
+    def _move(self, mono: float) -> None:
+        """Set the app's time (loop units), never backwards; the wall clock follows."""
+        self._mono = max(self._mono, mono)
         if self._traveller is not None:
-            self._traveller.move_to(self._now)
+            self._traveller.move_to(self.now())
+
+    def step(self) -> bool:
+        """From the loop's thread, while an answer is awaited and the loop idles: go to the
+        app's next timer. False if the suite is moving the clock itself just now."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            loop = self._loop
+            if loop is not None:
+                busy, nearest = loop.pending()  # busy: work in an executor is not done yet
+                if nearest is not None and not busy:
+                    self._move(nearest)
+            return True
+        finally:
+            self._lock.release()
 
     def sleep(self, seconds: float) -> None:
         with self._lock:
-            target = self._now + max(seconds, 0.0)
+            target = self._mono + max(seconds, 0.0)
             nearest = self._settle()
-            while nearest is not None:
-                due = self._start + (nearest - self._mono_base)
-                if due > target:
-                    break
-                self._move(due)
+            deadline = _real_monotonic() + SETTLE_LIMIT
+            while nearest is not None and nearest <= target:
+                before = self._mono
+                self._move(nearest)
                 nearest = self._settle()
+                if self._mono == before and nearest is not None and nearest <= before:
+                    # A timer due now that the loop does not run: never seen, but never a hang.
+                    if _real_monotonic() > deadline:
+                        self._stuck("a timer of its event loop stayed due without running")
+                        break
+                else:
+                    deadline = _real_monotonic() + SETTLE_LIMIT
             self._move(target)
             self._settle()
             self.check()
@@ -244,6 +316,13 @@ class AppClock:
                 yield module
 
     def __enter__(self) -> AppClock:
+        try:
+            return self._enter()
+        except BaseException:
+            self.__exit__(None, None, None)  # nothing half-patched outlives a failed start
+            raise
+
+    def _enter(self) -> AppClock:
         import time_machine
 
         when = datetime.datetime.fromtimestamp(self._start, tz=datetime.timezone.utc)

@@ -25,6 +25,7 @@ from .clock import VIRTUAL_EPOCH, Clock, ControlClock, RealClock, VirtualClock, 
 from .description import ClockMode, Description, ScenarioName, fill_placeholders
 from .driver import (
     CONNECTIONS,
+    AppStartupFailed,
     Call,
     Driver,
     Exchange,
@@ -78,6 +79,7 @@ class ConformanceSession:
         self.transcript = Transcript()
         self._stack = contextlib.ExitStack()
         self._driver: Driver | None = None
+        self._unopened: AppStartupFailed | None = None  # the app's startup failed
         self._cache: dict[str, object] = {}
         self._background: Background | None = None  # the retention probes, started early
         self._background_due = 0.0
@@ -92,8 +94,17 @@ class ConformanceSession:
         Raises ClockControlError when --clock control finds no usable test clock.
         """
         if self._driver is None:
-            client = self._open_client()
-            self._driver = Driver(client, self.description, self._clock(client), self.transcript)
+            if self._unopened is not None:  # said once; not started again for every case
+                raise self._unopened
+            with contextlib.ExitStack() as opening:
+                try:
+                    client = self._open_client(opening)
+                except AppStartupFailed as exc:
+                    self._unopened = exc
+                    raise
+                driver = Driver(client, self.description, self._clock(client), self.transcript)
+                self._stack.enter_context(opening.pop_all())  # all of it started: kept
+            self._driver = driver
         return self._driver
 
     @property
@@ -109,7 +120,7 @@ class ConformanceSession:
             return self._virtual
         return RealClock()
 
-    def _open_client(self) -> httpx.Client:
+    def _open_client(self, stack: contextlib.ExitStack) -> httpx.Client:
         transport: httpx.BaseTransport | None = None
         mode, app = self.target.clock, self.target.app
         if self.target.kind is TargetKind.BUILTIN:
@@ -126,14 +137,14 @@ class ConformanceSession:
         loop_factory = None
         if self.target.kind is TargetKind.ASGI and mode is ClockMode.VIRTUAL:
             app_clock = AppClock(VIRTUAL_EPOCH, app_modules=(self.target.app_package,))
-            self._virtual = self._stack.enter_context(app_clock)
+            self._virtual = stack.enter_context(app_clock)
             loop_factory = app_clock.loop_factory
         if app is not None:
-            transport = self._stack.enter_context(
+            transport = stack.enter_context(
                 hosted(app, loop_factory=loop_factory, entered=enter_app)
             )
             if isinstance(self._virtual, AppClock):
-                self._stack.callback(self._virtual.release)  # its shutdown may wait, for real
+                stack.callback(self._virtual.release)  # its shutdown may wait, for real
         client = httpx.Client(
             base_url=self.target.url,
             headers=self.description.headers,
@@ -143,7 +154,7 @@ class ConformanceSession:
             # Bounded, whatever polling.concurrency asks: a load, not a flood of sockets.
             limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
-        return self._stack.enter_context(client)
+        return stack.enter_context(client)
 
     def close(self) -> None:
         """Stop the transport, and let go of what the run recorded.

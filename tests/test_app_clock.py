@@ -119,3 +119,12 @@ def test_an_app_that_raises_is_judged_by_the_500_its_server_answers(run_suite, t
         assert run.verdicts["ROBUST-SUBMIT"] == "FAIL"
         assert run.with_verdict("ERROR") == {}
     assert inside.verdicts == outside.verdicts
+
+
+def test_an_app_whose_startup_fails_stops_the_run_before_any_case(run_suite, tmp_path):
+    run = _in_process(run_suite, tmp_path, "plain", "unstartable")
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED
+    said = run.result.stdout.str() + run.result.stderr.str()
+    assert said.count("the app's lifespan startup failed: the database is unreachable") >= 1
+    assert run.document is not None and "unreachable" in run.document["aborted"]
+    assert run.with_verdict("PASS", "FAIL", "WARN", "ERROR") == {}

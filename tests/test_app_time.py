@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +18,6 @@ import pytest
 from conformance import app_time
 from conformance.app_time import AppClock, RealTimeWait, enter_app
 from conformance.driver import hosted
-
-from . import test_app_time as this_module
 
 START = 1_767_225_600.0
 from time import monotonic as imported_monotonic  # noqa: E402 - an app module's own import
@@ -82,7 +81,7 @@ def test_the_suite_keeps_real_monotonic_time_meanwhile():
         client.get("/")
         assert 0 <= time.monotonic() - before < 60  # not two hours
         assert time.time() == START + 7200  # the wall clock is one for all (time-machine)
-    assert time.monotonic is this_module.time.monotonic
+    assert time.monotonic is app_time._real_monotonic
     assert imported_monotonic.__module__ == "time"  # the app module's own import is restored
     assert time.time() > START + 7200
 
@@ -105,6 +104,72 @@ def test_a_sleeping_task_ends_at_its_own_instant_not_the_suites():
         clock.sleep(30)
         assert ended == [START + 2]
         assert clock.now() == START + 31.5
+
+
+@pytest.mark.parametrize("waits", [(0.3, 1.0, 0.7), (0.05, 0.05, 1.9)])
+def test_short_timers_each_fire_at_their_time_whatever_the_suite_waits(waits):
+    ticks: list[float] = []
+
+    async def tick() -> None:
+        loop = asyncio.get_running_loop()
+        for _ in range(20):
+            await asyncio.sleep(0.1)
+            ticks.append(loop.time())
+
+    async def handler(scope: Any) -> str:
+        asyncio.get_running_loop().create_task(tick())
+        return "ok"
+
+    with _app(handler) as (clock, client):
+        client.get("/")
+        for seconds in waits:
+            clock.sleep(seconds)
+    assert len(ticks) == 20
+    assert [round(b - a, 6) for a, b in itertools.pairwise(ticks)] == [0.1] * 19
+
+
+def test_an_answer_the_app_sleeps_before_comes_when_its_timer_is_due():
+    async def handler(scope: Any) -> str:
+        await asyncio.sleep(0.5)
+        return "late"
+
+    with _app(handler) as (clock, client):
+        started = time.perf_counter()
+        assert client.get("/").text == "late"
+        assert time.perf_counter() - started < 5  # not the driver's 10-s request timeout
+        assert clock.now() == pytest.approx(START + 0.5)  # the suite saw the latency
+
+
+def test_an_app_whose_startup_waits_on_a_timer_starts():
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await asyncio.sleep(3)  # a connection retried after a pause
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": str(time.time()).encode()})
+
+    with (
+        AppClock(START) as clock,
+        hosted(app, loop_factory=clock.loop_factory, entered=enter_app) as transport,
+        httpx.Client(transport=transport, base_url="http://app") as client,
+    ):
+        assert float(client.get("/").text) == pytest.approx(START + 3)
+        clock.release()
+
+
+def test_a_failed_start_leaves_nothing_patched(monkeypatch):
+    def broken(self: Any) -> Any:
+        raise RuntimeError("cannot")
+
+    monkeypatch.setattr(AppClock, "_app_module_objects", broken)
+    real = time.monotonic
+    with pytest.raises(RuntimeError, match="cannot"), AppClock(START, app_modules=("tests",)):
+        pass
+    assert time.monotonic is real and time.time() > START + 3600 * 24 * 300
 
 
 def test_timers_fire_in_order_each_at_its_time():
@@ -155,6 +220,26 @@ def test_an_executor_started_before_the_run_works_for_the_app_in_its_time():
         clock.sleep(100)
         client.get("/")
         assert seen == [START + 100, clock.monotonic()]
+
+
+def test_a_timeout_around_executor_work_waits_for_the_work():
+    async def handler(scope: Any) -> str:
+        work = asyncio.get_running_loop().run_in_executor(None, _real_pause)
+        try:
+            await asyncio.wait_for(work, timeout=5)
+        except asyncio.TimeoutError:
+            return "timed out"
+        return "done"
+
+    with _app(handler) as (clock, client):
+        assert client.get("/").text == "done"  # the request itself awaits its timer meanwhile
+        assert clock.now() < START + 5
+
+
+def _real_pause() -> None:
+    end = app_time._real_monotonic() + 0.3  # work that takes real time, not a wait on it
+    while app_time._real_monotonic() < end:
+        pass
 
 
 def test_a_wait_on_real_time_is_said_where_it_was_made():

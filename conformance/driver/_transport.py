@@ -21,12 +21,13 @@ import logging
 import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import unquote
 
 import anyio
 import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.types import ASGIApp, Message, Scope
+
+from ..app_time import awaited
 
 __all__ = [
     "APP_TRACEBACK",
@@ -114,7 +115,8 @@ class AppHost:
 
         self._group.start_soon(lifespan)
         await sender.send({"type": "lifespan.startup"})
-        await self._said.wait()
+        with awaited():
+            await self._said.wait()
         failed = self._lifespan.get("lifespan.startup.failed")
         if failed is not None:
             await self.__aexit__(None, None, None)
@@ -190,7 +192,8 @@ class AppHost:
                     ended.set()
 
         self._group.start_soon(call)
-        await ended.wait()
+        with awaited():
+            await ended.wait()
         handed = True
         text = answer["raised"]
         if answer["dropped"]:
@@ -218,7 +221,7 @@ def _scope(request: httpx.Request, state: dict[str, Any]) -> Scope:
         "http_version": "1.1",
         "method": request.method,
         "scheme": url.scheme,
-        "path": unquote(url.path),
+        "path": url.path,  # decoded once, from raw_path, as uvicorn does
         "raw_path": url.raw_path.split(b"?")[0],
         "query_string": url.query,
         "root_path": "",

@@ -23,8 +23,9 @@ from ..app_time import RealTimeWait
 from ..catalogue import CATALOGUE, DialectSource, Level, cited, dialect_source, get
 from ..clock import ClockControlError
 from ..description import ClockMode
-from ..driver import Redactor
+from ..driver import AppStartupFailed, Redactor
 from ..session import ConformanceSession
+from ..target import TargetKind
 from ..verdicts import (
     Blocked,
     Citation,
@@ -139,17 +140,22 @@ class Recorder:
         if self.results.covering and not self.header_shown and reporter is not None:
             reporter.write_line(self.header())
             self.header_shown = True
+        target = self.session.target
         if (
             self.results.covering
             and not self.list_only
-            and self.session.target.clock is ClockMode.CONTROL
+            and (target.clock is ClockMode.CONTROL or target.kind is TargetKind.ASGI)
         ):
-            # Find out now, not in every case, whether the target's test clock works.
+            # Find out now, not in every case, whether the target's test clock works, and
+            # whether an in-process app starts (its lifespan startup runs here).
             try:
                 self.session.driver  # noqa: B018 - connects and reads the test clock
             except ClockControlError as exc:
                 self.aborted = self.session.redactor.text(str(exc))
                 pytest.exit(self.aborted, returncode=pytest.ExitCode.USAGE_ERROR)
+            except AppStartupFailed as exc:
+                self.aborted = self.session.redactor.text(str(exc))
+                pytest.exit(self.aborted, returncode=pytest.ExitCode.TESTS_FAILED)
         if self.results.covering and not self.list_only and not self.session.target.kind.in_process:
             # One message for a target that is not there, not one per case.
             unreachable = self.session.unreachable()

@@ -99,3 +99,15 @@ def make(
 app = make()
 forgetful = make(completed=60.0)
 careless = make(careless=True)
+
+
+async def _refusing_to_start(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An app whose lifespan startup fails: its database cannot be reached."""
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.startup.failed", "message": "the database is unreachable"})
+        return
+    await app(scope, receive, send)
+
+
+unstartable = _refusing_to_start
