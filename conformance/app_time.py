@@ -51,6 +51,9 @@ _T = TypeVar("_T")
 #: Set in the app's context: its request and lifespan tasks, what they start.
 _APP: contextvars.ContextVar[bool] = contextvars.ContextVar("async_conformance_app", default=False)
 _THREAD = threading.local()  # a thread the app started is the app's for its whole life
+_AWAITED: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "async_conformance_awaited", default=None
+)
 
 #: Longest real time the suite waits for the app to finish what it can do at one instant.
 SETTLE_LIMIT = 10.0
@@ -68,9 +71,19 @@ def in_app() -> bool:
     return _APP.get() or getattr(_THREAD, "app", False)
 
 
-def enter_app() -> None:
-    """Mark the current context as the app's (the app's tasks start here)."""
+def enter_app(awaited: list[bool] | None = None) -> None:
+    """Mark the current context as the app's (the app's tasks start here).
+
+    `awaited`: a flag that holds while the suite waits for this context's answer (or the
+    app's startup): a `time.sleep` then is latency the suite sees, not work it cannot move.
+    """
     _APP.set(True)
+    _AWAITED.set(awaited)
+
+
+def _awaited_here() -> bool:
+    flag = _AWAITED.get()
+    return bool(flag and flag[0])
 
 
 @contextlib.contextmanager
@@ -289,7 +302,7 @@ class AppClock:
             return int(perf_counter() * 1e9)
 
         def sleep(seconds: float) -> None:
-            if in_app() and seconds > 0 and self._released_at is None:
+            if in_app() and seconds > 0 and self._released_at is None and not _awaited_here():
                 caller = sys._getframe(1)
                 where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
                 thread = threading.current_thread().name

@@ -146,6 +146,18 @@ def test_an_exception_after_the_answer_is_logged_as_a_server_logs_it(caplog):
     assert "OSError: the background work broke" in caplog.text
 
 
+def test_an_exception_right_after_an_answer_that_is_not_an_error_is_only_logged(caplog):
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await _answer(send, status=202)
+            raise OSError("the background work broke at once")
+
+    with _client(app) as client:
+        answer = client.post("/")
+    assert answer.status_code == 202 and APP_TRACEBACK not in answer.extensions
+    assert "OSError: the background work broke at once" in caplog.text
+
+
 def test_what_the_request_says_reaches_the_app_as_a_server_passes_it():
     seen: dict[str, Any] = {}
 

@@ -273,6 +273,33 @@ def test_an_app_whose_loop_never_rests_is_said_at_once(monkeypatch):
         clock.release()
 
 
+def test_a_sleep_the_suite_waits_through_is_latency_one_after_the_answer_is_not():
+    from starlette.applications import Starlette
+    from starlette.background import BackgroundTask
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    def slow(request: Any) -> PlainTextResponse:  # a plain def endpoint: a worker thread
+        time.sleep(0.05)
+        after = request.query_params.get("after")
+        task = BackgroundTask(time.sleep, float(after)) if after else None
+        return PlainTextResponse("slow", background=task)
+
+    app = Starlette(routes=[Route("/", slow)])
+    with (
+        AppClock(START, app_modules=("tests",)) as clock,
+        hosted(app, loop_factory=clock.loop_factory, entered=enter_app) as transport,
+        httpx.Client(transport=transport, base_url="http://app") as client,
+    ):
+        assert client.get("/").text == "slow"
+        clock.sleep(1)  # the answer's own sleep stops nothing
+        assert client.get("/?after=0.01").text == "slow"
+        time.sleep(0.1)
+        with pytest.raises(RealTimeWait, match=r"time\.sleep\(0\.01\)"):
+            clock.sleep(1)
+        clock.release()
+
+
 def test_once_released_the_apps_time_runs_on_with_the_real_clock():
     async def handler(scope: Any) -> str:
         return "ok"

@@ -82,9 +82,13 @@ class AppHost:
     Entered and used on the portal's event loop.
     """
 
-    def __init__(self, app: ASGIApp, entered: Callable[[], Any] = lambda: None) -> None:
+    def __init__(
+        self, app: ASGIApp, entered: Callable[[list[bool]], Any] = lambda awaited: None
+    ) -> None:
         self.app = app
-        self._entered = entered  # called first in every task of the app's (the app clock's mark)
+        # Called first in every task of the app's (the app clock's mark), with a flag that
+        # holds while the suite waits for that task's answer or the app's startup.
+        self._entered = entered
         self._state: dict[str, Any] = {}
         self._group: Any = None
         self._lifespan: dict[str, Message] = {}
@@ -102,8 +106,10 @@ class AppHost:
             self._lifespan[message["type"]] = message
             self._said.set()
 
+        starting = [True]
+
         async def lifespan() -> None:
-            self._entered()
+            self._entered(starting)
             scope = {"type": "lifespan", "asgi": ASGI, "state": self._state}
             try:
                 await self.app(scope, receiver.receive, send)
@@ -117,6 +123,7 @@ class AppHost:
         await sender.send({"type": "lifespan.startup"})
         with awaited():
             await self._said.wait()
+        starting[0] = False
         failed = self._lifespan.get("lifespan.startup.failed")
         if failed is not None:
             await self.__aexit__(None, None, None)
@@ -145,6 +152,7 @@ class AppHost:
         answer: dict[str, Any] = {"parts": [], "raised": None, "dropped": False}
         started, ended, handed = anyio.Event(), anyio.Event(), False
         sent_body = False
+        waited_for = [True]  # until the answer has ended
 
         async def receive() -> Message:
             nonlocal sent_body
@@ -166,15 +174,19 @@ class AppHost:
                     answer["parts"].append(message.get("body", b""))
                 if not message.get("more_body"):
                     ended.set()
+                    waited_for[0] = False
 
         async def call() -> None:
-            self._entered()
+            self._entered(waited_for)
             try:
                 await self.app(_scope(request, self._state), receive, send)
             except Exception as exc:  # the app's own failure, answered as its server would
                 text = "".join(traceback.format_exception(exc))
-                if handed:  # its background work: logged, as its server logs it
-                    LOG.error("Exception in ASGI application after its answer\n%s", text)
+                if ended.is_set():
+                    if answer["status"] >= 500 and not handed:  # its own 500, raised again
+                        answer["raised"] = text  # for the server's log (Starlette does so)
+                    else:  # its background work: logged, as its server logs it
+                        LOG.error("Exception in ASGI application after its answer\n%s", text)
                 elif not started.is_set():
                     answer["raised"] = text
                     for message in SERVER_ERROR:
@@ -190,6 +202,7 @@ class AppHost:
                 if not ended.is_set():
                     answer["dropped"] = True
                     ended.set()
+                waited_for[0] = False
 
         self._group.start_soon(call)
         with awaited():
@@ -249,7 +262,7 @@ def hosted(
     app: ASGIApp,
     *,
     loop_factory: Callable[[], Any] | None = None,
-    entered: Callable[[], Any] = lambda: None,
+    entered: Callable[[list[bool]], Any] = lambda awaited: None,
 ) -> Iterator[PortalTransport]:
     """A transport to `app`, hosted on an event loop of its own until the block ends."""
     options = {"loop_factory": loop_factory} if loop_factory else None
