@@ -63,7 +63,6 @@ IDLE_GRACE = 0.1
 _real_monotonic = time.monotonic
 _real_perf_counter = time.perf_counter
 _real_sleep = time.sleep
-_MONOTONIC_NAMES = ("monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns", "sleep")
 
 
 def in_app() -> bool:
@@ -286,36 +285,13 @@ class AppClock:
 
     # -- patching -----------------------------------------------------------------------
 
-    def _replacements(self) -> dict[str, Callable[..., Any]]:
-        def monotonic() -> float:
-            return self.monotonic() if in_app() else _real_monotonic()
-
-        def monotonic_ns() -> int:
-            return int(monotonic() * 1e9)
-
-        def perf_counter() -> float:
-            if not in_app():
-                return _real_perf_counter()
-            return self._perf_base + self._elapsed()
-
-        def perf_counter_ns() -> int:
-            return int(perf_counter() * 1e9)
-
-        def sleep(seconds: float) -> None:
-            if in_app() and seconds > 0 and self._released_at is None and not _awaited_here():
-                caller = sys._getframe(1)
-                where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
-                thread = threading.current_thread().name
-                self.real_waits.append(f"time.sleep({seconds:g}) in thread {thread!r}, {where}")
-            _real_sleep(seconds)
-
-        return {
-            "monotonic": monotonic,
-            "monotonic_ns": monotonic_ns,
-            "perf_counter": perf_counter,
-            "perf_counter_ns": perf_counter_ns,
-            "sleep": sleep,
-        }
+    def _sleeping(self, seconds: float) -> None:
+        """A `time.sleep` of the app's: noted where it could not be latency the suite sees."""
+        if seconds > 0 and self._released_at is None and not _awaited_here():
+            caller = sys._getframe(2)
+            where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
+            thread = threading.current_thread().name
+            self.real_waits.append(f"time.sleep({seconds:g}) in thread {thread!r}, {where}")
 
     def _patch(self, owner: Any, name: str, value: Any) -> None:
         self._patches.append((owner, name, getattr(owner, name)))
@@ -341,8 +317,9 @@ class AppClock:
         when = datetime.datetime.fromtimestamp(self._start, tz=datetime.timezone.utc)
         self._travel = time_machine.travel(when, tick=False)
         self._traveller = self._travel.start()
-        replacements = self._replacements()
-        originals = {name: getattr(time, name) for name in _MONOTONIC_NAMES}
+        _ACTIVE.append(self)
+        replacements = _FAKES
+        originals = {name: getattr(time, name) for name in _FAKES}
         for name, fake in replacements.items():
             self._patch(time, name, fake)
         # `from time import monotonic` in the app's own modules, imported before the run.
@@ -366,9 +343,55 @@ class AppClock:
         for owner, name, original in reversed(self._patches):
             setattr(owner, name, original)
         self._patches.clear()
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
         if self._travel is not None:
             self._travel.stop()
             self._travel = self._traveller = None
+
+
+#: The clock whose app is running; the fakes below answer from it, or in real time.
+_ACTIVE: list[AppClock] = []
+
+
+def _app_clock() -> AppClock | None:
+    return _ACTIVE[-1] if _ACTIVE and in_app() else None
+
+
+# One set of functions for the whole process: a module that imported one while a run was
+# on keeps a function that answers from whichever app clock runs, and in real time after.
+def _monotonic() -> float:
+    clock = _app_clock()
+    return clock.monotonic() if clock is not None else _real_monotonic()
+
+
+def _monotonic_ns() -> int:
+    return int(_monotonic() * 1e9)
+
+
+def _perf_counter() -> float:
+    clock = _app_clock()
+    return clock._perf_base + clock._elapsed() if clock is not None else _real_perf_counter()
+
+
+def _perf_counter_ns() -> int:
+    return int(_perf_counter() * 1e9)
+
+
+def _sleep(seconds: float) -> None:
+    clock = _app_clock()
+    if clock is not None:
+        clock._sleeping(seconds)
+    _real_sleep(seconds)
+
+
+_FAKES: dict[str, Callable[..., Any]] = {
+    "monotonic": _monotonic,
+    "monotonic_ns": _monotonic_ns,
+    "perf_counter": _perf_counter,
+    "perf_counter_ns": _perf_counter_ns,
+    "sleep": _sleep,
+}
 
 
 def _starting_in_app(

@@ -161,6 +161,20 @@ def test_an_app_whose_startup_waits_on_a_timer_starts():
         clock.release()
 
 
+def test_a_module_imported_during_a_run_reads_the_next_run_right():
+    async def handler(scope: Any) -> str:
+        return str(app_time._FAKES["monotonic"]())  # as `from time import monotonic` then
+
+    with _app(handler) as (clock, client):
+        clock.sleep(50)
+        assert float(client.get("/").text) == clock.monotonic()
+    leaked = app_time._FAKES["monotonic"]
+    assert abs(leaked() - time.monotonic()) < 1  # out of a run: real time
+    with _app(handler) as (clock, client):
+        clock.sleep(7)
+        assert float(client.get("/").text) == clock.monotonic()  # this run's clock, not the last
+
+
 def test_a_failed_start_leaves_nothing_patched(monkeypatch):
     def broken(self: Any) -> Any:
         raise RuntimeError("cannot")
