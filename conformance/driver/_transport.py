@@ -142,7 +142,9 @@ class AppHost:
                     self._said = anyio.Event()
         self._group.cancel_scope.cancel()
         try:
-            return bool(await self._group.__aexit__(*exc_info))
+            # What ended the block is the caller's to raise, not one of the app's tasks'.
+            await self._group.__aexit__(None, None, None)
+            return None
         finally:
             self._to_app.close()
             self._from_suite.close()
