@@ -1,0 +1,176 @@
+"""Which operations a published OpenAPI document marks as asynchronous, and by what signs.
+
+Pure functions over the parsed document (OpenAPI 3 or Swagger 2): nothing is fetched,
+and only references inside the document are followed. Each sign names the JSON Pointer
+it was read at, so what `init` writes can cite it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["AsyncOperation", "Sign", "async_operations", "pointer"]
+
+METHODS = ("get", "put", "post", "delete", "patch")
+#: Response headers that name a status monitor, by the documents that use them.
+MONITOR_HEADERS = ("location", "operation-location", "azure-asyncoperation")
+#: A schema reference to AIP-151's `google.longrunning.Operation`, however it is spelled.
+_OPERATION_REF = re.compile(r"(?:^|[/.])(?:google\.longrunning\.)?Operation$")
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One thing in the document that says an operation runs in the background."""
+
+    what: str  # e.g. "202 response", "Operation-Location header"
+    at: str  # the JSON Pointer it was read at
+
+
+@dataclass(frozen=True)
+class AsyncOperation:
+    method: str  # upper case
+    path: str
+    at: str  # the JSON Pointer of the operation
+    signs: tuple[Sign, ...]
+    #: Operations the document ties to this one: (method, path, where it says so).
+    status: tuple[tuple[str, str, str], ...] = ()
+    dismiss: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def pointer(*parts: str) -> str:
+    """A JSON Pointer from its unescaped parts (RFC 6901)."""
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _local(document: dict[str, Any], node: Any) -> Any:
+    """`node`, its `$ref` followed while it stays inside the document; else as it is."""
+    for _ in range(20):  # a cycle of references ends here
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node
+        target: Any = document
+        for part in ref[2:].split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                return node
+            target = target[part]
+        node = target
+    return node
+
+
+def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> list[Sign]:
+    at = pointer("paths", path, method)
+    signs: list[Sign] = []
+    if op.get("x-ms-long-running-operation") is True:
+        signs.append(Sign("x-ms-long-running-operation", f"{at}/x-ms-long-running-operation"))
+    responses = op.get("responses")
+    for code, raw in (responses or {}).items() if isinstance(responses, dict) else ():
+        code = str(code)
+        response = _local(document, raw)
+        if not isinstance(response, dict) or not code.startswith("2"):
+            continue
+        here = pointer("paths", path, method, "responses", code)
+        headers = {str(k).lower(): k for k in (response.get("headers") or {})}
+        if code == "202":
+            signs.append(Sign("202 response", here))
+        elif code == "201" and "location" in headers:
+            signs.append(Sign("201 response with a Location", f"{here}/headers/Location"))
+        for name in MONITOR_HEADERS:
+            if name in headers and not (code == "201" and name == "location"):
+                spelled = str(headers[name])
+                signs.append(Sign(f"{spelled} header", f"{here}/headers/{spelled}"))
+        for ref in _schema_refs(response):
+            if _OPERATION_REF.search(ref):
+                signs.append(Sign("AIP-151 Operation response", here))
+                break
+    parameters = [*_parameters(document, path), *(op.get("parameters") or [])]
+    for raw in parameters:
+        parameter = _local(document, raw)
+        if (
+            isinstance(parameter, dict)
+            and str(parameter.get("name", "")).lower() == "prefer"
+            and parameter.get("in") == "header"
+            and "respond-async" in repr(parameter.get("schema", parameter.get("enum", "")))
+        ):
+            signs.append(Sign("Prefer: respond-async", at + "/parameters"))
+    return signs
+
+
+def _parameters(document: dict[str, Any], path: str) -> list[Any]:
+    item = document.get("paths", {}).get(path)
+    return list(item.get("parameters") or []) if isinstance(item, dict) else []
+
+
+def _schema_refs(response: dict[str, Any]) -> list[str]:
+    """The `$ref`s naming a response's schema: OpenAPI 3 content, or Swagger 2 `schema`."""
+    schemas = [response.get("schema")]
+    for media in (response.get("content") or {}).values():
+        if isinstance(media, dict):
+            schemas.append(media.get("schema"))
+    return [s["$ref"] for s in schemas if isinstance(s, dict) and isinstance(s.get("$ref"), str)]
+
+
+def _tied(document: dict[str, Any], path: str, method: str) -> tuple[list[Any], list[Any]]:
+    """The status and dismiss operations the document ties to an asynchronous one.
+
+    Its OpenAPI 3 `links` first (each names the operation it leads to), then a GET (and a
+    DELETE) one `{parameter}` below the operation's own path, as collections are laid out.
+    """
+    paths = document.get("paths") or {}
+    by_id = {
+        op.get("operationId"): (m.upper(), p)
+        for p, item in paths.items()
+        if isinstance(item, dict)
+        for m, op in item.items()
+        if m in METHODS and isinstance(op, dict) and op.get("operationId")
+    }
+    status: list[Any] = []
+    dismiss: list[Any] = []
+    responses = paths[path][method].get("responses") or {}
+    for code, raw in responses.items():
+        response = _local(document, raw)
+        links = response.get("links") if isinstance(response, dict) else None
+        for name, link in (links or {}).items():
+            target = by_id.get(_local(document, link).get("operationId"))
+            if target is not None:
+                where = pointer("paths", path, method, "responses", str(code), "links", name)
+                (dismiss if target[0] == "DELETE" else status).append((*target, where))
+    below = re.compile(re.escape(path.rstrip("/")) + r"/\{[^/{}]+\}$")
+    for other, item in paths.items():
+        if isinstance(item, dict) and below.match(other):
+            for m, found in (("get", status), ("delete", dismiss)):
+                if isinstance(item.get(m), dict) and not any(t[1] == other for t in found):
+                    found.append((m.upper(), other, pointer("paths", other, m)))
+    return status, dismiss
+
+
+def async_operations(document: dict[str, Any]) -> list[AsyncOperation]:
+    """Every operation with at least one sign of running asynchronously, in document order."""
+    found = []
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            signs = _signs(document, path, method, op)
+            if signs:
+                status, dismiss = _tied(document, path, method)
+                found.append(
+                    AsyncOperation(
+                        method.upper(),
+                        path,
+                        pointer("paths", path, method),
+                        tuple(signs),
+                        tuple(status),
+                        tuple(dismiss),
+                    )
+                )
+    return found
