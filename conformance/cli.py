@@ -180,6 +180,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     diff.add_argument(
         "--html", metavar="PATH", help="also write the comparison as a self-contained HTML page"
     )
+    init = sub.add_parser(
+        "init",
+        help="write a target description from a server's URL: its document, and with --probe "
+        "its answers to one operation",
+        description="Find the server's OpenAPI document, list the operations it marks as "
+        "asynchronous, and write a target description for one of them, each key with where it "
+        "was read. With --probe, start one operation and infer the dialect from the answers. "
+        "Exit status: 0 written, 4 bad input (nothing written).",
+    )
+    from .init import add_arguments
+
+    add_arguments(init)
     serve = sub.add_parser("serve", help="serve the reference simulator over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -242,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _requirements(args.markdown)
     if args.command == "diff":
         return _diff(args.old, args.new, args.html)
+    if args.command == "init":
+        from .init import run_init
+
+        return run_init(args)
     if args.command == "schema":
         from .report import SCHEMA_PATH
 

@@ -115,7 +115,11 @@ def resolve(
     pyproject: Path | None,
     clock: str | None,
     behaviours: list[str],
+    *,
+    given: Loaded | None = None,
 ) -> Target:
+    """The target to run against. `given`: a description already loaded (init's, which
+    is being written), used instead of the file and not required to describe a scenario."""
     app: Any = None
     app_package = ""
     dialect = "cloudcenter"
@@ -126,12 +130,12 @@ def resolve(
                 f"--target {target!r}: the simulator speaks {', '.join(DIALECTS)}; "
                 f"use --target=builtin:NAME with one of them."
             )
-        loaded = _builtin_description(config_path, dialect)
+        loaded = given or _builtin_description(config_path, dialect)
         kind, url = TargetKind.BUILTIN, loaded.effective.base_url or "http://builtin.simulator"
     elif target.startswith("asgi:"):
         app = _import_app(target.removeprefix("asgi:"))
         app_package = target.removeprefix("asgi:").partition(":")[0].partition(".")[0]
-        loaded = load(config_path, pyproject)
+        loaded = given or load(config_path, pyproject)
         kind, url = TargetKind.ASGI, loaded.effective.base_url or "http://asgi.app"
     elif target.startswith(("http://", "https://")):
         try:
@@ -139,7 +143,7 @@ def resolve(
                 raise ValueError("no host")
         except (httpx.InvalidURL, ValueError) as exc:
             raise TargetError(f"--target {target!r} is not a usable URL ({exc}).") from None
-        loaded = load(config_path, pyproject, base_url=target)
+        loaded = given or load(config_path, pyproject, base_url=target)
         kind, url = TargetKind.LIVE, target
     else:
         raise TargetError(
@@ -164,6 +168,10 @@ def resolve(
         names = check_names(behaviours, dialect)
     except ValueError as exc:
         raise TargetError(f"--fault: {exc}") from None
-    if kind is not TargetKind.BUILTIN and "success" not in loaded.effective.scenarios:
+    if (
+        given is None
+        and kind is not TargetKind.BUILTIN
+        and "success" not in loaded.effective.scenarios
+    ):
         raise TargetError(_undescribed_success(loaded.source, url))
     return Target(kind, url, mode, names, loaded, app, dialect, app_package)

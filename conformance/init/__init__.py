@@ -1,11 +1,20 @@
 """`async-conformance init`: from a URL and the document it publishes to a target description.
 
-Built so far: `async_operations`, which operations a published OpenAPI document marks as
-asynchronous and by what signs (`_discovery.py`). To come (issue 23): finding the
-document, the probe, the dialect sniffed from its answers, the description written with
-citations, and the command itself.
+`_discovery` finds the operations a document marks as asynchronous; `_finding` finds the
+document on the target; `_scenario` writes the request that starts one; `_probe` starts
+it and follows it; `_result` finds its result; `_inference` turns what was seen into a
+dialect; `_writing` writes the TOML with its citations; `_command` is the command.
 """
 
-from ._discovery import AsyncOperation, Sign, async_operations, pointer
+from ._command import add_arguments, run_init
+from ._discovery import AsyncOperation, Sign, async_operations, local, pointer
 
-__all__ = ["AsyncOperation", "Sign", "async_operations", "pointer"]
+__all__ = [
+    "AsyncOperation",
+    "Sign",
+    "add_arguments",
+    "async_operations",
+    "local",
+    "pointer",
+    "run_init",
+]

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["AsyncOperation", "Sign", "async_operations", "pointer"]
+__all__ = ["AsyncOperation", "Sign", "async_operations", "local", "pointer"]
 
 METHODS = ("get", "put", "post", "delete", "patch")
 #: Response headers that name a status monitor, by the documents that use them.
@@ -48,7 +48,7 @@ def pointer(*parts: str) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _local(document: dict[str, Any], node: Any) -> Any:
+def local(document: dict[str, Any], node: Any) -> Any:
     """`node`, its `$ref` followed while it stays inside the document; else as it is."""
     for _ in range(20):  # a cycle of references ends here
         ref = node.get("$ref") if isinstance(node, dict) else None
@@ -72,7 +72,7 @@ def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any])
     responses = op.get("responses")
     for code, raw in (responses or {}).items() if isinstance(responses, dict) else ():
         code = str(code)
-        response = _local(document, raw)
+        response = local(document, raw)
         if not isinstance(response, dict) or not code.startswith("2"):
             continue
         here = pointer("paths", path, method, "responses", code)
@@ -91,7 +91,7 @@ def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any])
                 break
     parameters = [*_parameters(document, path), *(op.get("parameters") or [])]
     for raw in parameters:
-        parameter = _local(document, raw)
+        parameter = local(document, raw)
         if (
             isinstance(parameter, dict)
             and str(parameter.get("name", "")).lower() == "prefer"
@@ -134,10 +134,10 @@ def _tied(document: dict[str, Any], path: str, method: str) -> tuple[list[Any], 
     dismiss: list[Any] = []
     responses = paths[path][method].get("responses") or {}
     for code, raw in responses.items():
-        response = _local(document, raw)
+        response = local(document, raw)
         links = response.get("links") if isinstance(response, dict) else None
         for name, link in (links or {}).items():
-            target = by_id.get(_local(document, link).get("operationId"))
+            target = by_id.get(local(document, link).get("operationId"))
             if target is not None:
                 where = pointer("paths", path, method, "responses", str(code), "links", name)
                 (dismiss if target[0] == "DELETE" else status).append((*target, where))

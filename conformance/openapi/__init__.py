@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from ._document import NOT_FETCHED, Published, Unloaded, grouped, load_published
+from ._document import NOT_FETCHED, Published, Unloaded, cut_elsewhere, grouped, load_published
 
 __all__ = [
     "NOT_FETCHED",
     "SCHEMATHESIS_CONFIG",
     "Published",
     "Unloaded",
+    "cut_elsewhere",
     "grouped",
     "load_published",
 ]

@@ -27,7 +27,7 @@ import schemathesis
 
 from ..driver import Driver, Exchange
 
-__all__ = ["NOT_FETCHED", "Published", "Unloaded", "grouped", "load_published"]
+__all__ = ["NOT_FETCHED", "Published", "Unloaded", "cut_elsewhere", "grouped", "load_published"]
 
 #: Where a reference into another document points instead: nowhere in the document.
 _NOWHERE = "#/x-async-conformance-not-fetched/"
@@ -235,7 +235,7 @@ def _pointer(root: Any, ref: str) -> Any:
     return node
 
 
-def _cut_elsewhere(document: Any) -> tuple[Any, tuple[str, ...]]:
+def cut_elsewhere(document: Any) -> tuple[Any, tuple[str, ...]]:
     """The document with each reference into another document pointed nowhere, and those
     references, numbered as the pointers that replace them."""
     elsewhere: dict[str, int] = {}
@@ -290,7 +290,7 @@ def _loaded(
         # Parsed by Schemathesis (YAML or JSON, its way), then loaded again with every
         # reference into another document cut out, before anything resolves one.
         parsed = schemathesis.openapi.from_file(text, config=config).raw_schema
-        document, elsewhere = _cut_elsewhere(parsed)
+        document, elsewhere = cut_elsewhere(parsed)
         schema = schemathesis.openapi.from_dict(document, config=config)
         base = httpx.URL(str(driver.client.base_url)).path.rstrip("/")
         return Published(schema, source, exchange, base, elsewhere)

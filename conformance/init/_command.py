@@ -1,0 +1,316 @@
+"""`async-conformance init`: from a URL to a reviewed description, in one command.
+
+Bad input (no document, one that does not load, no asynchronous operation, a probe
+that gets no 2xx) ends with exit 4 and what was tried; nothing is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import re
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..description import DescriptionError, parse
+from ._discovery import AsyncOperation, async_operations, pointer
+from ._finding import Found, NotFound, find_document
+from ._inference import infer
+from ._probe import Observation, probe
+from ._result import find_result
+from ._scenario import Scenario, scenario_for
+from ._writing import Written, render
+
+__all__ = ["add_arguments", "run_init"]
+
+BAD_INPUT = 4
+
+
+class Stop(Exception):
+    """Bad input: the message says what was tried and what to pass instead."""
+
+
+_ARGUMENTS: list[tuple[str, dict[str, Any]]] = [
+    ("--target", {"required": True, "metavar": "URL",
+                  "help": "the server's base URL (or builtin[:DIALECT], asgi:MODULE:APP)"}),
+    ("--openapi", {"metavar": "PATH|URL",
+                   "help": "the OpenAPI document, where the server does not publish it "
+                           "where servers usually do"}),
+    ("--operation", {"metavar": "'METHOD PATH'",
+                     "help": "the operation to start, as the table lists it or with its "
+                             "path filled in"}),
+    ("--json", {"metavar": "BODY",
+                "help": "the body to submit (JSON), instead of the document's example"}),
+    ("--header", {"action": "append", "default": [], "metavar": "'NAME: VALUE'",
+                  "help": "sent with every request and written to the description; a "
+                          "${VAR} is written as the reference, never its value"}),
+    ("--probe", {"action": "store_true",
+                 "help": "start one operation on the target and infer the dialect from "
+                         "its answers"}),
+    ("--yes", {"action": "store_true",
+               "help": "with --probe: start the operation without asking"}),
+    ("--output", {"default": "target.toml", "metavar": "PATH",
+                  "help": "where to write the description (default target.toml)"}),
+    ("--force", {"action": "store_true", "help": "overwrite --output if it exists"}),
+    ("--interval", {"type": float, "default": 1.0,
+                    "help": "seconds between status reads when the server sends no "
+                            "Retry-After (default 1)"}),
+    ("--budget", {"type": float, "default": 300.0,
+                  "help": "seconds the probed operation may take to end (default 300)"}),
+]  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    for flag, options in _ARGUMENTS:
+        parser.add_argument(flag, **options)
+
+
+def _headers(values: list[str]) -> dict[str, str]:
+    headers = {}
+    for value in values:
+        name, colon, content = value.partition(":")
+        if (
+            not colon
+            or not name.strip()
+            or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name.strip())
+        ):
+            raise Stop(f"--header {value.split(':')[0]!r}...: write it as 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+def _operation(text: str) -> tuple[str, str]:
+    method, _, path = text.strip().partition(" ")
+    if not method.isalpha() or not path.strip().startswith("/"):
+        raise Stop(
+            f"--operation {text!r}: write it as 'METHOD /path', e.g. --operation 'POST /jobs'"
+        )
+    return method.upper(), path.strip()
+
+
+def _matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{[^{}/]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path.split("?")[0]) is not None
+
+
+def _chosen(
+    document: dict[str, Any] | None, found: list[AsyncOperation], wanted: tuple[str, str] | None
+) -> tuple[AsyncOperation | None, str | None]:
+    """The operation to start, and the user's own filled-in path for it (None: the document's)."""
+    if wanted is None:
+        if not found:
+            raise Stop(
+                "the document marks no operation as asynchronous (no 202, no Location, "
+                "Operation-Location or Azure-AsyncOperation header, no "
+                "x-ms-long-running-operation, no AIP-151 Operation, no Prefer: respond-async); "
+                "name the one to probe with "
+                "--operation 'METHOD /path' (and --json BODY)"
+            )
+        return found[0], None
+    method, path = wanted
+    for op in found:
+        if op.method == method and (op.path == path or _matches(op.path, path)):
+            return op, None if op.path == path else path
+    for template, item in ((document or {}).get("paths") or {}).items():
+        op_doc = item.get(method.lower()) if isinstance(item, dict) else None
+        if isinstance(op_doc, dict) and (template == path or _matches(template, path)):
+            at = pointer("paths", template, method.lower())
+            op = AsyncOperation(method, template, at, ())
+            return op, None if template == path else path
+    return None, path
+
+
+def _table(found: list[AsyncOperation], chosen: AsyncOperation | None) -> list[str]:
+    if not found:
+        return ["The document marks no operation as asynchronous."]
+    lines = ["Asynchronous operations in the document:"]
+    width = max(len(op.label) for op in found)
+    for op in found:
+        mark = "*" if op is chosen else " "
+        signs = ", ".join(s.what for s in op.signs)
+        tied = ", ".join(f"{m} {p}" for m, p, _ in (*op.status, *op.dismiss)) or "-"
+        lines.append(f" {mark} {op.label:<{width}}  signs: {signs}; status/dismiss: {tied}")
+    return lines
+
+
+def _dismiss(
+    document: dict[str, Any] | None, seen: Observation, id_value: str | None
+) -> tuple[str, str] | None:
+    """A documented DELETE on the monitor's own path, where its parameter is the id."""
+    if document is None or seen.monitor is None or not id_value:
+        return None
+    path = httpx.URL(seen.polls[0].url).path
+    for template, item in (document.get("paths") or {}).items():
+        names = re.findall(r"\{([^{}/]+)\}", template)
+        if not isinstance(item, dict) or "delete" not in item or len(names) != 1:
+            continue
+        if _matches(template, path) and path.endswith("/" + id_value):
+            url = template.replace("{" + names[0] + "}", "{operation_id}")
+            at = pointer("paths", template, "delete")
+            return url, f"openapi: {at}, its {{{names[0]}}} the operation id"
+    return None
+
+
+def _id_value(seen: Observation, id_field: str | None) -> str | None:
+    from ..driver import field
+
+    for exchange in (seen.submission, *seen.polls):
+        value = field(exchange.json_object(), id_field or "")
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def _confirm(scenario: Scenario, target: str, ask: Callable[[str], str]) -> None:
+    said = f"init --probe starts one operation on {target}: {scenario.method} {scenario.path}"
+    if not sys.stdin.isatty():
+        raise Stop(f"{said}; pass --yes to allow it (no terminal to ask on)")
+    if ask(f"{said}. Go on? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise Stop(
+            "not probed: nothing was started. Leave out --probe to write the description "
+            "from the document alone"
+        )
+
+
+def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
+    from ..session import ConformanceSession
+    from ..target import TargetError, resolve
+
+    out = Path(args.output)
+    try:
+        if out.exists() and not args.force:
+            raise Stop(
+                f"{out} exists; pass --force to overwrite it, or --output=PATH for another file"
+            )
+        headers = _headers(args.header)
+        wanted = _operation(args.operation) if args.operation else None
+        body = None
+        if args.json is not None:
+            import json
+
+            try:
+                body = json.loads(args.json)
+            except ValueError as exc:
+                raise Stop(f"--json is not JSON ({exc})") from None
+        try:
+            loaded = parse({"headers": headers}, "--header")
+            target = resolve(args.target, None, None, None, [], given=loaded)
+        except (DescriptionError, TargetError) as exc:
+            raise Stop(str(exc)) from None
+        session = ConformanceSession(target)
+        try:
+            return _session(args, session, target, headers, wanted, body, out, ask)
+        finally:
+            session.close()
+    except Stop as stop:
+        print(f"async-conformance init: {stop}", file=sys.stderr)
+        return BAD_INPUT
+
+
+def _session(
+    args: argparse.Namespace,
+    session: Any,
+    target: Any,
+    headers: dict[str, str],
+    wanted: tuple[str, str] | None,
+    body: Any,
+    out: Path,
+    ask: Callable[[str], str],
+) -> int:
+    driver = session.driver
+    redact = session.redactor.text
+    found_doc = find_document(driver, args.openapi, Path.cwd())
+    document = found_doc.document if isinstance(found_doc, Found) else None
+    if isinstance(found_doc, NotFound) and (wanted is None or args.openapi is not None):
+        tried = "".join(f"\n  - {redact(t)}" for t in found_doc.tried)
+        raise Stop(
+            f"{redact(found_doc.problem)}{' (tried:' + tried + ')' if tried else ''}\n"
+            "Pass --openapi=PATH|URL where the document is, or --operation 'METHOD /path' "
+            "and --json BODY to probe without one"
+        )
+    found = async_operations(document) if document is not None else []
+    op, concrete = _chosen(document, found, wanted)
+    for line in _table(found, op):
+        print(line)
+    if op is None:
+        assert wanted is not None
+        scenario = Scenario(wanted[0], wanted[1], cited={"path": "--operation"})
+    else:
+        scenario = scenario_for(document or {}, op, concrete)
+    if body is not None:
+        scenario.json, scenario.cited["json"] = body, "--json"
+        scenario.missing = [m for m in scenario.missing if "body" not in m]
+    if scenario.missing:
+        raise Stop("\n  - ".join(["the request cannot be written yet:", *scenario.missing]))
+    written = Written(args.target, scenario, headers=headers)
+    if isinstance(found_doc, Found):
+        written.openapi = found_doc.source
+        fetched = found_doc.exchange
+        written.openapi_cited = (
+            f"exchange #{fetched.index}: GET answered 200" if fetched else "--openapi"
+        )
+    if args.probe:
+        if not args.yes:
+            _confirm(scenario, args.target, ask)
+        _probed(args, driver, scenario, document, op, written)
+    else:
+        written.notes.append(
+            "written from the document alone; `init --probe` checks it against the server and "
+            "infers the dialect from its answers"
+        )
+    command = "async-conformance init " + " ".join(shlex.quote(a) for a in _shown(args))
+    today = datetime.date.today().isoformat()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(written, command, today), encoding="utf-8")
+    except OSError as exc:
+        raise Stop(f"--output {out}: cannot be written ({exc.strerror or exc})") from None
+    for exchange in driver.transcript:
+        print(redact(f"  {exchange.describe()}"))
+    print(f"Wrote {out}. Review it, then run:")
+    print(f"  pytest --target={shlex.quote(args.target)} --target-config={shlex.quote(str(out))}")
+    return 0
+
+
+def _probed(
+    args: argparse.Namespace,
+    driver: Any,
+    scenario: Scenario,
+    document: dict[str, Any] | None,
+    op: AsyncOperation | None,
+    written: Written,
+) -> None:
+    seen = probe(driver, scenario, document, op, args.interval, args.budget)
+    if seen.problem:
+        last = f"\n  {list(driver.transcript)[-1].describe()}"
+        raise Stop(f"the probe stopped: {seen.problem}{last}")
+    result = find_result(driver, seen, scenario)
+    written.inferred = inferred = infer(seen, result, document)
+    if result is None:
+        written.notes.append(
+            "no result URL answered after the operation ended; the dialect's result_url is "
+            "kept: set it if the operation makes a resource (README, 'Dialects')"
+        )
+    id_key = inferred.keys.get("id_field")
+    written.dismiss = _dismiss(document, seen, _id_value(seen, id_key.value if id_key else None))
+    if seen.final_role is not None and seen.final_role.value != "success":
+        written.notes.append(
+            f"the probed operation ended {seen.final_role.value}, not success: give "
+            "[scenarios.success] a request that succeeds, and keep this one as the failure scenario"
+        )
+
+
+def _shown(args: argparse.Namespace) -> Sequence[str]:
+    """The command's arguments as given, for the file's first line (header values left out)."""
+    shown = [f"--target={args.target}"]
+    for flag in ("openapi", "operation", "output"):
+        if getattr(args, flag) is not None:
+            shown.append(f"--{flag}={getattr(args, flag)}")
+    shown += [f"--header={h.split(':')[0]}: ..." for h in args.header]
+    shown += [f"--{f}" for f in ("probe", "yes") if getattr(args, f)]
+    return shown

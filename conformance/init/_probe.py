@@ -1,0 +1,238 @@
+"""The probe: one submission, followed to its end, with nothing described but the request.
+
+It asks only URLs the server's answers give, or the document's status paths filled with
+a value the answer gave. The first candidate that answers is the status monitor; it is
+read until a state word, a `done` flag or the HTTP code says the operation ended, or the
+budget is spent. Every request is the driver's, so the transcript numbers them, and what
+`init` writes cites them as `exchange #N`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..description import Role
+from ..driver import Driver, Exchange, link, retry_after_seconds
+from ..driver import field as read_field
+from ._discovery import AsyncOperation
+from ._scenario import Scenario
+from ._vocabulary import (
+    ID_NAMES,
+    MONITOR_NAMES,
+    MONITOR_RELS,
+    leaves,
+    role_of,
+    state_fields,
+    url_fields,
+)
+
+__all__ = ["Monitor", "Observation", "probe"]
+
+#: Headers that name a status monitor, in the order the Azure guidelines prefer them.
+MONITOR_HEADERS = ("Operation-Location", "Azure-AsyncOperation", "Location")
+#: Candidate monitors asked before the probe gives up on finding one.
+MAX_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class Monitor:
+    source: str  # a dialect's status_url source: "header:Location", "template:/jobs/{id}"
+    url: str
+    cited: str
+    id_field: str = ""  # the field whose value fills a template's {id}
+
+
+@dataclass
+class Observation:
+    submission: Exchange
+    monitor: Monitor | None = None
+    polls: list[Exchange] = field(default_factory=list)
+    #: How the end was told: "field:<path>", "done", "http", or "" (it did not end).
+    told_by: str = ""
+    final_role: Role | None = None
+    #: Monitors asked that did not answer as one, with what they answered.
+    refused: list[tuple[Monitor, Exchange]] = field(default_factory=list)
+    problem: str = ""
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [b for b in (e.json_object() for e in self.polls) if b is not None]
+
+
+def _ids(body: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(field, value) of the body's fields that may be an id, the likeliest first."""
+    found = [
+        (p, str(v))
+        for p, v in leaves(body, depth=1)
+        if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v)
+    ]
+    rank = {n: i for i, n in enumerate(ID_NAMES)}
+
+    def order(item: tuple[str, str]) -> tuple[int, int]:
+        if item[0] in rank:
+            return 0, rank[item[0]]
+        return (1 if re.search(r"(?:^|[._a-z])(?:id|Id|ID)$", item[0]) else 2), 0
+
+    return [item for item in sorted(found, key=order) if order(item)[0] < 2]
+
+
+def candidates(
+    submission: Exchange, document: dict[str, Any] | None, op: AsyncOperation | None
+) -> list[Monitor]:
+    """Where the status monitor may be, from the answer first, then the document."""
+    n = submission.index
+    found: list[Monitor] = []
+    for name in MONITOR_HEADERS:
+        value = submission.header(name)
+        if value:
+            found.append(Monitor(f"header:{name}", value, f"exchange #{n}: {name} header"))
+    body = submission.json_object()
+    for rel in MONITOR_RELS:
+        href = link(body, submission.headers, rel)
+        if href:
+            found.append(Monitor(f"link:{rel}", href, f"exchange #{n}: link rel={rel}"))
+    for path, value in url_fields(body, MONITOR_NAMES):
+        found.append(Monitor(f"body:{path}", value, f"exchange #{n}: field {path}"))
+    ids = _ids(body)
+    for method, path, at in op.status if op is not None else ():
+        names = re.findall(r"\{([^{}/]+)\}", path)
+        if method != "GET" or len(names) != 1:
+            continue
+        for id_field, value in ids:
+            template = path.replace("{" + names[0] + "}", "{id}")
+            url = path.replace("{" + names[0] + "}", value)
+            cited = f"openapi: {at}, its {{{names[0]}}} the field {id_field} of exchange #{n}"
+            found.append(Monitor(f"template:{template}", url, cited, id_field))
+    if body is not None and isinstance(body.get("name"), str) and "/" in body["name"]:
+        # AIP-151: an Operation's name is polled at GET /v1/{name} (google-lro's template).
+        url = "/v1/" + body["name"].lstrip("/")
+        found.append(
+            Monitor("template:/v1/{id}", url, f"exchange #{n}: field name, as AIP-151", "name")
+        )
+    unique: dict[str, Monitor] = {}
+    for monitor in found:
+        unique.setdefault(monitor.url + "|" + monitor.source, monitor)
+    return list(unique.values())
+
+
+def _state(
+    exchange: Exchange, state_field: str, running_codes: set[int]
+) -> tuple[str, Role | None]:
+    """How this answer tells its state, and the role it tells (RUNNING or None: not ended).
+
+    A `done: true` (AIP-151) ends it whatever a state field says; a `done` that is false,
+    or left out of an Operation (proto3 JSON omits a false), does not.
+    """
+    body = exchange.json_object()
+    if body is not None and body.get("done") is True:
+        failed = body.get("error") not in (None, {}, "")
+        return "done", Role.FAILURE if failed else Role.SUCCESS
+    if state_field:
+        return f"field:{state_field}", role_of(read_field(body, state_field))
+    if body is not None and ("done" in body or {"name", "metadata"} <= body.keys()):
+        return "done", None
+    code = exchange.status or 0
+    if code in running_codes:
+        return "http", None
+    if running_codes and 200 <= code < 400:
+        return "http", Role.SUCCESS
+    return "", None
+
+
+def probe(
+    driver: Driver,
+    scenario: Scenario,
+    document: dict[str, Any] | None,
+    op: AsyncOperation | None,
+    interval: float,
+    budget: float,
+) -> Observation:
+    """Submit the scenario once and follow its operation to its end (or the budget)."""
+    submission = driver.send(
+        "init: submission",
+        scenario.method,
+        scenario.path.replace("{uuid}", _fresh()),
+        json=scenario.json,
+        headers=dict(scenario.headers),
+    )
+    seen = Observation(submission)
+    if submission.error is not None or not (200 <= (submission.status or 0) < 300):
+        seen.problem = (
+            f"the submission {scenario.method} {scenario.path} answered "
+            f"{submission.error or submission.status}, not a 2xx acceptance"
+        )
+        return seen
+    start = driver.clock.now()
+    for monitor in candidates(submission, document, op)[:MAX_CANDIDATES]:
+        url = driver.on_target(monitor.url)
+        if isinstance(url, str) or not driver.same_origin(url):
+            continue
+        first = driver.send("init: status read 1", "GET", url)
+        if first.error is None and first.status is not None and 200 <= first.status < 400:
+            seen.monitor, seen.polls = monitor, [first]
+            break
+        seen.refused.append((monitor, first))
+    if seen.monitor is None:
+        seen.problem = _no_monitor(seen)
+        return seen
+    _follow(driver, seen, httpx.URL(str(url)), start, interval, budget)
+    return seen
+
+
+def _follow(
+    driver: Driver, seen: Observation, url: httpx.URL, start: float, interval: float, budget: float
+) -> None:
+    first = seen.polls[0]
+    fields = state_fields(first.json_object()) or state_fields(seen.submission.json_object())
+    state_field = fields[0] if fields else ""
+    running_codes = {202} if first.status == 202 and not state_field else set()
+    while True:
+        last = seen.polls[-1]
+        seen.told_by, role = _state(last, state_field, running_codes)
+        if role is not None and role is not Role.RUNNING:
+            seen.final_role = role
+            return
+        if last.error is not None or (last.status or 0) >= 400:
+            seen.problem = f"the status monitor answered {last.error or last.status} while polled"
+            return
+        waited = driver.clock.now() - start
+        if waited >= budget:
+            seen.problem = (
+                f"the operation did not end within {budget:g} s (--budget); "
+                f"it last said {_said(last, state_field)}"
+            )
+            return
+        pause = retry_after_seconds(last.header("retry-after"), driver.clock.now())
+        driver.clock.sleep(min(pause if pause is not None else interval, budget - waited))
+        seen.polls.append(driver.send(f"init: status read {len(seen.polls) + 1}", "GET", url))
+
+
+def _said(exchange: Exchange, state_field: str) -> str:
+    if state_field:
+        return f"{state_field} = {read_field(exchange.json_object(), state_field)!r}"
+    return f"HTTP {exchange.status}"
+
+
+def _no_monitor(seen: Observation) -> str:
+    sub = seen.submission
+    if not seen.refused:
+        return (
+            f"the acceptance (exchange #{sub.index}, {sub.status}) names no status monitor: no "
+            f"{', '.join(MONITOR_HEADERS)} header, no link or URL field, and the document ties "
+            "no status operation to it; describe status_url in [dialect] by hand (README, "
+            "'Dialects')"
+        )
+    asked = "; ".join(
+        f"{m.source} -> {e.error or e.status} (exchange #{e.index})" for m, e in seen.refused
+    )
+    return f"no candidate status monitor answered 2xx: {asked}"
+
+
+def _fresh() -> str:
+    import uuid
+
+    return str(uuid.uuid4())

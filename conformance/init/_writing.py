@@ -1,0 +1,218 @@
+"""The description `init` writes: every key followed by where it was read.
+
+tomlkit writes the TOML: it quotes keys and strings as TOML wants them, writes a body as
+an inline table, and keeps a comment after a key. What could not be inferred is written
+commented out, each with the line that says what it unlocks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import tomlkit
+from tomlkit.items import Table
+
+from ..description import Role
+from ._inference import Inferred
+from ._scenario import Scenario
+
+__all__ = ["Written", "render"]
+
+_DIALECT_KEYS = (
+    "accepted_status", "status_url", "status_codes", "status_field", "done", "id_field",
+    "result_url", "message_field", "progress_field",
+)  # fmt: skip
+
+
+@dataclass
+class Written:
+    """What the description is made of, beyond the probe's findings."""
+
+    target: str
+    scenario: Scenario
+    inferred: Inferred | None = None
+    openapi: str | None = None
+    openapi_cited: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    #: A DELETE the document ties to the status monitor: [resource] delete's url.
+    dismiss: tuple[str, str] | None = None
+    sync: tuple[str, str] | None = None  # a GET on the collection the scenario posts to
+    notes: list[str] = field(default_factory=list)
+
+
+def _none_free(value: Any) -> Any:
+    """A JSON body as TOML can hold it: TOML has no null, so a null member is left out."""
+    if isinstance(value, dict):
+        return {str(k): _none_free(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_none_free(v) for v in value if v is not None]
+    return value
+
+
+def _inline(value: Any) -> Any:
+    value = _none_free(value)
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        table.update({k: _inline(v) for k, v in value.items()})
+        return table
+    if isinstance(value, list):
+        return [_inline(v) for v in value]
+    return value
+
+
+def _put(table: Any, key: str, value: Any, cited: str = "") -> None:
+    table.add(key, _inline(value))
+    if cited:
+        table[key].comment(cited)
+
+
+def _scenario(written: Written) -> Table:
+    s = written.scenario
+    table = tomlkit.table()
+    _put(table, "method", s.method)
+    _put(table, "path", s.path, s.cited.get("path", ""))
+    if s.json is not None:
+        _put(table, "json", s.json, s.cited.get("json", ""))
+    if s.headers:
+        _put(table, "headers", s.headers, s.cited.get("headers", ""))
+    return table
+
+
+def _commented(doc: Any, lines: list[str]) -> None:
+    for line in lines:
+        doc.add(tomlkit.comment(line))
+
+
+def _undescribed(doc: Any, written: Written) -> None:
+    s = written.scenario
+    first = f'method = "{s.method}"', f'path = "{s.path}"'
+    doc.add(tomlkit.nl())
+    _commented(doc, [
+        "Not inferred: a request your server accepts and then fails. It unlocks the checks",
+        "of a failed operation (its state, its message, its retention window).",
+        "[scenarios.failure]", *first, "json = { }",
+    ])  # fmt: skip
+    doc.add(tomlkit.nl())
+    _commented(doc, [
+        "Not inferred: a request whose operation times out. It unlocks the 1-hour retention",
+        "of timed-out operations (set retention.operation_timeout too).",
+        "[scenarios.timeout]", *first, "json = { }",
+    ])  # fmt: skip
+    if written.sync is None:
+        doc.add(tomlkit.nl())
+        _commented(doc, [
+            "Not inferred: a synchronous call that answers with the state (the SYNC checks).",
+            "[sync]", 'method = "GET"', 'path = "/..."',
+        ])  # fmt: skip
+
+
+def _dialect(inferred: Inferred, name: str) -> Table:
+    table = tomlkit.table()
+    if inferred.overrides:
+        _put(
+            table,
+            "name",
+            name,
+            f"this server's own: the {inferred.base} dialect, and the keys below",
+        )
+        _put(table, "extends", inferred.base, "the built-in dialect nearest to what the probe saw")
+    else:
+        _put(table, "name", inferred.base, "the built-in dialect the probe's answers fit")
+    same = []
+    for key in _DIALECT_KEYS:
+        found = inferred.keys.get(key)
+        if found is not None and key in inferred.overrides:
+            _put(table, key, found.value, found.cited)
+        elif found is not None:
+            same.append(
+                f"  {key}: {tomlkit.item(_inline(found.value)).as_string()} ({found.cited})"
+            )
+    if same:
+        table.add(tomlkit.comment(f"Seen as {inferred.base} has it:"))
+        for line in same:
+            table.add(tomlkit.comment(line))
+    http = inferred.keys.get("http_states")
+    if http is not None and "http_states" in inferred.overrides:
+        sub = tomlkit.table()
+        for code, role in http.value.items():
+            _put(sub, code, role)
+        sub.comment(http.cited)
+        table.add("http_states", sub)
+    if "states" in inferred.overrides:
+        table.add("states", _states(inferred))
+    return table
+
+
+def _states(inferred: Inferred) -> Table:
+    from ._inference import builtin
+
+    base = builtin(inferred.base).states
+    seen = {k.value for keys in inferred.states.values() for k in keys}
+    table = tomlkit.table()
+    for role in Role:
+        keys = inferred.states.get(role, [])
+        names = [k.value for k in keys]
+        kept = [n for n in base.names(role) if n not in seen]  # the base's, where not contradicted
+        if not names and not kept and role is Role.CANCELLED:
+            continue
+        cited = "; ".join(f"{k.value}: {k.cited}" for k in keys)
+        if kept:
+            cited += (
+                "; " if cited else ""
+            ) + f"not seen, kept from {inferred.base}: {', '.join(kept)}"
+        _put(table, role.value, names + kept, cited)
+    return table
+
+
+def _slug(target: str) -> str:
+    host = re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0]
+    return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "my-server"
+
+
+def render(written: Written, command: str, today: str) -> str:
+    doc = tomlkit.document()
+    _commented(doc, [
+        f"The target description of {written.target}, written by `{command}` ({today}).",
+        "Each key is followed by where it was read: `exchange #N` is the Nth request init sent,",
+        "`openapi: /paths/...` a JSON Pointer into the published document. Review it: the",
+        "suite judges the server by what this file says (README, 'Describing your server').",
+    ])  # fmt: skip
+    for note in written.notes:
+        _commented(doc, [f"Note: {note}"])
+    doc.add(tomlkit.nl())
+    if written.target.startswith(("http://", "https://")):
+        _put(doc, "base_url", written.target, "--target overrides it")
+    if written.openapi is not None:
+        _put(doc, "openapi", written.openapi, written.openapi_cited)
+    if written.headers:
+        headers = tomlkit.table()
+        for name, value in written.headers.items():
+            _put(headers, name, value, "--header (a ${VAR} is read when the suite runs)")
+        doc.add("headers", headers)
+    scenarios = tomlkit.table(is_super_table=True)
+    scenarios.add("success", _scenario(written))
+    doc.add("scenarios", scenarios)
+    if written.sync is not None:
+        sync = tomlkit.table()
+        _put(sync, "method", "GET")
+        _put(sync, "path", written.sync[0], written.sync[1])
+        doc.add("sync", sync)
+    if written.dismiss is not None:
+        resource = tomlkit.table()
+        delete = {"method": "DELETE", "url": written.dismiss[0]}
+        _put(resource, "delete", delete, written.dismiss[1])
+        doc.add("resource", resource)
+    if written.inferred is not None:
+        doc.add("dialect", _dialect(written.inferred, _slug(written.target)))
+        for line in written.inferred.differs:
+            _commented(doc, [f"The document differs from the server: {line}"])
+    _undescribed(doc, written)
+    doc.add(tomlkit.nl())
+    _commented(doc, [
+        "Not inferred: how long your server keeps an operation's id. Without these lines the",
+        "retention checks expect the defaults (5 minutes after it ends, 1 hour after a timeout).",
+        "[retention]", "completed = 300.0", "timed_out = 3600.0",
+    ])  # fmt: skip
+    return tomlkit.dumps(doc)
