@@ -164,7 +164,7 @@ def _same(key: str, value: Any, dialect: Dialect, seen: Observation) -> bool:
     if key == "done":
         return dialect.done is not None and bool(dialect.done.model_dump() == value)
     if key == "http_states":
-        return {str(c): str(r) for c, r in dialect.http_states.items()} == value
+        return bool({str(c): str(r) for c, r in dialect.http_states.items()} == value)
     return bool(getattr(dialect, key) == value)  # a str or a list, compared as is
 
 

@@ -141,7 +141,7 @@ def _generated(document: dict[str, Any], op: AsyncOperation) -> Any:
     cut, _ = cut_elsewhere(document)
     try:
         schema = schemathesis.openapi.from_dict(cut, config=schemathesis.Config())
-        operation = schema[op.path][op.method]
+        operation: Any = schema[op.path][op.method]
         case = find(
             operation.as_strategy(GenerationMode.POSITIVE),
             lambda case: True,
