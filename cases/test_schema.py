@@ -3,13 +3,13 @@
 import pytest
 
 from conformance.checks import schema
-from conformance.verdicts import Blocked, NotObserved
+from conformance.verdicts import Blocked, NotDescribed
 
 
 def _published(conformance):
     published = conformance.published()
     if published is None:
-        raise NotObserved(
+        raise NotDescribed(
             "the description names no OpenAPI document (openapi = '/openapi.json' or a file)"
         )
     if isinstance(published, str):

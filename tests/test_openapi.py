@@ -88,12 +88,12 @@ def test_a_document_that_is_no_openapi_is_an_error(run_suite, tmp_path):
     assert "could not be loaded as OpenAPI" in case["message"]
 
 
-def test_without_a_document_the_schema_cases_are_not_observed(run_suite, tmp_path):
+def test_without_a_document_the_schema_cases_are_not_described(run_suite, tmp_path):
     config = write(tmp_path / "target.toml", DESCRIPTION.format(openapi="").split("\n", 2)[2])
     run = run_suite(APP, f"--target-config={config}", "-k", "schema")
     assert run.verdicts["SCHEMA-RESPONSES"] == "SKIP"
     reason = run.requirement("SCHEMA-RESPONSES")["reason"]
-    assert "names no OpenAPI document" in reason
+    assert reason.startswith("not described: ") and "names no OpenAPI document" in reason
 
 
 # -- a document that refers to other documents ---------------------------------------------

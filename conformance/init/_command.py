@@ -139,20 +139,31 @@ def _table(found: list[AsyncOperation], chosen: AsyncOperation | None) -> list[s
 
 
 def _dismiss(
-    document: dict[str, Any] | None, seen: Observation, id_value: str | None
+    document: dict[str, Any] | None, seen: Observation, id_value: str | None, base: str
 ) -> tuple[str, str] | None:
-    """A documented DELETE on the monitor's own path, where its parameter is the id."""
-    if document is None or seen.monitor is None or not id_value:
+    """Where an operation is deleted, when not at its result: a DELETE the document gives on
+    the monitor's own path, or the job's status URL in the ogc-processes dialect (whose
+    Dismiss class deletes a job there)."""
+    if seen.monitor is None or not id_value:
         return None
-    path = httpx.URL(seen.polls[0].url).path
-    for template, item in (document.get("paths") or {}).items():
+    first = seen.polls[0]
+    path = httpx.URL(first.url).path
+    if not path.endswith("/" + id_value):
+        return None
+    for template, item in ((document or {}).get("paths") or {}).items():
         names = re.findall(r"\{([^{}/]+)\}", template)
-        if not isinstance(item, dict) or "delete" not in item or len(names) != 1:
-            continue
-        if _matches(template, path) and path.endswith("/" + id_value):
+        if (
+            isinstance(item, dict)
+            and "delete" in item
+            and len(names) == 1
+            and _matches(template, path)
+        ):
             url = template.replace("{" + names[0] + "}", "{operation_id}")
             at = pointer("paths", template, "delete")
             return url, f"openapi: {at}, its {{{names[0]}}} the operation id"
+    if base == "ogc-processes":
+        url = path[: -len(id_value)] + "{operation_id}"
+        return url, f"the job's status URL (exchange #{first.index}), where OGC dismisses a job"
     return None
 
 
@@ -297,7 +308,8 @@ def _probed(
             "kept: set it if the operation makes a resource (README, 'Dialects')"
         )
     id_key = inferred.keys.get("id_field")
-    written.dismiss = _dismiss(document, seen, _id_value(seen, id_key.value if id_key else None))
+    id_value = _id_value(seen, id_key.value if id_key else None)
+    written.dismiss = _dismiss(document, seen, id_value, inferred.base)
     if seen.final_role is not None and seen.final_role.value != "success":
         written.notes.append(
             f"the probed operation ended {seen.final_role.value}, not success: give "

@@ -1,5 +1,6 @@
 """Where the target publishes its OpenAPI document: the paths servers usually use, or the one given.
 
+Then the landing page's `service-desc` link (RFC 8631, as OGC API servers publish it).
 Only the target's own origin is asked, each candidate once, through the driver (so the
 requests are in the transcript and carry the user's headers). A candidate is taken when
 it answers 200 with a JSON or YAML object that says `openapi` or `swagger`.
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import yaml
 
-from ..driver import Driver, Exchange
+from ..driver import Driver, Exchange, link
 
 __all__ = ["CANDIDATES", "Found", "NotFound", "find_document"]
 
@@ -125,5 +126,29 @@ def find_document(driver: Driver, given: str | None, base_dir: Path) -> Found | 
         if not isinstance(parsed, str):
             return Found(parsed, source if where == source else str(url), exchange)
         if exchange.no_answer:
-            break  # the server does not answer at all: asking it more says nothing new
+            return NotFound("the target does not answer", tried)
+    described = _service_desc(driver, tried)
+    if described is not None:
+        return described
     return NotFound("no OpenAPI document found on the target", tried)
+
+
+def _service_desc(driver: Driver, tried: list[str]) -> Found | None:
+    """The document the landing page links as its `service-desc` (RFC 8631; OGC API)."""
+    landing = driver.send("landing page", "GET", "", headers={"Accept": "application/json"})
+    # Of several (HTML and JSON forms), `link` takes the JSON one.
+    href = link(landing.json_object(), landing.headers, "service-desc")
+    tried.append(f"{landing.url} ({'a service-desc link' if href else 'no service-desc link'})")
+    if not href:
+        return None
+    url = driver.on_target(href)
+    if isinstance(url, str) or not driver.same_origin(url):
+        tried.append(f"{href} (not on the target's origin: not fetched)")
+        return None
+    exchange, parsed = _fetch(driver, url)
+    tried.append(f"{url} ({parsed if isinstance(parsed, str) else 'a document'})")
+    if isinstance(parsed, str):
+        return None
+    base = str(driver.client.base_url).rstrip("/")
+    source = str(url)[len(base) :] if str(url).startswith(base + "/") else str(url)
+    return Found(parsed, source, exchange)

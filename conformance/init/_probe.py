@@ -10,12 +10,14 @@ budget is spent. Every request is the driver's, so the transcript numbers them, 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from ..description import Role
+from ..description import fill_placeholders as fill
 from ..driver import Driver, Exchange, link, retry_after_seconds
 from ..driver import field as read_field
 from ._discovery import AsyncOperation
@@ -152,12 +154,13 @@ def probe(
     budget: float,
 ) -> Observation:
     """Submit the scenario once and follow its operation to its end (or the budget)."""
+    values = {"uuid": str(uuid.uuid4()), "n": "1"}  # as the suite fills a scenario's
     submission = driver.send(
         "init: submission",
         scenario.method,
-        scenario.path.replace("{uuid}", _fresh()),
-        json=scenario.json,
-        headers=dict(scenario.headers),
+        fill(scenario.path, values),
+        json=fill(scenario.json, values),
+        headers=fill(dict(scenario.headers), values),
     )
     seen = Observation(submission)
     if submission.error is not None or not (200 <= (submission.status or 0) < 300):
@@ -230,9 +233,3 @@ def _no_monitor(seen: Observation) -> str:
         f"{m.source} -> {e.error or e.status} (exchange #{e.index})" for m, e in seen.refused
     )
     return f"no candidate status monitor answered 2xx: {asked}"
-
-
-def _fresh() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
