@@ -19,6 +19,9 @@ from conformance.cli import main
 from .conftest import write
 from .servers import azure_lro, google_lro, ogc_processes
 from .test_dialects import AZURE, GOOGLE, OGC, RETENTION, TIMING
+from .test_pygeoapi import DESCRIPTION as PYGEOAPI
+from .test_pygeoapi import TIMING as PYGEOAPI_TIMING
+from .test_pygeoapi import server  # noqa: F401 (the fixture: pygeoapi, started once)
 
 #: The options a newcomer passes where the server publishes no document of these operations.
 PROBES: dict[str, tuple[Any, str, list[str]]] = {
@@ -84,4 +87,25 @@ def test_init_gives_the_hand_written_verdicts_on_each_dialects_server(run_suite,
         ours = run_suite(f"--target={url}", f"--target-config={write(derived, text + extra)}")
     assert differences(hand, ours) == {}, text
     assert ours.with_verdict("FAIL", "ERROR") == {}
+    assert ours.verdicts["TRANS-OUTCOME"] == "PASS"
+
+
+def test_init_gives_pygeoapi_the_hand_written_verdicts(server, run_suite, tmp_path):  # noqa: F811
+    # pygeoapi publishes its document at /openapi?f=json, with the execution's example body
+    # and its Prefer: respond-async: init needs nothing but the URL.
+    derived = tmp_path / "init.toml"
+    assert init(server, derived) == 0
+    text = derived.read_text()
+    assert 'openapi = "/openapi?f=json"' in text
+    assert 'name = "ogc-processes"' in text and "extends" not in text
+    assert 'url = "/jobs/{operation_id}"' in text  # its documented DELETE /jobs/{jobId}
+    polling = "\n[polling]\ninterval = 0.05\nbudget = 10\ndelete_budget = 5\n"
+    hand = run_suite(
+        f"--target={server}", f"--target-config={write(tmp_path / 'h.toml', PYGEOAPI)}"
+    )
+    ours = run_suite(f"--target={server}", f"--target-config={write(derived, text + polling)}")
+    found = differences(hand, ours)
+    for requirement in PYGEOAPI_TIMING:  # how fast hello-world ran, in either run
+        found.pop(requirement, None)
+    assert found == {}, text
     assert ours.verdicts["TRANS-OUTCOME"] == "PASS"
