@@ -141,10 +141,11 @@ def _table(found: list[AsyncOperation], chosen: AsyncOperation | None) -> list[s
 def _dismiss(
     document: dict[str, Any] | None, seen: Observation, id_value: str | None, base: str
 ) -> tuple[str, str] | None:
-    """Where an operation is deleted, when not at its result: a DELETE the document gives on
-    the monitor's own path, or the job's status URL in the ogc-processes dialect (whose
-    Dismiss class deletes a job there)."""
-    if seen.monitor is None or not id_value:
+    """Where a job is dismissed in the ogc-processes dialect, whose Dismiss class deletes a
+    job at the job's own URL: the DELETE the document gives there, else that URL."""
+    if seen.monitor is None or not id_value or base != "ogc-processes":
+        # Elsewhere a DELETE of the operation's own record is not the resource's deletion:
+        # the id's retention windows would be judged on a record the suite deleted.
         return None
     first = seen.polls[0]
     path = httpx.URL(first.url).path
@@ -161,10 +162,8 @@ def _dismiss(
             url = template.replace("{" + names[0] + "}", "{operation_id}")
             at = pointer("paths", template, "delete")
             return url, f"openapi: {at}, its {{{names[0]}}} the operation id"
-    if base == "ogc-processes":
-        url = path[: -len(id_value)] + "{operation_id}"
-        return url, f"the job's status URL (exchange #{first.index}), where OGC dismisses a job"
-    return None
+    url = path[: -len(id_value)] + "{operation_id}"
+    return url, f"the job's status URL (exchange #{first.index}), where OGC dismisses a job"
 
 
 def _id_value(seen: Observation, id_field: str | None) -> str | None:
@@ -213,9 +212,10 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
             target = resolve(args.target, None, None, None, [], given=loaded)
         except (DescriptionError, TargetError) as exc:
             raise Stop(str(exc)) from None
+        today = datetime.date.today().isoformat()  # before an app's clock is the date
         session = ConformanceSession(target)
         try:
-            return _session(args, session, target, headers, wanted, body, out, ask)
+            return _session(args, session, headers, wanted, body, out, ask, today)
         finally:
             session.close()
     except Stop as stop:
@@ -226,12 +226,12 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
 def _session(
     args: argparse.Namespace,
     session: Any,
-    target: Any,
     headers: dict[str, str],
     wanted: tuple[str, str] | None,
     body: Any,
     out: Path,
     ask: Callable[[str], str],
+    today: str,
 ) -> int:
     driver = session.driver
     redact = session.redactor.text
@@ -275,7 +275,6 @@ def _session(
             "infers the dialect from its answers"
         )
     command = "async-conformance init " + " ".join(shlex.quote(a) for a in _shown(args))
-    today = datetime.date.today().isoformat()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render(written, command, today), encoding="utf-8")
@@ -307,6 +306,13 @@ def _probed(
             "no result URL answered after the operation ended; the dialect's result_url is "
             "kept: set it if the operation makes a resource (README, 'Dialects')"
         )
+    for sign in op.signs if op is not None else ():
+        name = sign.what.removesuffix(" header")
+        if name != sign.what and seen.submission.header(name) is None:
+            inferred.differs.append(
+                f"it documents the {name} header at {sign.at}; the acceptance (exchange "
+                f"#{seen.submission.index}) had none"
+            )
     id_key = inferred.keys.get("id_field")
     id_value = _id_value(seen, id_key.value if id_key else None)
     written.dismiss = _dismiss(document, seen, id_value, inferred.base)

@@ -41,6 +41,8 @@ class Inferred:
     overrides: list[str] = field(default_factory=list)
     #: What the document says that the server did not do, one line each.
     differs: list[str] = field(default_factory=list)
+    #: The document lists the state field's names (an enum): they are the whole list.
+    documented_states: bool = False
 
 
 def _indices(exchanges: list[Exchange]) -> str:
@@ -236,7 +238,7 @@ def infer(seen: Observation, result: Result | None, document: dict[str, Any] | N
     overrides = [k for k, v in keys.items() if not _same(k, v.value, dialect, seen)]
     if states and _states_fit(states, dialect) < sum(len(v) for v in states.values()):
         overrides.append("states")
-    return Inferred(keys, states, base, overrides, differs)
+    return Inferred(keys, states, base, overrides, differs, enum is not None)
 
 
 def available_order() -> list[str]:

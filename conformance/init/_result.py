@@ -47,7 +47,11 @@ def _candidates(seen: Observation, scenario: Scenario) -> list[tuple[str, str, s
     n = last.index
     body = last.json_object()
     found: list[tuple[str, str, str]] = []
-    for path, value in url_fields(body, RESULT_NAMES):
+    running = {path for path, _ in url_fields(seen.polls[0].json_object(), RESULT_NAMES)}
+    named = url_fields(body, RESULT_NAMES)
+    # A field that holds a URL once the operation ended, and did not while it ran.
+    appeared = [(p, v) for p, v in url_fields(body, (), any_name=True) if p not in running]
+    for path, value in [*named, *(item for item in appeared if item not in named)]:
         if seen.monitor is not None and value == seen.monitor.url:
             continue  # the monitor's own URL (a `self` or `href` of the status) is no result
         found.append((f"body:{path}", value, f"exchange #{n}: field {path}"))

@@ -97,9 +97,10 @@ def state_fields(body: Any) -> list[str]:
     return sorted(found, key=lambda p: (_STATE_KEY.search(p) is None, p.count("."), found.index(p)))
 
 
-def url_fields(body: Any, names: tuple[str, ...]) -> list[tuple[str, str]]:
+def url_fields(body: Any, names: tuple[str, ...], any_name: bool = False) -> list[tuple[str, str]]:
     """(field, value) of the body's string fields that hold a URL or an absolute path,
-    those in `names` first in their order, then any other field named like a URL."""
+    those in `names` first in their order, then any other field named like a URL (with
+    `any_name`, any other field at all)."""
     found = [
         (path, value)
         for path, value in leaves(body, depth=1)
@@ -113,4 +114,4 @@ def url_fields(body: Any, names: tuple[str, ...]) -> list[tuple[str, str]]:
             return 0, rank[key]
         return (1 if re.search(r"(url|uri|href|location|link)$", key) else 2), 0
 
-    return [item for item in sorted(found, key=order) if order(item)[0] < 2]
+    return [item for item in sorted(found, key=order) if any_name or order(item)[0] < 2]

@@ -154,8 +154,9 @@ def _states(inferred: Inferred) -> Table:
     for role in Role:
         keys = inferred.states.get(role, [])
         names = [k.value for k in keys]
-        kept = [n for n in base.names(role) if n not in seen]  # the base's, where not contradicted
-        if not names and not kept and role is Role.CANCELLED:
+        # The base's names only where the server and its document named none of this role.
+        kept = [] if names else [n for n in base.names(role) if n not in seen]
+        if not names and (role is Role.CANCELLED or inferred.documented_states):
             continue
         cited = "; ".join(f"{k.value}: {k.cited}" for k in keys)
         if kept:
@@ -167,7 +168,10 @@ def _states(inferred: Inferred) -> Table:
 
 
 def _slug(target: str) -> str:
-    host = re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0]
+    if target.startswith("asgi:"):
+        host = target.split(":")[1]
+    else:
+        host = re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0]
     return re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "my-server"
 
 

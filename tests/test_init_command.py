@@ -1,0 +1,127 @@
+"""`async-conformance init`: what it writes, what it never writes, and the bad input it refuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main
+from conformance.description import parse_text
+from conformance.description._load import tomllib
+
+from .servers import lying_document
+
+LYING = "asgi:tests.servers.lying_document:app"
+SIMULATOR_POST = "--operation=POST /v1/tenants/1/clouds/1/accounts"
+
+
+def init(tmp_path: Path, target: str, *options: str, name: str = "target.toml") -> int:
+    return main(["init", f"--target={target}", f"--output={tmp_path / name}", *options])
+
+
+def written(tmp_path: Path, name: str = "target.toml") -> dict:
+    return tomllib.loads((tmp_path / name).read_text())
+
+
+@pytest.mark.parametrize(
+    ("dialect", "overridden"),
+    [("cloudcenter", {}), ("azure", {}), ("ogc-processes", {}),
+     ("google-lro", {"result_url": "template:/v1/{response.name}"})],
+)  # fmt: skip
+def test_the_simulator_in_each_dialect_is_recognised(tmp_path, dialect, overridden):
+    body = '--json={"name": "init-{uuid}", "simulate": "success"}'
+    target = f"builtin:{dialect}"
+    assert init(tmp_path, target, SIMULATOR_POST, body, "--probe", "--yes") == 0
+    table = written(tmp_path)["dialect"]
+    assert table.get("extends", table["name"]) == dialect
+    assert {k: v for k, v in table.items() if k not in ("name", "extends")} == overridden
+    # What init writes is a description the suite takes as it is.
+    parse_text((tmp_path / "target.toml").read_text(), "init's")
+
+
+def test_a_server_whose_document_lies_is_described_as_it_behaves(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INIT_TOKEN", "s3cr3t-value")
+    lying_document.SEEN.clear()
+    header = "--header=Authorization: Bearer ${INIT_TOKEN}"
+    assert init(tmp_path, LYING, header, "--probe", "--yes", "--interval=0.5") == 0
+    text = (tmp_path / "target.toml").read_text()
+    table = tomllib.loads(text)
+    dialect = table["dialect"]
+    # The document says Operation-Location and states queued/running/done/failed; the server
+    # sends Location and ends "finished".
+    assert "status_url" not in dialect  # the base's list takes Location, which it sent
+    assert 'status_url: "header:Location" (exchange #2: Location header)' in text
+    assert dialect["status_field"] == "state"
+    assert dialect["states"]["success"][0] == "finished"
+    assert dialect["states"]["running"] == ["queued", "running"]
+    assert dialect["result_url"] == "body:output"  # a URL that appeared when the job ended
+    assert "the server said finished, which it does not list" in text
+    assert "it documents the Operation-Location header at" in text
+    # The secret: sent, written as its reference, never as its value.
+    assert lying_document.SEEN and set(lying_document.SEEN) == {"Bearer s3cr3t-value"}
+    assert table["headers"] == {"Authorization": "Bearer ${INIT_TOKEN}"}
+    out = capsys.readouterr()
+    assert "s3cr3t" not in text + out.out + out.err
+    assert "Next" not in out.err and f"--target-config={tmp_path / 'target.toml'}" in out.out
+
+
+def test_the_document_alone_writes_a_description_without_a_request_to_start_one(tmp_path):
+    lying_document.SEEN.clear()
+    assert init(tmp_path, LYING) == 0
+    table = written(tmp_path)
+    assert table["scenarios"]["success"] == {
+        "method": "POST",
+        "path": "/jobs",
+        "json": {"task": "resize"},
+    }
+    assert lying_document.SEEN == []  # the document was read; nothing was started
+
+
+BAD = [
+    (["--operation=POST"], "write it as 'METHOD /path'"),
+    (["--json={not json"], "--json is not JSON"),
+    (["--header=no colon"], "write it as 'Name: value'"),
+    (["--header=X-Key: ${INIT_UNSET_VARIABLE}"], "INIT_UNSET_VARIABLE is not set"),
+    (["--openapi=/nowhere.json"], "GET http://asgi.app/nowhere.json: answered 404"),
+    (["--openapi=missing.yaml"], "--openapi 'missing.yaml'"),
+    (["--probe"], "pass --yes to allow it"),
+    (["--probe", "--yes", "--operation=POST /jobs/x/nothing"], "not a 2xx acceptance"),
+]
+
+
+@pytest.mark.parametrize(("options", "said"), BAD)
+def test_bad_input_exits_4_saying_what_to_pass_and_writes_nothing(tmp_path, capsys, options, said):
+    assert init(tmp_path, LYING, *options) == 4
+    assert said in capsys.readouterr().err
+    assert not (tmp_path / "target.toml").exists()
+
+
+def test_an_existing_file_is_kept_and_nothing_is_sent_without_force(tmp_path, capsys):
+    (tmp_path / "target.toml").write_text("# mine\n")
+    lying_document.SEEN.clear()
+    assert init(tmp_path, LYING, "--probe", "--yes") == 4
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "target.toml").read_text() == "# mine\n"
+    assert lying_document.SEEN == []
+    assert init(tmp_path, LYING, "--force") == 0
+    assert "[scenarios.success]" in (tmp_path / "target.toml").read_text()
+
+
+def test_a_document_without_an_asynchronous_operation_names_the_option_to_use(tmp_path, capsys):
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+                "paths": {"/things": {"get": {"responses": {"200": {"description": "ok"}}}}}}  # fmt: skip
+    (tmp_path / "api.json").write_text(json.dumps(document))
+    assert init(tmp_path, LYING, f"--openapi={tmp_path / 'api.json'}") == 4
+    assert "--operation 'METHOD /path'" in capsys.readouterr().err
+
+
+def test_no_document_on_the_target_lists_every_place_tried(tmp_path, capsys):
+    assert init(tmp_path, "builtin", "--openapi=/v3/api-docs") == 4
+    assert init(tmp_path, "asgi:tests.apps.plain:app") == 4
+    err = capsys.readouterr().err
+    assert "no OpenAPI document found on the target" in err
+    for place in ("/openapi.json", "/openapi?f=json", "/swagger.json", "/v3/api-docs"):
+        assert f"http://asgi.app{place} (answered 404)" in err
+    assert "http://asgi.app/ (no service-desc link)" in err
