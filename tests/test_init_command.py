@@ -110,8 +110,12 @@ def test_an_existing_file_is_kept_and_nothing_is_sent_without_force(tmp_path, ca
 
 
 def test_a_document_without_an_asynchronous_operation_names_the_option_to_use(tmp_path, capsys):
-    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
-                "paths": {"/things": {"get": {"responses": {"200": {"description": "ok"}}}}}}  # fmt: skip
+    things = {"get": {"responses": {"200": {"description": "ok"}}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/things": things},
+    }
     (tmp_path / "api.json").write_text(json.dumps(document))
     assert init(tmp_path, LYING, f"--openapi={tmp_path / 'api.json'}") == 4
     assert "--operation 'METHOD /path'" in capsys.readouterr().err

@@ -238,3 +238,20 @@ def test_a_reference_to_a_closed_port_is_said_once_and_the_run_goes_on(run_suite
     assert schema_case["verdict"] == "PASS"
     assert schema_case["message"].count(ref) == 1
     assert _case(run, "ROBUST-SUBMIT", "schema")["verdict"] == "SKIP"
+
+
+def test_a_request_the_document_does_not_constrain_is_skipped_not_an_error(run_suite, tmp_path):
+    # Its POST /jobs documents an example body and no schema: no request breaks the document.
+    config = write(
+        tmp_path / "target.toml",
+        'openapi = "/openapi.json"\n[scenarios.success]\npath = "/jobs"\njson = { task = "x" }\n',
+    )
+    run = run_suite(
+        "--target=asgi:tests.servers.lying_document:app",
+        f"--target-config={config}",
+        "-k",
+        "schema",
+    )
+    case = _case(run, "ROBUST-SUBMIT", "schema")
+    assert case["verdict"] == "SKIP", case
+    assert "forbids nothing in POST /jobs's request" in case["message"]
