@@ -2,19 +2,11 @@
 
 import pytest
 
-from conformance.checks import schema
-from conformance.verdicts import Blocked, NotDescribed
+from conformance.checks import document, schema
 
 
 def _published(conformance):
-    published = conformance.published()
-    if published is None:
-        raise NotDescribed(
-            "the description names no OpenAPI document (openapi = '/openapi.json' or a file)"
-        )
-    if isinstance(published, str):
-        raise Blocked(f"the OpenAPI document could not be used: {published}")
-    return published
+    return document.usable(conformance.published())
 
 
 @pytest.mark.requirement("SCHEMA-RESPONSES")

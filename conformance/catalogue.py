@@ -256,6 +256,58 @@ CATALOGUE: dict[str, Requirement] = {
             "and the status reads match what the document says of them.",
             "OpenAPI 3.1 §4.8.16 (Responses Object)",
         ),
+        # The published contract: the OpenAPI document, read as written
+        _r(
+            "DOC-ACCEPTED",
+            _SHOULD,
+            "Published contract",
+            "The published document gives the submission the acceptance code the dialect "
+            "declares (202, or the dialect's codes).",
+            "OpenAPI 3.1 §4.8.16 (Responses Object); Azure OpenAPI validator, "
+            "LongRunningResponseStatusCode (R2005)",
+        ),
+        _r(
+            "DOC-MONITOR",
+            _SHOULD,
+            "Published contract",
+            "The documented acceptance names where the status monitor is: the header "
+            "(Location, Operation-Location, ...) or the field the dialect reads it from.",
+            "Azure OpenAPI validator, LroLocationHeader (ARM RPC-Async-V1-07); OpenAPI 3.1 "
+            "§4.8.17 (Response Object, headers)",
+        ),
+        _r(
+            "DOC-STATES",
+            _SHOULD,
+            "Published contract",
+            "The status read's documented schema has the dialect's state field, with an enum "
+            "of the dialect's state names and no others.",
+            "Azure API style guide (Spectral ruleset), az-lro-response-schema; OpenAPI 3.1 "
+            "§4.8.24 (Schema Object)",
+        ),
+        _r(
+            "DOC-DELETE-204",
+            _SHOULD,
+            "Published contract",
+            "A documented DELETE of what the operation made answers 204 with no content.",
+            f"{_PAGE}, Asynchronous (DELETE); Azure API style guide (Spectral ruleset), "
+            "az-delete-204-response",
+        ),
+        _r(
+            "DOC-JSON",
+            _SHOULD,
+            "Published contract",
+            "The acceptance's body and the status read's are documented with a JSON media type.",
+            "OpenAPI 3.1 §4.8.14 (Media Type Object); RFC 8259",
+        ),
+        _r(
+            "DOC-ERRORS",
+            _SHOULD,
+            "Published contract",
+            "The submission and the status read document their error answers (a 4XX, 5XX or "
+            "default answer).",
+            "Azure API style guide (Spectral ruleset), az-default-response; Azure OpenAPI "
+            "validator, LroErrorContent",
+        ),
         _r(
             "ROBUST-IDS",
             _MUST,

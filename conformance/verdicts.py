@@ -190,13 +190,14 @@ _CITED: contextvars.ContextVar[list[Citation] | None] = contextvars.ContextVar(
 )
 
 
-def cite(what: str, exchanges: Iterable[Exchange]) -> None:
+def cite(what: str, exchanges: Iterable[Exchange], *, file: str | None = None) -> None:
     """Record that `exchanges` show the requirement held (outside a case, this does nothing).
 
-    Citing nothing is not evidence: an empty list is a check's mistake, and raises.
+    Citing nothing is not evidence: an empty list is a check's mistake, and raises, unless
+    the evidence is a `file` the user named (a document read from disk, named in `what`).
     """
     shown = tuple(exchanges)
-    if not shown:
+    if not shown and not file:
         raise ValueError(f"cite({what!r}) names no exchange; raise NotObserved instead")
     cited = _CITED.get()
     if cited is not None:

@@ -163,7 +163,7 @@ def test_the_simulators_openapi_document_matches_its_routes(dialect):
         for method in (route.methods or ())
         if method != "HEAD" and route.path != "/openapi.json"  # the document itself
     }
-    document = openapi_document(simulator.wire.status_path, simulator.wire.accepted_status)
+    document = openapi_document(simulator.wire)
     documented = {
         (path, method)
         for path, item in document["paths"].items()

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..openapi._raw import METHODS, local, pointer
+
 __all__ = ["AsyncOperation", "Sign", "async_operations", "local", "pointer"]
 
-METHODS = ("get", "put", "post", "delete", "patch")
 #: Response headers that name a status monitor, by the documents that use them.
 MONITOR_HEADERS = ("location", "operation-location", "azure-asyncoperation")
 #: A schema reference to AIP-151's `google.longrunning.Operation`, however it is spelled.
@@ -41,27 +42,6 @@ class AsyncOperation:
     @property
     def label(self) -> str:
         return f"{self.method} {self.path}"
-
-
-def pointer(*parts: str) -> str:
-    """A JSON Pointer from its unescaped parts (RFC 6901)."""
-    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-def local(document: dict[str, Any], node: Any) -> Any:
-    """`node`, its `$ref` followed while it stays inside the document; else as it is."""
-    for _ in range(20):  # a cycle of references ends here
-        ref = node.get("$ref") if isinstance(node, dict) else None
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            return node
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
 
 
 def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any]) -> list[Sign]:

@@ -16,7 +16,7 @@ import httpx
 from ..description import Dialect, Role, available_dialects, parse
 from ..driver import MISSING, Exchange
 from ..driver import field as read_field
-from ._discovery import local, pointer
+from ..openapi._raw import json_media, operation_at, property_at, responses, template_pattern
 from ._probe import Observation, _ids
 from ._result import Result
 from ._vocabulary import MESSAGE_PATHS, PROGRESS_PATHS, role_of
@@ -181,31 +181,19 @@ def document_states(
     if document is None or not state_field:
         return None
     path = httpx.URL(monitor_url).path
-    for template, item in (document.get("paths") or {}).items():
-        pattern = re.sub(r"\\\{[^{}/]+\\\}", "[^/]+", re.escape(template)) + "$"
-        op = item.get("get") if isinstance(item, dict) else None
-        if not isinstance(op, dict) or not re.search(pattern, path):
-            continue
-        response = local(document, (op.get("responses") or {}).get("200"))
-        if not isinstance(response, dict):
-            continue
-        content = response.get("content") or {}
-        medias = [
-            (f"content/{pointer(k)[1:]}/schema", m.get("schema"))
-            for k, m in content.items()
-            if isinstance(m, dict)
-        ]
-        medias.append(("schema", response.get("schema")))
-        for where, schema in medias:
-            at = pointer("paths", template, "get", "responses", "200") + "/" + where
-            for part in state_field.split("."):
-                schema = local(document, schema)
-                props = schema.get("properties") if isinstance(schema, dict) else None
-                schema = props.get(part) if isinstance(props, dict) else None
-                at += f"/properties/{pointer(part)[1:]}"
-            schema = local(document, schema)
-            if isinstance(schema, dict) and isinstance(schema.get("enum"), list):
-                return [str(v) for v in schema["enum"]], at + "/enum"
+    for template in document.get("paths") or {}:
+        if not re.search(template_pattern(str(template)).pattern + "$", path):
+            continue  # the document's paths sit below the server's base: matched at the end
+        found = operation_at(document, "GET", template)
+        answer = responses(document, found[1]).get("200") if found else None
+        media = json_media(document, answer) if answer else None
+        field = property_at(document, media[1], state_field) if media else None
+        if (
+            field is not None
+            and isinstance(field.node, dict)
+            and isinstance(field.node.get("enum"), list)
+        ):
+            return [str(v) for v in field.node["enum"]], f"{field.at}/enum"
     return None
 
 
@@ -218,15 +206,26 @@ def infer(seen: Observation, result: Result | None, document: dict[str, Any] | N
     differs = []
     if enum is not None:
         names, at = enum
+        seen_roles = set(states)
+        unused = []
         for name in names:
             role = role_of(name)
-            if name not in said and role is not None:
+            if name in said or role is None:
+                continue
+            if role in seen_roles:  # the server said another name for this role
+                unused.append(name)
+            else:  # a role the probe could not see (a failure): the document's names
                 states.setdefault(role, []).append(Key(name, f"openapi: {at}"))
         unlisted = sorted(said - set(names))
         if unlisted:
             differs.append(
                 f"the document's enum at {at} lists {', '.join(names)}; the server said "
                 f"{', '.join(unlisted)}, which it does not list"
+            )
+        if unused:
+            differs.append(
+                f"the document's enum at {at} lists {', '.join(unused)}, which the server never "
+                "said (it said another name of that meaning): left out of the states"
             )
     scored = []
     for i, name in enumerate(available_order()):

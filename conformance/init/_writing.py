@@ -156,7 +156,10 @@ def _states(inferred: Inferred) -> Table:
         names = [k.value for k in keys]
         # The base's names only where the server and its document named none of this role.
         kept = [] if names else [n for n in base.names(role) if n not in seen]
-        if not names and (role is Role.CANCELLED or inferred.documented_states):
+        if not names and role is Role.CANCELLED and inferred.documented_states:
+            _put(table, role.value, [], "none seen, none in the document's enum")
+            continue
+        if not names and role is Role.CANCELLED:
             continue
         cited = "; ".join(f"{k.value}: {k.cited}" for k in keys)
         if kept:

@@ -264,7 +264,7 @@ class Simulator:
         return self._send("delete", Rendered(204), ctx)
 
     async def openapi(self, request: Request) -> Response:
-        return JSONResponse(openapi_document(self.wire.status_path, self.wire.accepted_status))
+        return JSONResponse(openapi_document(self.wire))
 
     # -- the test-clock protocol ---------------------------------------------
 

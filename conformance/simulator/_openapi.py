@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._wire import Wire
 
 __all__ = ["OPENAPI", "openapi_document"]
 
@@ -121,27 +124,32 @@ OPENAPI: dict[str, Any] = {
 _CLOUDCENTER_STATUS = "/v1/operationStatus/{operation}"
 
 
-def openapi_document(status_path: str, accepted_status: int) -> dict[str, Any]:
-    """The document for a simulator speaking a dialect: its status route and acceptance code.
+def openapi_document(wire: Wire) -> dict[str, Any]:
+    """The document for a simulator speaking a dialect: its status route, its acceptance code
+    and the header that names the monitor, and its state names.
 
     The cloudcenter dialect gets the full schemas; other dialects' bodies are described
-    as JSON objects (their shapes are their standards' business).
+    as JSON objects with their state field (their shapes are their standards' business).
     """
-    if status_path == _CLOUDCENTER_STATUS and accepted_status == 202:
+    if wire.status_path == _CLOUDCENTER_STATUS and wire.accepted_status == 202:
         return OPENAPI
+    status: dict[str, Any] = {"type": "object"}
+    if wire.location_header is not None:  # a dialect whose state is a name in `status`
+        names = [wire.names[role] for role in wire.names]
+        status["properties"] = {"status": {"type": "string", "enum": names}}
     paths = dict(OPENAPI["paths"])
     status_item = dict(paths.pop(_CLOUDCENTER_STATUS))
     status_item["get"] = {
         **status_item["get"],
-        "responses": {"200": _json({"type": "object"}, "The status."), "404": _NOT_FOUND},
+        "responses": {"200": _json(status, "The status."), "404": _NOT_FOUND},
     }
-    paths[status_path] = status_item
+    paths[wire.status_path] = status_item
     accounts = dict(paths["/v1/tenants/{tenant}/clouds/{cloud}/accounts"])
     post = dict(accounts["post"])
-    post["responses"] = {
-        str(accepted_status): _json({"type": "object"}, "Accepted; names the operation status."),
-        "400": post["responses"]["400"],
-    }
+    accepted = _json(status, "Accepted; names the operation status.")
+    if wire.location_header is not None:
+        accepted["headers"] = {wire.location_header: {"schema": {"type": "string"}}}
+    post["responses"] = {str(wire.accepted_status): accepted, "400": post["responses"]["400"]}
     accounts["post"] = post
     paths["/v1/tenants/{tenant}/clouds/{cloud}/accounts"] = accounts
     return {**OPENAPI, "paths": paths}

@@ -32,9 +32,7 @@ DOCUMENT: dict[str, Any] = {
         "/jobs": {
             "post": {
                 "operationId": "startJob",
-                "requestBody": {
-                    "content": {"application/json": {"example": {"task": "resize"}}}
-                },
+                "requestBody": {"content": {"application/json": {"example": {"task": "resize"}}}},
                 "responses": {
                     "202": {
                         "description": "Accepted.",
@@ -53,9 +51,7 @@ DOCUMENT: dict[str, Any] = {
                     "200": {
                         "description": "The job.",
                         "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Job"}
-                            }
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Job"}}
                         },
                     }
                 },
