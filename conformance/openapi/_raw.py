@@ -13,6 +13,7 @@ from typing import Any
 __all__ = [
     "METHODS",
     "Part",
+    "follow",
     "json_media",
     "local",
     "operation_at",
@@ -39,20 +40,36 @@ def pointer(*parts: str) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def local(document: dict[str, Any], node: Any) -> Any:
-    """`node`, its `$ref` followed while it stays inside the document; else as it is."""
-    for _ in range(20):  # a cycle of references ends here
+_ABSENT = object()
+
+
+def _at(document: dict[str, Any], at: str) -> Any:
+    node: Any = document
+    for part in at[1:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if not isinstance(node, dict) or part not in node:
+            return _ABSENT
+        node = node[part]
+    return node
+
+
+def follow(document: dict[str, Any], node: Any, at: str) -> Part:
+    """`node` at `at`, its references inside the document followed: the part it names, at
+    the pointer where that really is. A cycle, or a reference elsewhere, stops there."""
+    for _ in range(20):
         ref = node.get("$ref") if isinstance(node, dict) else None
         if not isinstance(ref, str) or not ref.startswith("#/"):
-            return node
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
+            break
+        target = _at(document, ref[1:])
+        if target is _ABSENT:
+            break
+        node, at = target, ref[1:]
+    return Part(node, at)
+
+
+def local(document: dict[str, Any], node: Any) -> Any:
+    """`node`, its `$ref` followed while it stays inside the document; else as it is."""
+    return follow(document, node, "").node
 
 
 def template_pattern(template: str) -> re.Pattern[str]:
@@ -104,33 +121,32 @@ def json_media(document: dict[str, Any], response: Part) -> tuple[str, Part] | N
         for media, entry in content.items():
             if _JSON.match(str(media)) and isinstance(entry, dict):
                 at = f"{response.at}/content/{pointer(str(media))[1:]}"
-                return str(media), Part(local(document, entry.get("schema")), f"{at}/schema")
+                return str(media), follow(document, entry.get("schema"), f"{at}/schema")
         return None
     if "schema" in node and document.get("swagger"):
         produces = document.get("produces") or ["application/json"]
         media = next((str(p) for p in produces if _JSON.match(str(p))), None)
         if media is not None:
-            return media, Part(local(document, node["schema"]), f"{response.at}/schema")
+            return media, follow(document, node["schema"], f"{response.at}/schema")
     return None
 
 
 def property_at(document: dict[str, Any], schema: Part, field: str) -> Part | None:
     """The schema of a dotted field (`error.message`) inside an object schema, following
     local references and `allOf`; None where the schema does not have it."""
-    node, at = local(document, schema.node), schema.at
+    current = follow(document, schema.node, schema.at)
     for name in field.split("."):
         found = None
-        branches = [(node, at)]
-        if isinstance(node, dict) and isinstance(node.get("allOf"), list):
-            branches += [
-                (local(document, b), f"{at}/allOf/{i}") for i, b in enumerate(node["allOf"])
-            ]
-        for branch, where in branches:
-            props = branch.get("properties") if isinstance(branch, dict) else None
+        branches = [current]
+        parts = current.node.get("allOf") if isinstance(current.node, dict) else None
+        for i, branch in enumerate(parts if isinstance(parts, list) else []):
+            branches.append(follow(document, branch, f"{current.at}/allOf/{i}"))
+        for branch in branches:
+            props = branch.node.get("properties") if isinstance(branch.node, dict) else None
             if isinstance(props, dict) and name in props:
-                found = (local(document, props[name]), f"{where}/properties/{pointer(name)[1:]}")
+                found = follow(document, props[name], f"{branch.at}/properties/{pointer(name)[1:]}")
                 break
         if found is None:
             return None
-        node, at = found
-    return Part(node, at)
+        current = found
+    return current

@@ -1,0 +1,194 @@
+"""The DOC-* rules: the published contract judged from the document alone, each rule both ways."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import jsonpointer
+import pytest
+import schemathesis
+
+from conformance.checks import document
+from conformance.description import parse
+from conformance.driver import Exchange
+from conformance.openapi import Published
+from conformance.verdicts import ConformanceFailure, NotDescribed, NotObserved, collecting
+
+STATUS = {
+    "type": "object",
+    "properties": {
+        "operationId": {"type": "string"},
+        "status": {"type": "string", "enum": ["RUNNING", "SUCCESS", "FAILED"]},
+    },
+}
+ERROR = {"description": "Bad.", "content": {"application/json": {"schema": {"type": "object"}}}}
+GOOD: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "jobs", "version": "1"},
+    "paths": {
+        "/jobs": {
+            "post": {
+                "responses": {
+                    "202": {
+                        "description": "Accepted.",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+                    },
+                    "400": ERROR,
+                }
+            }
+        },
+        "/jobs/{id}": {
+            "delete": {"responses": {"204": {"description": "Deleting."}, "404": ERROR}},
+        },
+        "/operations/{id}": {
+            "get": {
+                "responses": {
+                    "200": {"description": "The status.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+                    "404": ERROR,
+                }
+            }
+        },
+    },
+    "components": {"schemas": {"Status": STATUS}},
+}  # fmt: skip
+FETCH = Exchange(1, "OpenAPI document", "GET", "http://t/openapi.json", [], b"", 0.0, status=200)
+
+
+def _description(**dialect: Any) -> Any:
+    raw = {"openapi": "/openapi.json", "scenarios": {"success": {"path": "/jobs"}}}
+    return parse({**raw, "dialect": {"name": "cloudcenter", **dialect}}, "t").effective
+
+
+def _contract(doc: dict[str, Any], description: Any = None) -> document.Contract:
+    published = Published(schemathesis.openapi.from_dict(doc), "/openapi.json", FETCH)
+    return document.Contract.of(published, description or _description())
+
+
+def _judge(check: Any, doc: dict[str, Any], description: Any = None) -> list[str]:
+    """The check's PASS citations; its failure or SKIP is raised."""
+    description = description or _description()
+    with collecting() as cited:
+        check(_contract(doc, description), description)
+    assert cited and all(c.exchanges == (FETCH,) for c in cited)
+    return [c.what for c in cited]
+
+
+def _changed(path: list[str], value: Any = None, delete: bool = False) -> dict[str, Any]:
+    doc = copy.deepcopy(GOOD)
+    node = doc
+    for part in path[:-1]:
+        node = node[part]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+POST = ["paths", "/jobs", "post", "responses"]
+GET = ["paths", "/operations/{id}", "get", "responses"]
+ENUM = ["components", "schemas", "Status", "properties", "status", "enum"]
+CHECKS = [
+    ("DOC-ACCEPTED", document.acceptance_documented, _changed([*POST, "202"], delete=True)),
+    ("DOC-MONITOR", document.monitor_documented, _changed([*POST, "202", "headers"], {})),
+    ("DOC-STATES", document.states_documented, _changed(ENUM, ["RUNNING", "SUCCESS", "DONE"])),
+    ("DOC-DELETE-204", document.delete_documented,
+     _changed(["paths", "/jobs/{id}", "delete", "responses"], {"200": {"description": "ok"}})),
+    ("DOC-JSON", document.json_documented,
+     _changed([*POST, "202", "content"], {"text/plain": {"schema": {"type": "string"}}})),
+    ("DOC-ERRORS", document.errors_documented, _changed([*GET, "404"], delete=True)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("requirement", "check", "broken"), CHECKS)
+def test_each_rule_holds_on_a_good_document_and_fails_on_its_breach(requirement, check, broken):
+    cited = _judge(check, GOOD)
+    assert all("(/paths/" in what or "(/components/" in what for what in cited), cited
+    with pytest.raises(ConformanceFailure) as failure:
+        check(_contract(broken), _description())
+    assert failure.value.requirement.id == requirement
+    assert "/paths/" in failure.value.observed or "/components/" in failure.value.observed
+    assert failure.value.exchanges == [FETCH]
+    # Every pointer named resolves in the document it names.
+    for text, doc in [*((what, GOOD) for what in cited), (failure.value.observed, broken)]:
+        for found in re.findall(r"\((/[^ ,()]+)", text):
+            jsonpointer.resolve_pointer(doc, found)  # raises where it names nothing
+
+
+def test_the_failures_name_the_pointer_and_what_is_missing():
+    with pytest.raises(ConformanceFailure) as failure:
+        document.states_documented(_contract(CHECKS[2][2]), _description())
+    assert failure.value.observed == (
+        "GET /operations/{id} lists DONE (/components/schemas/Status/properties/status/enum)"
+    )
+    with pytest.raises(ConformanceFailure) as failure:
+        document.monitor_documented(_contract(CHECKS[1][2]), _description())
+    assert failure.value.observed == "/paths/~1jobs/post/responses/202 names no status monitor"
+    assert failure.value.expected == "the answer documents header:Location"
+
+
+def test_a_state_field_without_an_enum_fails_and_one_in_another_dialects_names_too():
+    no_enum = _changed(ENUM, delete=True)
+    with pytest.raises(ConformanceFailure, match="gives `status` no enum"):
+        document.states_documented(_contract(no_enum), _description())
+    azure = _description(name="azure")
+    with pytest.raises(ConformanceFailure, match="lists RUNNING, SUCCESS, FAILED"):
+        document.states_documented(_contract(GOOD, azure), azure)
+
+
+def test_what_the_document_cannot_show_is_skipped_saying_why():
+    undocumented = _changed(
+        ["paths", "/jobs"], {"get": {"responses": {"200": {"description": "x"}}}}
+    )
+    with pytest.raises(NotObserved, match=r"the document has no POST /jobs"):
+        document.acceptance_documented(_contract(undocumented), _description())
+    done = _description(status_field="", done={"field": "done"})
+    with pytest.raises(NotObserved, match="by its done field"):
+        document.states_documented(_contract(GOOD, done), done)
+    template = _description(status_url="template:/operations/{id}")
+    with pytest.raises(NotObserved, match="from a template"):
+        document.monitor_documented(_contract(GOOD, template), template)
+    no_delete = _changed(
+        ["paths", "/jobs/{id}"], {"get": {"responses": {"200": {"description": "x"}}}}
+    )
+    with pytest.raises(NotObserved, match="no DELETE of what the submission makes"):
+        document.delete_documented(_contract(no_delete), _description())
+    with pytest.raises(NotDescribed):
+        document.usable(None)
+
+
+def test_a_monitor_in_a_body_field_or_a_range_code_is_documented():
+    body = _description(status_url="body:operationId", accepted_status=[202])
+    assert _judge(document.monitor_documented, GOOD, body) == [
+        "the acceptance documents where its status monitor is named "
+        "(/components/schemas/Status/properties/operationId)"
+    ]
+    ranged = copy.deepcopy(GOOD)
+    ranged["paths"]["/jobs"]["post"]["responses"]["2XX"] = ranged["paths"]["/jobs"]["post"][
+        "responses"
+    ].pop("202")
+    assert _judge(document.acceptance_documented, ranged) == [
+        "POST /jobs documents 202 (/paths/~1jobs/post/responses/2XX)"
+    ]
+
+
+def test_the_live_evidence_says_where_the_document_disagrees():
+    published = Published(schemathesis.openapi.from_dict(GOOD), "/openapi.json", FETCH)
+    description = _description()
+    assert document.disagreement(published, description, 202) == ""
+    assert document.disagreement(published, description, 201) == (
+        "; the document gives POST /jobs 202 (/paths/~1jobs/post/responses), not 201"
+    )
+    answer = Exchange(2, "submission", "POST", "http://t/jobs", [], b"", 0.0, status=202)
+    answer.headers = [("Operation-Location", "/operations/1")]
+    assert document.monitor_disagreement(published, description, answer) == (
+        "; the document names the monitor in Location "
+        "(/paths/~1jobs/post/responses/202/headers/Location), which the answer lacked"
+    )
+    answer.headers = [("Location", "/operations/1")]
+    assert document.monitor_disagreement(published, description, answer) == ""
+    assert document.disagreement(None, description, 201) == ""
