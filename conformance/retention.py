@@ -114,7 +114,7 @@ class RetentionObservation:
 
 def longest_wait(description: Description) -> float:
     """How long the retention cases wait on the wall clock, for the scenarios declared."""
-    retention, skipped = description.retention, description.dialect.not_applicable
+    retention, skipped = description.retention, description.not_judged
     waits = [0.0]
     completed = {"success", "failure"} & description.scenarios.keys()
     if completed and not {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped.keys():
@@ -229,7 +229,7 @@ def observe(
     observation = RetentionObservation(resolution=step, margin=step)
     firsts: dict[ScenarioName, tuple[Run, Bracket]] = {}
     latencies: list[float] = []
-    skipped = description.dialect.not_applicable.keys()
+    skipped = description.not_judged.keys()
 
     # The longest window first: the timed-out operation's starts at its submission, so it
     # is submitted before anything else and its window runs while the others are observed.

@@ -209,3 +209,18 @@ def test_a_test_clock_path_must_be_a_path_on_the_target(path):
     with pytest.raises(DescriptionError, match="must be a path on the target"):
         parse({"test_clock_path": path}, "t")
     assert parse({"test_clock_path": "/_clock"}, "t").effective.test_clock_path == "/_clock"
+
+
+def test_unknown_retention_windows_are_not_judged_and_not_waited_for():
+    from conformance.retention import longest_wait
+
+    raw = {"scenarios": {"success": {"path": "/jobs"}, "timeout": {"path": "/slow"}}}
+    known = parse(raw, "t").effective
+    unknown = parse({**raw, "retention": {"known": False}}, "t").effective
+    assert "RETAIN-COMPLETED" not in known.not_judged and longest_wait(known) > 0
+    rules = {"RETAIN-COMPLETED", "EXPIRE-COMPLETED", "RETAIN-TIMEOUT"}
+    assert rules <= unknown.not_judged.keys() and longest_wait(unknown) == 0
+    assert unknown.not_judged["RETAIN-TIMEOUT"].startswith("not described: ")
+    # A rule the dialect's contract lacks keeps the dialect's reason.
+    ogc = parse({**raw, "retention": {"known": False}, "dialect": {"name": "ogc-processes"}}, "t")
+    assert ogc.effective.not_judged["RETAIN-TIMEOUT"].startswith("not in the ogc-processes")

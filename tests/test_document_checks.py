@@ -23,6 +23,7 @@ STATUS = {
         "status": {"type": "string", "enum": ["RUNNING", "SUCCESS", "FAILED"]},
     },
 }
+STATUS_JSON = {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
 ERROR = {"description": "Bad.", "content": {"application/json": {"schema": {"type": "object"}}}}
 GOOD: dict[str, Any] = {
     "openapi": "3.0.3",
@@ -34,7 +35,7 @@ GOOD: dict[str, Any] = {
                     "202": {
                         "description": "Accepted.",
                         "headers": {"Location": {"schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+                        "content": STATUS_JSON,
                     },
                     "400": ERROR,
                 }
@@ -46,15 +47,14 @@ GOOD: dict[str, Any] = {
         "/operations/{id}": {
             "get": {
                 "responses": {
-                    "200": {"description": "The status.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+                    "200": {"description": "The status.", "content": STATUS_JSON},
                     "404": ERROR,
                 }
             }
         },
     },
     "components": {"schemas": {"Status": STATUS}},
-}  # fmt: skip
+}
 FETCH = Exchange(1, "OpenAPI document", "GET", "http://t/openapi.json", [], b"", 0.0, status=200)
 
 

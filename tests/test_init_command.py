@@ -129,3 +129,33 @@ def test_no_document_on_the_target_lists_every_place_tried(tmp_path, capsys):
     for place in ("/openapi.json", "/openapi?f=json", "/swagger.json", "/v3/api-docs"):
         assert f"http://asgi.app{place} (answered 404)" in err
     assert "http://asgi.app/ (no service-desc link)" in err
+
+
+def test_the_lying_server_gets_its_doc_verdicts_and_no_false_ones(tmp_path, run_suite):
+    assert init(tmp_path, LYING, "--probe", "--yes", "--interval=0.5") == 0
+    text = (tmp_path / "target.toml").read_text()
+    assert "known = false" in text and "DELETE-GONE = " in text  # no DELETE of the result
+    run = run_suite(f"--target={LYING}", f"--target-config={tmp_path / 'target.toml'}")
+    verdicts = run.verdicts
+    assert verdicts["DOC-ACCEPTED"] == "PASS"
+    assert verdicts["DOC-MONITOR"] == "PASS"  # it documents Operation-Location, a monitor header
+    assert verdicts["DOC-STATES"] == "WARN"  # it lists "done", which the server never says
+    assert verdicts["DOC-ERRORS"] == "WARN"  # no error answer documented
+    assert verdicts["DOC-JSON"] == "PASS"
+    # The live verdicts follow the server: it sends Location, and ends "finished".
+    for live in (
+        "SUBMIT-202",
+        "SUBMIT-LOCATION",
+        "STATUS-STATE-NAMES",
+        "TRANS-OUTCOME",
+        "RESULT-URL",
+    ):
+        assert verdicts[live] == "PASS", live
+    location = run.requirement("SUBMIT-LOCATION")["cases"]
+    said = [ev["what"] for case in location for ev in case.get("evidence", [])]
+    assert sum("the document names the monitor in Operation-Location" in w for w in said) == 1
+    # What init cannot know is not described, never judged against a default.
+    for rule in ("RETAIN-COMPLETED", "EXPIRE-COMPLETED", "RETAIN-TIMEOUT"):
+        assert verdicts[rule] == "SKIP" and "not described" in run.requirement(rule)["reason"]
+    assert run.with_verdict("ERROR") == {}
+    assert set(run.with_verdict("FAIL")) == {"ROBUST-SUBMIT"}  # it takes a body in an array

@@ -143,7 +143,7 @@ def concurrent_runs_end_as_declared(
             by=blockers(alone),
         )
     retention = description.retention
-    windowed = "RETAIN-COMPLETED" not in description.dialect.not_applicable
+    windowed = "RETAIN-COMPLETED" not in description.not_judged
     for run in concurrent.runs:
         first = run.polls[0].exchange if run.polls else None
         if first is not None and first.status in GONE_STATUSES:

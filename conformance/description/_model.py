@@ -131,7 +131,14 @@ class Polling(_Model):
     keep_polls: int = Field(default=10, ge=1)
 
 
+#: The requirements that judge the retention windows.
+RETENTION_RULES = ("RETAIN-COMPLETED", "EXPIRE-COMPLETED", "RETAIN-TIMEOUT")
+
+
 class Retention(_Model):
+    #: False: how long the server keeps an id is not described (what `init` writes): the
+    #: retention rules are SKIP "not described", and nothing waits for a window.
+    known: bool = True
     completed: PositiveFloat = 300.0
     timed_out: PositiveFloat = 3600.0
     tolerance: float = Field(default=5.0, ge=0)
@@ -203,6 +210,23 @@ class Description(_Model):
                 f"of the dialect; use one of {sorted(self.dialect.states.all)}"
             )
         return self
+
+    @property
+    def not_judged(self) -> dict[str, str]:
+        """The requirements this description leaves unjudged, each with the SKIP's words:
+        those the dialect's contract lacks, and the retention rules when the windows are
+        not described."""
+        skipped = {r: f"not in the {self.dialect.name} dialect's contract: {why}"
+                   for r, why in self.dialect.not_applicable.items()}  # fmt: skip
+        if not self.retention.known:
+            for rule in RETENTION_RULES:
+                skipped.setdefault(
+                    rule,
+                    "not described: the description does not say how long the server keeps "
+                    "an operation's id ([retention] known = false); set completed and "
+                    "timed_out to check it",
+                )
+        return skipped
 
     @property
     def timeout_states(self) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ..description import DescriptionError, parse
+from ..openapi._raw import operation_at
 from ._discovery import AsyncOperation, async_operations, pointer
 from ._finding import Found, NotFound, find_document
 from ._inference import infer
@@ -166,6 +167,12 @@ def _dismiss(
     return url, f"the job's status URL (exchange #{first.index}), where OGC dismisses a job"
 
 
+def _suffixes(path: str) -> list[int]:
+    """Where the document's paths may start in a request path: at its root, or below the
+    base path the server is mounted at (each `/` in turn)."""
+    return [i for i, c in enumerate(path) if c == "/"]
+
+
 def _id_value(seen: Observation, id_field: str | None) -> str | None:
     from ..driver import field
 
@@ -312,6 +319,13 @@ def _probed(
             inferred.differs.append(
                 f"it documents the {name} header at {sign.at}; the acceptance (exchange "
                 f"#{seen.submission.index}) had none"
+            )
+    if result is not None and result.read is not None and document is not None:
+        path = httpx.URL(result.read.url).path
+        if not any(operation_at(document, "DELETE", path[i:]) for i in _suffixes(path)):
+            written.undeletable = (
+                f"the document gives no DELETE of the result ({path}, exchange "
+                f"#{result.read.index}): nothing to judge a deletion by"
             )
     id_key = inferred.keys.get("id_field")
     id_value = _id_value(seen, id_key.value if id_key else None)

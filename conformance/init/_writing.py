@@ -39,6 +39,8 @@ class Written:
     #: A DELETE the document ties to the status monitor: [resource] delete's url.
     dismiss: tuple[str, str] | None = None
     sync: tuple[str, str] | None = None  # a GET on the collection the scenario posts to
+    #: Why the result cannot be deleted by what the document says ("": it can, or unknown).
+    undeletable: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -63,9 +65,10 @@ def _inline(value: Any) -> Any:
 
 
 def _put(table: Any, key: str, value: Any, cited: str = "") -> None:
-    table.add(key, _inline(value))
+    item = tomlkit.item(_inline(value))
     if cited:
-        table[key].comment(cited)
+        item.comment(cited)
+    table.add(key, item)
 
 
 def _scenario(written: Written) -> Table:
@@ -108,7 +111,24 @@ def _undescribed(doc: Any, written: Written) -> None:
         ])  # fmt: skip
 
 
-def _dialect(inferred: Inferred, name: str) -> Table:
+_DELETION = ("DELETE-204", "DELETE-NO-CONTENT-LENGTH", "DELETE-GONE")
+
+
+def _not_applicable(inferred: Inferred, undeletable: str) -> Table | None:
+    """The deletion rules the document gives nothing to judge by (none the base lacks)."""
+    from ._inference import builtin
+
+    lacking = builtin(inferred.base).not_applicable
+    rules = [r for r in _DELETION if r not in lacking] if undeletable else []
+    if not rules:
+        return None
+    table = tomlkit.table()
+    for rule in rules:
+        _put(table, rule, undeletable)
+    return table
+
+
+def _dialect(inferred: Inferred, name: str, undeletable: str = "") -> Table:
     table = tomlkit.table()
     if inferred.overrides:
         _put(
@@ -142,6 +162,9 @@ def _dialect(inferred: Inferred, name: str) -> Table:
         table.add("http_states", sub)
     if "states" in inferred.overrides:
         table.add("states", _states(inferred))
+    lacking = _not_applicable(inferred, undeletable)
+    if lacking is not None:
+        table.add("not_applicable", lacking)
     return table
 
 
@@ -212,14 +235,20 @@ def render(written: Written, command: str, today: str) -> str:
         _put(resource, "delete", delete, written.dismiss[1])
         doc.add("resource", resource)
     if written.inferred is not None:
-        doc.add("dialect", _dialect(written.inferred, _slug(written.target)))
+        dialect = _dialect(written.inferred, _slug(written.target), written.undeletable)
+        doc.add("dialect", dialect)
         for line in written.inferred.differs:
             _commented(doc, [f"The document differs from the server: {line}"])
     _undescribed(doc, written)
-    doc.add(tomlkit.nl())
-    _commented(doc, [
-        "Not inferred: how long your server keeps an operation's id. Without these lines the",
-        "retention checks expect the defaults (5 minutes after it ends, 1 hour after a timeout).",
-        "[retention]", "completed = 300.0", "timed_out = 3600.0",
-    ])  # fmt: skip
+    retention = tomlkit.table()
+    _put(retention, "known", False, 'not inferred: the retention checks SKIP "not described"')
+    for line in (
+        "How long your server keeps an operation's id once it ended, and once it timed out:",
+        "set them, and remove `known = false`, to check the windows (on the wall clock, the",
+        "run waits that long).",
+        "completed = 300.0",
+        "timed_out = 3600.0",
+    ):
+        retention.add(tomlkit.comment(line))
+    doc.add("retention", retention)
     return tomlkit.dumps(doc)

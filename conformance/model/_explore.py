@@ -76,7 +76,7 @@ def explore(
     skip: Iterable[str] = (),
 ) -> Exploration:
     """Draw lifecycles against the target until no new requirement is found broken."""
-    judged = set(MODEL_REQUIREMENTS) - set(description.dialect.not_applicable) - set(skip)
+    judged = set(MODEL_REQUIREMENTS) - set(description.not_judged) - set(skip)
     ctx = Context(driver, description, moves_clock, judged, hint=budget.replay_hint())
     result = Exploration()
     if not ctx.scenarios:

@@ -42,7 +42,7 @@ def _window(
     retention = description.retention
     submitted = traced.submission.exchange
     # A window the dialect's contract does not have is not drawn: nothing judged it.
-    skipped = description.dialect.not_applicable.keys()
+    skipped = description.not_judged.keys()
     if traced.submission.scenario == "timeout":
         if "RETAIN-TIMEOUT" in skipped:
             return None

@@ -179,10 +179,9 @@ class Recorder:
             get(req_id)
         except LookupError as exc:
             pytest.fail(f"@pytest.mark.requirement: {exc}", pytrace=False)
-        dialect = self.session.description.dialect
-        reason = dialect.not_applicable.get(req_id)
+        reason = self.session.description.not_judged.get(req_id)
         if reason is not None:
-            pytest.skip(f"not in the {dialect.name} dialect's contract: {reason}")
+            pytest.skip(reason)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
