@@ -30,7 +30,7 @@ from conformance.verdicts import (
     collecting,
 )
 
-#: The case modules whose cases judge the lifecycle and its windows.
+#: The case modules whose cases judge the lifecycle and its windows, and the document.
 MODULES = (
     "test_submission",
     "test_status",
@@ -39,6 +39,7 @@ MODULES = (
     "test_transitions",
     "test_sync",
     "test_retention",
+    "test_document",
 )
 #: The property and schema-driven cases (the smoke profile: they draw the same every run).
 PROPERTY_MODULES = ("test_robustness", "test_schema", "test_model")

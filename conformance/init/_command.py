@@ -45,6 +45,10 @@ _ARGUMENTS: list[tuple[str, dict[str, Any]]] = [
     ("--operation", {"metavar": "'METHOD PATH'",
                      "help": "the operation to start, as the table lists it or with its "
                              "path filled in"}),
+    ("--status-url", {"metavar": "SOURCE",
+                      "help": "where the status URL is, where the answer does not say: a "
+                              "dialect's status_url (template:/tasks/{id}, header:NAME, "
+                              "body:FIELD, link:REL)"}),
     ("--json", {"metavar": "BODY",
                 "help": "the body to submit (JSON), instead of the document's example"}),
     ("--header", {"action": "append", "default": [], "metavar": "'NAME: VALUE'",
@@ -83,6 +87,17 @@ def _headers(values: list[str]) -> dict[str, str]:
             raise Stop(f"--header {value.split(':')[0]!r}...: write it as 'Name: value'")
         headers[name.strip()] = content.strip()
     return headers
+
+
+def _check_source(source: str) -> None:
+    from ..description import parse
+
+    try:
+        parse({"dialect": {"status_url": source}}, "--status-url")
+    except DescriptionError as exc:
+        raise Stop(
+            str(exc).replace("target description --status-url is not usable:\n  - ", "")
+        ) from None
 
 
 def _operation(text: str) -> tuple[str, str]:
@@ -206,6 +221,8 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
             )
         headers = _headers(args.header)
         wanted = _operation(args.operation) if args.operation else None
+        if args.status_url is not None:
+            _check_source(args.status_url)
         body = None
         if args.json is not None:
             import json
@@ -302,17 +319,12 @@ def _probed(
     op: AsyncOperation | None,
     written: Written,
 ) -> None:
-    seen = probe(driver, scenario, document, op, args.interval, args.budget)
+    seen = probe(driver, scenario, document, op, args.interval, args.budget, args.status_url)
     if seen.problem:
         last = f"\n  {list(driver.transcript)[-1].describe()}"
         raise Stop(f"the probe stopped: {seen.problem}{last}")
     result = find_result(driver, seen, scenario)
     written.inferred = inferred = infer(seen, result, document)
-    if result is None:
-        written.notes.append(
-            "no result URL answered after the operation ended; the dialect's result_url is "
-            "kept: set it if the operation makes a resource (README, 'Dialects')"
-        )
     for sign in op.signs if op is not None else ():
         name = sign.what.removesuffix(" header")
         if name != sign.what and seen.submission.header(name) is None:

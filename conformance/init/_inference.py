@@ -124,6 +124,12 @@ def _observed(
         keys["id_field"] = ident
     if result is not None:
         keys["result_url"] = Key(result.source, result.cited)
+    elif seen.final_role is Role.SUCCESS:
+        keys["result_url"] = Key(
+            "none",
+            "no result URL answered once it ended: set one if the operation makes a resource "
+            "(RESULT-URL is SKIP until then)",
+        )
     bodies = [(e, e.json_object()) for e in (sub, *polls)]
     message = _first_field(bodies, MESSAGE_PATHS, lambda v: isinstance(v, str))
     if message is not None:
@@ -227,17 +233,35 @@ def infer(seen: Observation, result: Result | None, document: dict[str, Any] | N
                 f"the document's enum at {at} lists {', '.join(unused)}, which the server never "
                 "said (it said another name of that meaning): left out of the states"
             )
-    scored = []
-    for i, name in enumerate(available_order()):
-        dialect = builtin(name)
-        score = sum(2 if k == "status_url" else 1 for k, v in keys.items()
-                    if _same(k, v.value, dialect, seen)) + _states_fit(states, dialect)  # fmt: skip
-        scored.append((-score, i, name, dialect))
-    _, _, base, dialect = min(scored)
+    base, dialect = _nearest(keys, states, seen)
     overrides = [k for k, v in keys.items() if not _same(k, v.value, dialect, seen)]
     if states and _states_fit(states, dialect) < sum(len(v) for v in states.values()):
         overrides.append("states")
     return Inferred(keys, states, base, overrides, differs, enum is not None)
+
+
+#: The keys a dialect must share with what was seen to be its kind: where the status is,
+#: and how its state is told. Without them its other rules (its not_applicable reasons,
+#: its fields) would be another API's.
+_KIND = ("status_url", "status_field", "done", "http_states")
+
+
+def _nearest(
+    keys: dict[str, Key], states: dict[Role, list[Key]], seen: Observation
+) -> tuple[str, Dialect]:
+    """The built-in dialect of the same kind that shares most of what was seen; else the
+    catalogue's own (cloudcenter), which the keys that differ then override."""
+    scored = []
+    for i, name in enumerate(available_order()):
+        dialect = builtin(name)
+        if not all(_same(k, keys[k].value, dialect, seen) for k in _KIND if k in keys):
+            continue
+        same = [k for k, v in keys.items() if _same(k, v.value, dialect, seen)]
+        scored.append((-(len(same) + _states_fit(states, dialect)), i, name, dialect))
+    if not scored:
+        return "cloudcenter", builtin("cloudcenter")
+    _, _, name, dialect = min(scored)
+    return name, dialect
 
 
 def available_order() -> list[str]:

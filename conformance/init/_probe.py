@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ..description import Role
+from ..description import Role, fill_template
 from ..description import fill_placeholders as fill
 from ..driver import Driver, Exchange, link, retry_after_seconds
 from ..driver import field as read_field
@@ -59,6 +59,7 @@ class Observation:
     #: Monitors asked that did not answer as one, with what they answered.
     refused: list[tuple[Monitor, Exchange]] = field(default_factory=list)
     problem: str = ""
+    given: bool = False  # the user said where the monitor is (--status-url)
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -82,10 +83,39 @@ def _ids(body: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [item for item in sorted(found, key=order) if order(item)[0] < 2]
 
 
+def _given(submission: Exchange, source: str) -> list[Monitor]:
+    """The monitor where the user said it is (--status-url), for each way to fill it."""
+    kind, _, argument = source.partition(":")
+    body = submission.json_object()
+    cited = "--status-url"
+    if kind == "header":
+        value = submission.header(argument)
+        return [Monitor(source, value, cited)] if value else []
+    if kind == "body":
+        value = read_field(body, argument)
+        return [Monitor(source, value, cited)] if isinstance(value, str) and value else []
+    if kind == "link":
+        href = link(body, submission.headers, argument)
+        return [Monitor(source, href, cited)] if href else []
+    found = []
+    for id_field, value in _ids(body) if "{id}" in argument else [("", "")]:
+        url = fill_template(argument, value or None, lambda path: read_field(body, path))
+        if url is not None:
+            where = f"{cited}, its {{id}} the field {id_field}" if id_field else cited
+            found.append(Monitor(source, url, f"{where} of exchange #{submission.index}", id_field))
+    return found
+
+
 def candidates(
-    submission: Exchange, document: dict[str, Any] | None, op: AsyncOperation | None
+    submission: Exchange,
+    document: dict[str, Any] | None,
+    op: AsyncOperation | None,
+    given: str | None = None,
 ) -> list[Monitor]:
-    """Where the status monitor may be, from the answer first, then the document."""
+    """Where the status monitor may be: where the user said, else from the answer, then
+    from the document."""
+    if given is not None:
+        return _given(submission, given)
     n = submission.index
     found: list[Monitor] = []
     for name in MONITOR_HEADERS:
@@ -152,8 +182,10 @@ def probe(
     op: AsyncOperation | None,
     interval: float,
     budget: float,
+    given: str | None = None,
 ) -> Observation:
-    """Submit the scenario once and follow its operation to its end (or the budget)."""
+    """Submit the scenario once and follow its operation to its end (or the budget);
+    `given`: where the user said the status URL is (a dialect's status_url source)."""
     values = {"uuid": str(uuid.uuid4()), "n": "1"}  # as the suite fills a scenario's
     submission = driver.send(
         "init: submission",
@@ -162,7 +194,7 @@ def probe(
         json=fill(scenario.json, values),
         headers=fill(dict(scenario.headers), values),
     )
-    seen = Observation(submission)
+    seen = Observation(submission, given=given is not None)
     if submission.error is not None or not (200 <= (submission.status or 0) < 300):
         seen.problem = (
             f"the submission {scenario.method} {scenario.path} answered "
@@ -170,7 +202,7 @@ def probe(
         )
         return seen
     start = driver.clock.now()
-    for monitor in candidates(submission, document, op)[:MAX_CANDIDATES]:
+    for monitor in candidates(submission, document, op, given)[:MAX_CANDIDATES]:
         url = driver.on_target(monitor.url)
         if isinstance(url, str) or not driver.same_origin(url):
             continue
@@ -222,12 +254,14 @@ def _said(exchange: Exchange, state_field: str) -> str:
 
 def _no_monitor(seen: Observation) -> str:
     sub = seen.submission
+    said = f"the acceptance (exchange #{sub.index}, {sub.status})"
+    if not seen.refused and seen.given:
+        return f"{said} has nothing --status-url names"
     if not seen.refused:
         return (
-            f"the acceptance (exchange #{sub.index}, {sub.status}) names no status monitor: no "
-            f"{', '.join(MONITOR_HEADERS)} header, no link or URL field, and the document ties "
-            "no status operation to it; describe status_url in [dialect] by hand (README, "
-            "'Dialects')"
+            f"{said} names no status monitor: no {', '.join(MONITOR_HEADERS)} header, no link "
+            "or URL field, and the document ties no status operation to it; say where it is "
+            "with --status-url (e.g. --status-url='template:/tasks/{id}')"
         )
     asked = "; ".join(
         f"{m.source} -> {e.error or e.status} (exchange #{e.index})" for m, e in seen.refused

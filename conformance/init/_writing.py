@@ -177,8 +177,10 @@ def _states(inferred: Inferred) -> Table:
     for role in Role:
         keys = inferred.states.get(role, [])
         names = [k.value for k in keys]
-        # The base's names only where the server and its document named none of this role.
-        kept = [] if names else [n for n in base.names(role) if n not in seen]
+        # Where the server and its document named none of this role: the base's names, and
+        # the usual ones spelled as this server spells its others.
+        usual = [*base.names(role), *_usual(role, seen)]
+        kept = [] if names else list(dict.fromkeys(n for n in usual if n not in seen))
         if not names and role is Role.CANCELLED and inferred.documented_states:
             _put(table, role.value, [], "none seen, none in the document's enum")
             continue
@@ -186,11 +188,28 @@ def _states(inferred: Inferred) -> Table:
             continue
         cited = "; ".join(f"{k.value}: {k.cited}" for k in keys)
         if kept:
-            cited += (
-                "; " if cited else ""
-            ) + f"not seen, kept from {inferred.base}: {', '.join(kept)}"
+            cited += "; " if cited else ""
+            cited += f"none seen: {inferred.base}'s names and the usual ones; correct them"
         _put(table, role.value, names + kept, cited)
     return table
+
+
+#: The usual names of the roles a probe of a successful operation cannot see.
+_USUAL = {Role.FAILURE: ("failed", "failure", "error"), Role.CANCELLED: ("canceled", "cancelled")}
+
+
+def _usual(role: Role, seen: set[str]) -> list[str]:
+    """The usual names of `role`, in the case the server's own names are written in."""
+    words = _USUAL.get(role, ())
+    if not seen or role is Role.CANCELLED:
+        return []
+    if all(name.isupper() for name in seen):
+        return [w.upper() for w in words]
+    if all(name[:1].isupper() for name in seen):
+        return [w.capitalize() for w in words]
+    if all(name.islower() for name in seen):
+        return list(words)
+    return []
 
 
 def _slug(target: str) -> str:
