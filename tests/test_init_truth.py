@@ -9,6 +9,7 @@ or timeout scenario, a synchronous call): those are SKIP "not described".
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,13 @@ import pytest
 
 from conformance.cli import main
 
-from .conftest import write
+from . import flower, moto
+from ._real_servers import RealRun, once_per_session
+from .conftest import suite_in_subprocess, write
 from .servers import azure_lro, google_lro, ogc_processes
 from .test_dialects import AZURE, GOOGLE, OGC, TIMING
+from .test_flower import flower_run  # noqa: F401 (the hand-written run, made once)
+from .test_moto_glacier import moto_run  # noqa: F401 (the hand-written run, made once)
 from .test_pygeoapi import DESCRIPTION as PYGEOAPI
 from .test_pygeoapi import TIMING as PYGEOAPI_TIMING
 from .test_pygeoapi import server  # noqa: F401 (the fixture: pygeoapi, started once)
@@ -109,3 +114,63 @@ def test_init_gives_pygeoapi_the_hand_written_verdicts(server, run_suite, tmp_pa
         found.pop(requirement, None)
     assert found == {}, text
     assert ours.verdicts["TRANS-OUTCOME"] == "PASS"
+
+
+def _init_then_judged(factory, name, running, options, extra):
+    """A real server started once: `init --probe` on it, then the suite with what it wrote."""
+
+    def produce(work: Path) -> None:
+        config = work / "target.toml"
+        with running(work) as url:
+            (work / "init-returncode").write_text(str(init(url, config, *options)))
+            write(config, config.read_text() + extra)
+            done, _ = suite_in_subprocess(
+                work / "reports", f"--target={url}", f"--target-config={config}"
+            )
+        (work / "output").write_text((done.stdout + done.stderr)[-4000:])
+
+    work = once_per_session(factory, name, produce)
+    assert (work / "init-returncode").read_text() == "0"
+    path = work / "reports" / "conformance.json"
+    run = RealRun(json.loads(path.read_text()) if path.exists() else None, work / "reports")
+    run.output = (work / "output").read_text()
+    return run, (work / "target.toml").read_text()
+
+
+def test_init_gives_flower_the_hand_written_verdicts(flower_run, tmp_path_factory):  # noqa: F811
+    # Flower publishes no document and names no status URL: the newcomer says where it is.
+    python = flower.interpreter()
+    assert python is not None  # flower_run failed or skipped already otherwise
+    options = [
+        "--operation=POST /api/task/async-apply/tasks.add",
+        '--json={"args": [1], "kwargs": {"y": 2}}',
+        "--status-url=template:/api/task/result/{id}",
+        "--interval=0.1",
+        "--budget=20",
+    ]
+    ours, text = _init_then_judged(
+        tmp_path_factory, "flower-init", lambda work: flower.running(python, work), options,
+        "\n[polling]\ninterval = 0.1\nbudget = 20\n",
+    )  # fmt: skip
+    assert 'id_field = "task-id"' in text and 'status_field = "state"' in text
+    assert 'failure = ["FAILED", "FAILURE", "ERROR"]' in text  # Celery's FAILURE among them
+    assert differences(flower_run, ours) == {}, (text, ours.output)
+
+
+def test_init_describes_moto_as_far_as_its_answers_go(moto_run, tmp_path_factory):  # noqa: F811
+    # moto names the job in a Location on another host ("//vaults/..."): init says so in the
+    # description, and the run then gives the hand-written description's verdicts.
+    python = moto.interpreter()
+    assert python is not None
+    options = [
+        "--operation=POST /-/vaults/conformance/jobs",
+        '--json={"Type": "inventory-retrieval", "Tier": "Expedited"}',
+        f"--header=Authorization: {moto.AUTHORIZATION}",
+        "--header=x-amz-glacier-version: 2012-06-01",
+    ]
+    ours, text = _init_then_judged(
+        tmp_path_factory, "moto-init", lambda work: moto.running(python, work), options,
+        "\n[polling]\ninterval = 0.2\nbudget = 15\n",
+    )  # fmt: skip
+    assert "is on another origin, which init does not follow" in text
+    assert differences(moto_run, ours) == {}, (text, ours.output)

@@ -414,7 +414,7 @@ class Driver:
         source, kind, value = found
         submission.location, submission.location_source = value, source
         resolved = (
-            self._resolve(exchange.url, value) if kind != "template" else self.on_target(value)
+            self.resolve(exchange.url, value) if kind != "template" else self.on_target(value)
         )
         shown = f"{value!r}{self._from(source)}"
         if isinstance(resolved, str):
@@ -470,7 +470,7 @@ class Driver:
                 wheres.append(f"no value for every placeholder of {argument!r} (id: {id_from})")
         return "; ".join(wheres)
 
-    def _resolve(self, against: str, reference: str) -> httpx.URL | str:
+    def resolve(self, against: str, reference: str) -> httpx.URL | str:
         """`reference` resolved against a URL (RFC 3986 §5); else the problem, in words.
 
         Only http and https are followed: a `file:`, `javascript:` or `data:` URL has no
@@ -542,7 +542,7 @@ class Driver:
         value = poll.exchange.header(argument)
         if not value:
             return url
-        resolved = self._resolve(poll.exchange.url, value)
+        resolved = self.resolve(poll.exchange.url, value)
         if isinstance(resolved, str) or not self.same_origin(resolved):
             run.problem = f"the status URL moved to {value!r}, which " + (
                 resolved if isinstance(resolved, str) else "is on another origin"
@@ -724,7 +724,7 @@ class Driver:
             absent = value is MISSING or (value is None and kind != "body")
             shown = "" if absent else f" ({value!r})"
             return f"no resource URL in {where}{shown}"
-        return self._resolve(carrier.url, value)
+        return self.resolve(carrier.url, value)
 
     def resource_call(self, which: str, run: Run, label: str) -> Call:
         """Read or delete the run's resource as the description says.

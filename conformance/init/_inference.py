@@ -99,6 +99,11 @@ def _observed(
     sub, polls = seen.submission, seen.polls
     keys = {"accepted_status": Key([sub.status], f"exchange #{sub.index}: answered {sub.status}")}
     if seen.monitor is None:
+        for monitor, url in seen.elsewhere[:1]:
+            keys["status_url"] = Key(monitor.source, f"{monitor.cited}: {url}, not followed")
+        keys["result_url"] = Key(
+            "none", "the operation was not followed to its end: set it if it makes a resource"
+        )
         return keys, {}
     keys["status_url"] = Key(seen.monitor.source, seen.monitor.cited)
     codes = sorted({p.status for p in polls if p.status is not None and 200 <= p.status < 400})

@@ -60,6 +60,8 @@ class Observation:
     refused: list[tuple[Monitor, Exchange]] = field(default_factory=list)
     problem: str = ""
     given: bool = False  # the user said where the monitor is (--status-url)
+    #: Monitors named on another origin, never followed: (monitor, the URL it resolves to).
+    elsewhere: list[tuple[Monitor, str]] = field(default_factory=list)
 
     @property
     def bodies(self) -> list[dict[str, Any]]:
@@ -203,8 +205,17 @@ def probe(
         return seen
     start = driver.clock.now()
     for monitor in candidates(submission, document, op, given)[:MAX_CANDIDATES]:
-        url = driver.on_target(monitor.url)
-        if isinstance(url, str) or not driver.same_origin(url):
+        # As the suite resolves it: a reference the answer gave, against the request's URL
+        # (RFC 3986 §5); a template's path, on the target.
+        url = (
+            driver.on_target(monitor.url)
+            if monitor.source.startswith("template:")
+            else driver.resolve(submission.url, monitor.url)
+        )
+        if isinstance(url, str):
+            continue
+        if not driver.same_origin(url):
+            seen.elsewhere.append((monitor, str(url)))  # not followed: another origin
             continue
         first = driver.send("init: status read 1", "GET", url)
         if first.error is None and first.status is not None and 200 <= first.status < 400:
@@ -255,6 +266,12 @@ def _said(exchange: Exchange, state_field: str) -> str:
 def _no_monitor(seen: Observation) -> str:
     sub = seen.submission
     said = f"the acceptance (exchange #{sub.index}, {sub.status})"
+    if not seen.refused and seen.elsewhere:
+        monitor, url = seen.elsewhere[0]
+        return (
+            f"the status monitor {url} ({monitor.cited}) is on another origin, which init does "
+            "not follow"
+        )
     if not seen.refused and seen.given:
         return f"{said} has nothing --status-url names"
     if not seen.refused:

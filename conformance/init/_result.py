@@ -78,7 +78,12 @@ def _candidates(seen: Observation, scenario: Scenario) -> list[tuple[str, str, s
 def find_result(driver: Driver, seen: Observation, scenario: Scenario) -> Result | None:
     """The result's source, shown by a GET that answered 2xx; None when no candidate did."""
     for source, url, cited in _candidates(seen, scenario)[:4]:
-        target = driver.on_target(url)
+        kind = source.partition(":")[0]
+        target = (
+            driver.on_target(url)
+            if kind in ("template", "request")
+            else driver.resolve(seen.polls[-1].url, url)
+        )
         if isinstance(target, str) or not driver.same_origin(target):
             continue
         read = driver.send("init: result read", "GET", target)
