@@ -229,11 +229,12 @@ def status_reads(contract: Contract, description: Description) -> list[tuple[str
     answer's JSON schema, the state field's schema)."""
     field = description.dialect.status_field
     found = []
-    for template in contract.document.get("paths") or {}:
-        located = operation_at(contract.document, "GET", str(template))
-        if located is None or "{" not in str(template):
+    for template, item in (contract.document.get("paths") or {}).items():
+        op = item.get("get") if isinstance(item, dict) and "{" in str(template) else None
+        if not isinstance(op, dict):
             continue
-        answer = responses(contract.document, located[1]).get("200")
+        at = pointer("paths", str(template), "get")
+        answer = responses(contract.document, Part(op, at)).get("200")
         media = json_media(contract.document, answer) if answer else None
         state = property_at(contract.document, media[1], field) if media else None
         if media is not None and state is not None:
@@ -369,9 +370,8 @@ def errors_documented(contract: Contract, description: Description) -> None:
     checked = [(f"{contract.method} {template}", op)]
     if description.dialect.status_field:
         for read, _, _ in status_reads(contract, description):
-            located = operation_at(contract.document, "GET", read)
-            if located is not None:
-                checked.append((f"GET {read}", located[1]))
+            op = contract.document["paths"][read]["get"]
+            checked.append((f"GET {read}", Part(op, pointer("paths", read, "get"))))
     problems, pointers = [], []
     for label, part in checked:
         answers = responses(contract.document, part)

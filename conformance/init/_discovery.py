@@ -96,20 +96,39 @@ def _schema_refs(response: dict[str, Any]) -> list[str]:
     return [s["$ref"] for s in schemas if isinstance(s, dict) and isinstance(s.get("$ref"), str)]
 
 
-def _tied(document: dict[str, Any], path: str, method: str) -> tuple[list[Any], list[Any]]:
+@dataclass(frozen=True)
+class _Index:
+    """What `_tied` looks up, built once per document."""
+
+    by_id: dict[Any, tuple[str, str]]  # operationId -> (METHOD, path)
+    below: dict[str, list[str]]  # a path -> the paths one {parameter} below it
+
+    @classmethod
+    def of(cls, paths: dict[str, Any]) -> _Index:
+        by_id = {
+            op.get("operationId"): (m.upper(), p)
+            for p, item in paths.items()
+            if isinstance(item, dict)
+            for m, op in item.items()
+            if m in METHODS and isinstance(op, dict) and op.get("operationId")
+        }
+        below: dict[str, list[str]] = {}
+        for path in paths:
+            parent, _, last = str(path).rstrip("/").rpartition("/")
+            if re.fullmatch(r"\{[^/{}]+\}", last):
+                below.setdefault(parent, []).append(str(path))
+        return cls(by_id, below)
+
+
+def _tied(
+    document: dict[str, Any], index: _Index, path: str, method: str
+) -> tuple[list[Any], list[Any]]:
     """The status and dismiss operations the document ties to an asynchronous one.
 
     Its OpenAPI 3 `links` first (each names the operation it leads to), then a GET (and a
     DELETE) one `{parameter}` below the operation's own path, as collections are laid out.
     """
     paths = document.get("paths") or {}
-    by_id = {
-        op.get("operationId"): (m.upper(), p)
-        for p, item in paths.items()
-        if isinstance(item, dict)
-        for m, op in item.items()
-        if m in METHODS and isinstance(op, dict) and op.get("operationId")
-    }
     status: list[Any] = []
     dismiss: list[Any] = []
     responses = paths[path][method].get("responses") or {}
@@ -117,23 +136,24 @@ def _tied(document: dict[str, Any], path: str, method: str) -> tuple[list[Any], 
         response = local(document, raw)
         links = response.get("links") if isinstance(response, dict) else None
         for name, link in (links or {}).items():
-            target = by_id.get(local(document, link).get("operationId"))
+            target = index.by_id.get(local(document, link).get("operationId"))
             if target is not None:
                 where = pointer("paths", path, method, "responses", str(code), "links", name)
                 (dismiss if target[0] == "DELETE" else status).append((*target, where))
-    below = re.compile(re.escape(path.rstrip("/")) + r"/\{[^/{}]+\}$")
-    for other, item in paths.items():
-        if isinstance(item, dict) and below.match(other):
-            for m, found in (("get", status), ("delete", dismiss)):
-                if isinstance(item.get(m), dict) and not any(t[1] == other for t in found):
-                    found.append((m.upper(), other, pointer("paths", other, m)))
+    for other in index.below.get(path.rstrip("/"), []):
+        item = paths[other]
+        for m, found in (("get", status), ("delete", dismiss)):
+            if isinstance(item.get(m), dict) and not any(t[1] == other for t in found):
+                found.append((m.upper(), other, pointer("paths", other, m)))
     return status, dismiss
 
 
 def async_operations(document: dict[str, Any]) -> list[AsyncOperation]:
     """Every operation with at least one sign of running asynchronously, in document order."""
     found = []
-    for path, item in (document.get("paths") or {}).items():
+    paths = document.get("paths") or {}
+    index = _Index.of(paths) if isinstance(paths, dict) else _Index({}, {})
+    for path, item in paths.items() if isinstance(paths, dict) else ():
         if not isinstance(item, dict):
             continue
         for method in METHODS:
@@ -142,7 +162,7 @@ def async_operations(document: dict[str, Any]) -> list[AsyncOperation]:
                 continue
             signs = _signs(document, path, method, op)
             if signs:
-                status, dismiss = _tied(document, path, method)
+                status, dismiss = _tied(document, index, path, method)
                 found.append(
                     AsyncOperation(
                         method.upper(),

@@ -139,7 +139,9 @@ def _dialect(inferred: Inferred, name: str, undeletable: str = "") -> Table:
         )
         _put(table, "extends", inferred.base, "the built-in dialect nearest to what the probe saw")
     else:
-        fit = "the probe's answers fit" if "status_codes" in inferred.keys else "the acceptance fits"
+        fit = (
+            "the probe's answers fit" if "status_codes" in inferred.keys else "the acceptance fits"
+        )
         _put(table, "name", inferred.base, f"the built-in dialect {fit}")
     same = []
     for key in _DIALECT_KEYS:

@@ -6,6 +6,7 @@ another document is never fetched, and reads as what it is, a `$ref`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,7 @@ def local(document: dict[str, Any], node: Any) -> Any:
     return follow(document, node, "").node
 
 
+@functools.lru_cache(maxsize=4096)
 def template_pattern(template: str) -> re.Pattern[str]:
     """A path template (`/jobs/{id}`) as a pattern its concrete paths match whole."""
     parts = re.split(r"(\{[^{}/]+\})", template)
