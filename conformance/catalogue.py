@@ -256,6 +256,13 @@ CATALOGUE: dict[str, Requirement] = {
             "and the status reads match what the document says of them.",
             "OpenAPI 3.1 §4.8.16 (Responses Object)",
         ),
+        _r(
+            "ROBUST-IDS",
+            _MUST,
+            "Robustness",
+            "A random or malformed operation id answers 404 or 400; nothing answers 5xx.",
+            "RFC 9110 §15.5, §15.6",
+        ),
         # The published contract: the OpenAPI document, read as written
         _r(
             "DOC-ACCEPTED",
@@ -289,7 +296,7 @@ CATALOGUE: dict[str, Requirement] = {
             _SHOULD,
             "Published contract",
             "A documented DELETE of what the operation made answers 204 with no content.",
-            f"{_PAGE}, Asynchronous (DELETE); Azure API style guide (Spectral ruleset), "
+            f"{_PAGE}, introduction; Azure API style guide (Spectral ruleset), "
             "az-delete-204-response",
         ),
         _r(
@@ -307,13 +314,6 @@ CATALOGUE: dict[str, Requirement] = {
             "default answer).",
             "Azure API style guide (Spectral ruleset), az-default-response; Azure OpenAPI "
             "validator, LroErrorContent",
-        ),
-        _r(
-            "ROBUST-IDS",
-            _MUST,
-            "Robustness",
-            "A random or malformed operation id answers 404 or 400; nothing answers 5xx.",
-            "RFC 9110 §15.5, §15.6",
         ),
     ]
 }
