@@ -163,3 +163,15 @@ def test_the_lying_server_gets_its_doc_verdicts_and_no_false_ones(tmp_path, run_
         assert verdicts[rule] == "SKIP" and "not described" in run.requirement(rule)["reason"]
     assert run.with_verdict("ERROR") == {}
     assert set(run.with_verdict("FAIL")) == {"ROBUST-SUBMIT"}  # it takes a body in an array
+
+
+def test_without_a_probe_the_documents_signs_name_the_dialect(tmp_path):
+    document = Path(__file__).parent / "data" / "openapi" / "azure-lro-parameterized-endpoints.json"
+    assert init(tmp_path, "builtin", f"--openapi={document}") == 0
+    text = (tmp_path / "target.toml").read_text()
+    table = tomllib.loads(text)
+    assert table["dialect"] == {"name": "azure"}
+    assert "x-ms-long-running-operation); unchecked: --probe checks it" in text
+    # The file as a description names files: from its own folder.
+    assert (tmp_path / table["openapi"]).resolve() == document.resolve()
+    parse_text(text, "init's")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
 import shlex
 import sys
@@ -87,6 +88,27 @@ def _headers(values: list[str]) -> dict[str, str]:
             raise Stop(f"--header {value.split(':')[0]!r}...: write it as 'Name: value'")
         headers[name.strip()] = content.strip()
     return headers
+
+
+#: The dialect a sign in the document speaks for, the most telling first.
+_SPOKEN = (
+    ("AIP-151 Operation response", "google-lro"),
+    ("Operation-Location header", "azure"),
+    ("Azure-AsyncOperation header", "azure"),
+    ("x-ms-long-running-operation", "azure"),
+    ("Prefer: respond-async", "ogc-processes"),
+    ("201 response with a Location", "ogc-processes"),
+)
+
+
+def _documented_dialect(op: AsyncOperation | None) -> tuple[str, str] | None:
+    """The built-in dialect the operation's signs speak for, and the sign; None: the
+    default dialect's (a 202 with a Location)."""
+    for sign in op.signs if op is not None else ():
+        for what, dialect in _SPOKEN:
+            if sign.what == what:
+                return dialect, f"openapi: {sign.at} ({what})"
+    return None
 
 
 def _check_source(source: str) -> None:
@@ -284,7 +306,12 @@ def _session(
         raise Stop("\n  - ".join(["the request cannot be written yet:", *scenario.missing]))
     written = Written(args.target, scenario, headers=headers)
     if isinstance(found_doc, Found):
-        written.openapi = found_doc.source
+        # A file as the description names files: from the description's own folder.
+        written.openapi = (
+            os.path.relpath(found_doc.source, out.resolve().parent)
+            if found_doc.file
+            else found_doc.source
+        )
         fetched = found_doc.exchange
         written.openapi_cited = (
             f"exchange #{fetched.index}: GET answered 200" if fetched else "--openapi"
@@ -298,6 +325,7 @@ def _session(
             "written from the document alone; `init --probe` checks it against the server and "
             "infers the dialect from its answers"
         )
+        written.documented_dialect = _documented_dialect(op)
     command = "async-conformance init " + " ".join(shlex.quote(a) for a in _shown(args))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,7 @@ class Found:
     #: What the description's `openapi` key says: a path on the target, a URL, or a file.
     source: str
     exchange: Exchange | None = None
+    file: bool = False  # read from a file: `source` is its absolute path
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,10 @@ def _fetch(driver: Driver, url: httpx.URL) -> tuple[Exchange, dict[str, Any] | s
 
 
 def _given(driver: Driver, given: str, base_dir: Path) -> Found | NotFound:
-    if given.startswith(("http://", "https://", "/")):
+    on_target = given.startswith(("http://", "https://")) or (
+        given.startswith("/") and not Path(given).is_file()  # an absolute path to a file: read
+    )
+    if on_target:
         url = driver.on_target(given)
         if isinstance(url, str):
             return NotFound(f"--openapi {given!r} {url}")
@@ -103,7 +107,7 @@ def _given(driver: Driver, given: str, base_dir: Path) -> Found | NotFound:
     parsed = _parsed(text)
     if isinstance(parsed, str):
         return NotFound(f"--openapi {given!r} is {parsed}")
-    return Found(parsed, str(path))
+    return Found(parsed, str(path.resolve()), file=True)
 
 
 def find_document(driver: Driver, given: str | None, base_dir: Path) -> Found | NotFound:

@@ -41,6 +41,8 @@ class Written:
     sync: tuple[str, str] | None = None  # a GET on the collection the scenario posts to
     #: Why the result cannot be deleted by what the document says ("": it can, or unknown).
     undeletable: str = ""
+    #: Without a probe: the built-in dialect the document's signs speak for, and where.
+    documented_dialect: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -261,6 +263,11 @@ def render(written: Written, command: str, today: str) -> str:
         doc.add("dialect", dialect)
         for line in written.inferred.differs:
             _commented(doc, [f"The document differs from the server: {line}"])
+    elif written.documented_dialect is not None:
+        dialect = tomlkit.table()
+        name, cited = written.documented_dialect
+        _put(dialect, "name", name, f"{cited}; unchecked: --probe checks it")
+        doc.add("dialect", dialect)
     _undescribed(doc, written)
     retention = tomlkit.table()
     _put(retention, "known", False, 'not inferred: the retention checks SKIP "not described"')
