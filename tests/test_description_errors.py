@@ -390,6 +390,7 @@ def test_nothing_described_gives_every_documented_default():
             "keep_polls": 10,
         },
         "retention": {
+            "known": True,
             "completed": 300.0,
             "timed_out": 3600.0,
             "tolerance": 5.0,

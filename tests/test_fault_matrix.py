@@ -133,7 +133,13 @@ def test_failure_message_names_requirement_observed_and_expected(run_suite):
 
 def test_every_core_should_has_a_fault_that_breaks_it():
     broken = {req for f in FAULTS.values() for req, v in f.expect.items() if v == "WARN"}
-    shoulds = {r for r in CORE if CATALOGUE[r].level is Level.SHOULD}
+    # The published contract's rules judge a document, not the server's behaviour: each is
+    # broken by a document of its own in tests/test_document_checks.py.
+    shoulds = {
+        r
+        for r in CORE
+        if CATALOGUE[r].level is Level.SHOULD and CATALOGUE[r].section != "Published contract"
+    }
     assert shoulds - broken == set()
 
 

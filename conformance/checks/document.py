@@ -13,8 +13,16 @@ from typing import Any
 
 from ..description import Description
 from ..driver import Exchange
-from ..openapi import NOT_FETCHED, Published
-from ..openapi._raw import Part, json_media, operation_at, pointer, property_at, responses
+from ..openapi import (
+    NOT_FETCHED,
+    Part,
+    Published,
+    json_media,
+    operation_at,
+    pointer,
+    property_at,
+    responses,
+)
 from ..verdicts import Blocked, ConformanceFailure, NotDescribed, NotObserved, cite
 from ._common import codes
 

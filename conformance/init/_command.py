@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from ..description import DescriptionError, parse
-from ..openapi._raw import operation_at
+from ..openapi import operation_at
 from ._discovery import AsyncOperation, async_operations, pointer
 from ._finding import Found, NotFound, find_document
 from ._inference import infer
@@ -366,16 +366,17 @@ def _probed(
                 f"it documents the {name} header at {sign.at}; the acceptance (exchange "
                 f"#{seen.submission.index}) had none"
             )
-    if result is not None and result.read is not None and document is not None:
+    id_key = inferred.keys.get("id_field")
+    id_value = _id_value(seen, id_key.value if id_key else None)
+    written.dismiss = _dismiss(document, seen, id_value, inferred.base)
+    deleted = written.dismiss is not None  # the job itself is what the run deletes
+    if result is not None and result.read is not None and document is not None and not deleted:
         path = httpx.URL(result.read.url).path
         if not any(operation_at(document, "DELETE", path[i:]) for i in _suffixes(path)):
             written.undeletable = (
                 f"the document gives no DELETE of the result ({path}, exchange "
                 f"#{result.read.index}): nothing to judge a deletion by"
             )
-    id_key = inferred.keys.get("id_field")
-    id_value = _id_value(seen, id_key.value if id_key else None)
-    written.dismiss = _dismiss(document, seen, id_value, inferred.base)
     if seen.final_role is not None and seen.final_role.value != "success":
         written.notes.append(
             f"the probed operation ended {seen.final_role.value}, not success: give "

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..openapi._raw import METHODS, local, pointer
+from ..openapi import METHODS, local, pointer
 
 __all__ = ["AsyncOperation", "Sign", "async_operations", "local", "pointer"]
 

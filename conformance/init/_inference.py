@@ -16,7 +16,7 @@ import httpx
 from ..description import Dialect, Role, available_dialects, parse
 from ..driver import MISSING, Exchange
 from ..driver import field as read_field
-from ..openapi._raw import json_media, operation_at, property_at, responses, template_pattern
+from ..openapi import json_media, operation_at, property_at, responses, template_pattern
 from ._probe import Observation, _ids
 from ._result import Result
 from ._vocabulary import MESSAGE_PATHS, PROGRESS_PATHS, role_of

@@ -136,8 +136,10 @@ FAULTS: dict[str, Behaviour] = {
                 "A running operation reports IN_PROGRESS.",
                 STATUS_STATE_NAMES="FAIL",
             ),
-            # The cloudcenter document lists the state names: the answers break it too.
-            also={"cloudcenter": {"SCHEMA-RESPONSES": "WARN"}},
+            # The document lists the state names (google-lro's has none): the answers break it.
+            also={
+                d: {"SCHEMA-RESPONSES": "WARN"} for d in ("cloudcenter", "azure", "ogc-processes")
+            },
         ),
         _fault(
             "wrong-operation-id",
