@@ -14,7 +14,13 @@ from conformance.checks import document
 from conformance.description import parse
 from conformance.driver import Exchange
 from conformance.openapi import Published
-from conformance.verdicts import ConformanceFailure, NotDescribed, NotObserved, collecting
+from conformance.verdicts import (
+    ConformanceFailure,
+    Inconclusive,
+    NotDescribed,
+    NotObserved,
+    collecting,
+)
 
 STATUS = {
     "type": "object",
@@ -72,7 +78,10 @@ def _judge(check: Any, doc: dict[str, Any], description: Any = None) -> list[str
     """The check's PASS citations; its failure or SKIP is raised."""
     description = description or _description()
     with collecting() as cited:
-        check(_contract(doc, description), description)
+        try:
+            check(_contract(doc, description), description)
+        except NotObserved as exc:  # a SKIP would pass this test unseen: it is a failure here
+            pytest.fail(f"not judged: {exc}")
     assert cited and all(c.exchanges == (FETCH,) for c in cited)
     return [c.what for c in cited]
 
@@ -109,7 +118,10 @@ def test_each_rule_holds_on_a_good_document_and_fails_on_its_breach(requirement,
     cited = _judge(check, GOOD)
     assert all("(/paths/" in what or "(/components/" in what for what in cited), cited
     with pytest.raises(ConformanceFailure) as failure:
-        check(_contract(broken), _description())
+        try:
+            check(_contract(broken), _description())
+        except NotObserved as exc:
+            pytest.fail(f"not judged: {exc}")
     assert failure.value.requirement.id == requirement
     assert "/paths/" in failure.value.observed or "/components/" in failure.value.observed
     assert failure.value.exchanges == [FETCH]
@@ -135,9 +147,38 @@ def test_a_state_field_without_an_enum_fails_and_one_in_another_dialects_names_t
     no_enum = _changed(ENUM, delete=True)
     with pytest.raises(ConformanceFailure, match="gives `status` no enum"):
         document.states_documented(_contract(no_enum), _description())
-    azure = _description(name="azure")
+    # The status read (it has the dialect's id field) listing another dialect's names.
+    azure = _description(name="azure", id_field="operationId")
     with pytest.raises(ConformanceFailure, match="lists RUNNING, SUCCESS, FAILED"):
         document.states_documented(_contract(GOOD, azure), azure)
+
+
+def test_only_the_status_read_is_judged_by_the_dialects_names():
+    # A resource's own status (no operation id, no state of the dialect) is not the status read.
+    resource = copy.deepcopy(GOOD)
+    resource["paths"]["/accounts/{id}"] = {"get": {"responses": {"200": {
+        "description": "An account.",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "status": {"type": "string", "enum": ["ACTIVE", "DISABLED"]}}}}}}}}}  # fmt: skip
+    assert _judge(document.states_documented, resource) == [
+        "the status read's states are listed, each one the dialect's "
+        "(/components/schemas/Status/properties/status/enum)"
+    ]
+    # An optional enum as generators write it (anyOf with null), and a nullable one.
+    generated = _changed(
+        ["components", "schemas", "Status", "properties", "status"],
+        {"anyOf": [{"type": "string", "enum": ["RUNNING", "SUCCESS", None]}, {"type": "null"}]},
+    )
+    assert _judge(document.states_documented, generated) == [
+        "the status read's states are listed, each one the dialect's "
+        "(/components/schemas/Status/properties/status)"
+    ]
+    # Only a GET that may be the status read and lists nothing: doubt, not a failure.
+    unlisted = _changed(["components", "schemas", "Status", "properties"],
+                        {"status": {"type": "string"}})  # fmt: skip
+    other = _description(id_field="jobId")
+    with pytest.raises(Inconclusive, match="give `status` no enum; if one is the status read"):
+        document.states_documented(_contract(unlisted, other), other)
 
 
 def test_what_the_document_cannot_show_is_skipped_saying_why():

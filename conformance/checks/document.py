@@ -17,13 +17,14 @@ from ..openapi import (
     NOT_FETCHED,
     Part,
     Published,
+    enum_values,
     json_media,
     operation_at,
     pointer,
     property_at,
     responses,
 )
-from ..verdicts import Blocked, ConformanceFailure, NotDescribed, NotObserved, cite
+from ..verdicts import Blocked, ConformanceFailure, Inconclusive, NotDescribed, NotObserved, cite
 from ._common import codes
 
 __all__ = [
@@ -268,20 +269,34 @@ def _reads(contract: Contract, description: Description) -> list[tuple[str, Part
 
 
 def states_documented(contract: Contract, description: Description) -> None:
-    """DOC-STATES: the status read's state field has an enum of the dialect's names only."""
-    names = description.dialect.states.all
-    problems, pointers = [], []
-    for template, _, state in _reads(contract, description):
-        enum = state.node.get("enum") if isinstance(state.node, dict) else None
-        if not isinstance(enum, list):
-            problems.append(
-                f"GET {template} gives `{description.dialect.status_field}` no enum ({state.at})"
-            )
+    """DOC-STATES: the status read's state field has an enum of the dialect's names only.
+
+    A GET is taken as the status read when its answer also has the dialect's id field, or
+    when its state enum lists one of the dialect's names; another GET with a field of that
+    name (a resource's own status) is not judged by the dialect's names.
+    """
+    dialect = description.dialect
+    names = dialect.states.all
+    problems, pointers, unlisted = [], [], []
+    for template, schema, state in _reads(contract, description):
+        enum = enum_values(contract.document, state)
+        shaped = property_at(contract.document, schema, dialect.id_field) is not None
+        if not shaped and not (enum and set(map(str, enum)) & names):
+            if enum is None:
+                unlisted.append(f"GET {template} ({state.at})")
             continue
+        if enum is None:
+            problems.append(f"GET {template} gives `{dialect.status_field}` no enum ({state.at})")
+            continue
+        where = (
+            f"{state.at}/enum"
+            if isinstance(state.node, dict) and "enum" in state.node
+            else state.at
+        )
         extra = [str(v) for v in enum if v not in names]
         if extra:
-            problems.append(f"GET {template} lists {', '.join(extra)} ({state.at}/enum)")
-        pointers.append(f"{state.at}/enum")
+            problems.append(f"GET {template} lists {', '.join(extra)} ({where})")
+        pointers.append(where)
     if problems:
         raise contract.failed(
             "DOC-STATES",
@@ -289,7 +304,21 @@ def states_documented(contract: Contract, description: Description) -> None:
             expected=f"an enum of the dialect's state names only ({', '.join(sorted(names))})",
             hint="List the states your server reports, as it spells them.",
         )
-    contract.held("the status read's states are listed, each one the dialect's", pointers)
+    if pointers:
+        contract.held("the status read's states are listed, each one the dialect's", pointers)
+        return
+    if unlisted:
+        exchanges = [contract.exchange] if contract.exchange is not None else []
+        raise Inconclusive(
+            "DOC-STATES",
+            f"{', '.join(unlisted)} give `{dialect.status_field}` no enum; if one is the status "
+            "read, its state names are not listed",
+            exchanges,
+        )
+    raise NotObserved(
+        f"no GET answers a `{dialect.status_field}` that lists one of the dialect's state "
+        "names, nor has its id field: the status read is not told"
+    )
 
 
 def _deletes(contract: Contract, description: Description) -> list[tuple[str, Part]]:

@@ -4,6 +4,7 @@ from ._guard import Guard, run_budget
 from ._lifecycle import (
     CONNECTIONS,
     GONE_STATUSES,
+    MIN_WAIT_SHARE,
     Call,
     Driver,
     Ended,
@@ -21,6 +22,7 @@ from ._transport import AppHost, AppRaised, AppStartupFailed, PortalTransport, h
 __all__ = [
     "CONNECTIONS",
     "GONE_STATUSES",
+    "MIN_WAIT_SHARE",
     "MISSING",
     "AppHost",
     "AppRaised",

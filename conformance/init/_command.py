@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 import os
 import re
 import shlex
@@ -19,7 +20,9 @@ from typing import Any
 import httpx
 
 from ..description import DescriptionError, parse
+from ..driver import Redactor
 from ..openapi import operation_at
+from ..verdicts import plain
 from ._discovery import AsyncOperation, async_operations, pointer
 from ._finding import Found, NotFound, find_document
 from ._inference import infer
@@ -97,7 +100,6 @@ _SPOKEN = (
     ("Azure-AsyncOperation header", "azure"),
     ("x-ms-long-running-operation", "azure"),
     ("Prefer: respond-async", "ogc-processes"),
-    ("201 response with a Location", "ogc-processes"),
 )
 
 
@@ -109,6 +111,10 @@ def _documented_dialect(op: AsyncOperation | None) -> tuple[str, str] | None:
             if sign.what == what:
                 return dialect, f"openapi: {sign.at} ({what})"
     return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _check_source(source: str) -> None:
@@ -149,7 +155,12 @@ def _chosen(
                 "name the one to probe with "
                 "--operation 'METHOD /path' (and --json BODY)"
             )
-        return found[0], None
+        # The strongest sign first: a 201 with a Location alone is also how a synchronous
+        # create answers.
+        weak = [
+            op for op in found if {s.what for s in op.signs} == {"201 response with a Location"}
+        ]
+        return next((op for op in found if op not in weak), found[0]), None
     method, path = wanted
     for op in found:
         if op.method == method and (op.path == path or _matches(op.path, path)):
@@ -177,11 +188,15 @@ def _table(found: list[AsyncOperation], chosen: AsyncOperation | None) -> list[s
 
 
 def _dismiss(
-    document: dict[str, Any] | None, seen: Observation, id_value: str | None, base: str
+    document: dict[str, Any] | None,
+    seen: Observation,
+    id_value: str | None,
+    dialect: str,
+    mount: str,
 ) -> tuple[str, str] | None:
     """Where a job is dismissed in the ogc-processes dialect, whose Dismiss class deletes a
     job at the job's own URL: the DELETE the document gives there, else that URL."""
-    if seen.monitor is None or not id_value or base != "ogc-processes":
+    if seen.monitor is None or not id_value or dialect != "ogc-processes":
         # Elsewhere a DELETE of the operation's own record is not the resource's deletion:
         # the id's retention windows would be judged on a record the suite deleted.
         return None
@@ -189,6 +204,8 @@ def _dismiss(
     path = httpx.URL(first.url).path
     if not path.endswith("/" + id_value):
         return None
+    if mount and path.startswith(mount + "/"):
+        path = path[len(mount) :]  # as the description's paths are: below the base URL
     for template, item in ((document or {}).get("paths") or {}).items():
         names = re.findall(r"\{([^{}/]+)\}", template)
         if (
@@ -236,6 +253,7 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
     from ..target import TargetError, resolve
 
     out = Path(args.output)
+    redact: Callable[[str], str] = str
     try:
         if out.exists() and not args.force:
             raise Stop(
@@ -250,14 +268,16 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
             import json
 
             try:
-                body = json.loads(args.json)
+                body = json.loads(args.json, parse_constant=_no_constant)
             except ValueError as exc:
                 raise Stop(f"--json is not JSON ({exc})") from None
+        _positive(args)
         try:
             loaded = parse({"headers": headers}, "--header")
             target = resolve(args.target, None, None, None, [], given=loaded)
         except (DescriptionError, TargetError) as exc:
             raise Stop(str(exc)) from None
+        redact = Redactor(loaded.secrets).text  # a server may echo a secret anywhere
         today = datetime.date.today().isoformat()  # before an app's clock is the date
         session = ConformanceSession(target)
         try:
@@ -265,7 +285,7 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
         finally:
             session.close()
     except Stop as stop:
-        print(f"async-conformance init: {stop}", file=sys.stderr)
+        print(plain(redact(f"async-conformance init: {stop}"), lines=True), file=sys.stderr)
         return BAD_INPUT
 
 
@@ -319,7 +339,7 @@ def _session(
     if args.probe:
         if not args.yes:
             _confirm(scenario, args.target, ask)
-        _probed(args, driver, scenario, document, op, written)
+        _probed(args, driver, scenario, document, op, written, redact)
     else:
         written.notes.append(
             "written from the document alone; `init --probe` checks it against the server and "
@@ -329,7 +349,7 @@ def _session(
     command = "async-conformance init " + " ".join(shlex.quote(a) for a in _shown(args))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(render(written, command, today), encoding="utf-8")
+        out.write_text(redact(render(written, command, today)), encoding="utf-8")
     except OSError as exc:
         raise Stop(f"--output {out}: cannot be written ({exc.strerror or exc})") from None
     for exchange in driver.transcript:
@@ -346,6 +366,7 @@ def _probed(
     document: dict[str, Any] | None,
     op: AsyncOperation | None,
     written: Written,
+    redact: Callable[[str], str],
 ) -> None:
     seen = probe(driver, scenario, document, op, args.interval, args.budget, args.status_url)
     if seen.problem and not (seen.monitor is None and seen.elsewhere and not seen.refused):
@@ -356,7 +377,8 @@ def _probed(
             f"{seen.problem}: the keys after status_url are the base dialect's, not seen. If "
             "that origin is your server's, list it in allowed_origins and run init again"
         )
-        print(f"async-conformance init: {seen.problem}; the description says so", file=sys.stderr)
+        said = f"async-conformance init: {seen.problem}; the description says so"
+        print(plain(redact(said)), file=sys.stderr)
     result = find_result(driver, seen, scenario) if seen.polls else None
     written.inferred = inferred = infer(seen, result, document)
     for sign in op.signs if op is not None else ():
@@ -368,7 +390,8 @@ def _probed(
             )
     id_key = inferred.keys.get("id_field")
     id_value = _id_value(seen, id_key.value if id_key else None)
-    written.dismiss = _dismiss(document, seen, id_value, inferred.base)
+    mount = httpx.URL(str(driver.client.base_url)).path.rstrip("/")
+    written.dismiss = _dismiss(document, seen, id_value, inferred.base, mount)
     deleted = written.dismiss is not None  # the job itself is what the run deletes
     if result is not None and result.read is not None and document is not None and not deleted:
         path = httpx.URL(result.read.url).path
@@ -382,6 +405,13 @@ def _probed(
             f"the probed operation ended {seen.final_role.value}, not success: give "
             "[scenarios.success] a request that succeeds, and keep this one as the failure scenario"
         )
+
+
+def _positive(args: argparse.Namespace) -> None:
+    for flag in ("interval", "budget"):
+        value = getattr(args, flag)
+        if not math.isfinite(value) or value <= 0:
+            raise Stop(f"--{flag} {value}: give a number of seconds greater than 0")
 
 
 def _shown(args: argparse.Namespace) -> Sequence[str]:

@@ -56,7 +56,8 @@ def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any])
         if not isinstance(response, dict) or not code.startswith("2"):
             continue
         here = pointer("paths", path, method, "responses", code)
-        headers = {str(k).lower(): k for k in (response.get("headers") or {})}
+        documented = response.get("headers")
+        headers = {str(k).lower(): k for k in documented} if isinstance(documented, dict) else {}
         if code == "202":
             signs.append(Sign("202 response", here))
         elif code == "201" and "location" in headers:
@@ -69,7 +70,8 @@ def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any])
             if _OPERATION_REF.search(ref):
                 signs.append(Sign("AIP-151 Operation response", here))
                 break
-    parameters = [*_parameters(document, path), *(op.get("parameters") or [])]
+    own = op.get("parameters")
+    parameters = [*_parameters(document, path), *(own if isinstance(own, list) else [])]
     for raw in parameters:
         parameter = local(document, raw)
         if (
@@ -84,13 +86,15 @@ def _signs(document: dict[str, Any], path: str, method: str, op: dict[str, Any])
 
 def _parameters(document: dict[str, Any], path: str) -> list[Any]:
     item = document.get("paths", {}).get(path)
-    return list(item.get("parameters") or []) if isinstance(item, dict) else []
+    listed = item.get("parameters") if isinstance(item, dict) else None
+    return list(listed) if isinstance(listed, list) else []
 
 
 def _schema_refs(response: dict[str, Any]) -> list[str]:
     """The `$ref`s naming a response's schema: OpenAPI 3 content, or Swagger 2 `schema`."""
     schemas = [response.get("schema")]
-    for media in (response.get("content") or {}).values():
+    content = response.get("content")
+    for media in content.values() if isinstance(content, dict) else ():
         if isinstance(media, dict):
             schemas.append(media.get("schema"))
     return [s["$ref"] for s in schemas if isinstance(s, dict) and isinstance(s.get("$ref"), str)]
@@ -110,7 +114,7 @@ class _Index:
             for p, item in paths.items()
             if isinstance(item, dict)
             for m, op in item.items()
-            if m in METHODS and isinstance(op, dict) and op.get("operationId")
+            if m in METHODS and isinstance(op, dict) and isinstance(op.get("operationId"), str)
         }
         below: dict[str, list[str]] = {}
         for path in paths:
@@ -132,11 +136,13 @@ def _tied(
     status: list[Any] = []
     dismiss: list[Any] = []
     responses = paths[path][method].get("responses") or {}
-    for code, raw in responses.items():
+    for code, raw in responses.items() if isinstance(responses, dict) else ():
         response = local(document, raw)
         links = response.get("links") if isinstance(response, dict) else None
-        for name, link in (links or {}).items():
-            target = index.by_id.get(local(document, link).get("operationId"))
+        for name, link in links.items() if isinstance(links, dict) else ():
+            named = local(document, link)
+            wanted = named.get("operationId") if isinstance(named, dict) else None
+            target = index.by_id.get(wanted) if isinstance(wanted, str) else None
             if target is not None:
                 where = pointer("paths", path, method, "responses", str(code), "links", name)
                 (dismiss if target[0] == "DELETE" else status).append((*target, where))

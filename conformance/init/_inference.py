@@ -16,7 +16,14 @@ import httpx
 from ..description import Dialect, Role, available_dialects, parse
 from ..driver import MISSING, Exchange
 from ..driver import field as read_field
-from ..openapi import json_media, operation_at, property_at, responses, template_pattern
+from ..openapi import (
+    enum_values,
+    json_media,
+    operation_at,
+    property_at,
+    responses,
+    template_pattern,
+)
 from ._probe import Observation, _ids
 from ._result import Result
 from ._vocabulary import MESSAGE_PATHS, PROGRESS_PATHS, role_of
@@ -67,10 +74,13 @@ def _states(seen: Observation, state_field: str) -> dict[Role, list[Key]]:
     found: dict[Role, list[Key]] = {}
     names: set[str] = set()
     answers = [seen.submission, *seen.polls]
+    polled = {read_field(e.json_object(), state_field) for e in seen.polls}
     for i, exchange in enumerate(answers):
         value = read_field(exchange.json_object(), state_field)
         if not isinstance(value, str) or value in names:
             continue
+        if i == 0 and value not in polled and role_of(value) is None:
+            continue  # the acceptance's word, neither a state word nor read again: not a state
         names.add(value)
         last = i == len(answers) - 1
         role = (seen.final_role or Role.SUCCESS) if last else Role.RUNNING
@@ -199,12 +209,10 @@ def document_states(
         answer = responses(document, found[1]).get("200") if found else None
         media = json_media(document, answer) if answer else None
         field = property_at(document, media[1], state_field) if media else None
-        if (
-            field is not None
-            and isinstance(field.node, dict)
-            and isinstance(field.node.get("enum"), list)
-        ):
-            return [str(v) for v in field.node["enum"]], f"{field.at}/enum"
+        enum = enum_values(document, field) if field is not None else None
+        if field is not None and enum is not None:
+            direct = isinstance(field.node, dict) and "enum" in field.node
+            return [str(v) for v in enum], f"{field.at}/enum" if direct else field.at
     return None
 
 
@@ -223,8 +231,8 @@ def infer(seen: Observation, result: Result | None, document: dict[str, Any] | N
             role = role_of(name)
             if name in said or role is None:
                 continue
-            if role in seen_roles:  # the server said another name for this role
-                unused.append(name)
+            if role in seen_roles and role is not Role.RUNNING:
+                unused.append(name)  # the server said another name for this end
             else:  # a role the probe could not see (a failure): the document's names
                 states.setdefault(role, []).append(Key(name, f"openapi: {at}"))
         unlisted = sorted(said - set(names))

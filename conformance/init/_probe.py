@@ -18,7 +18,7 @@ import httpx
 
 from ..description import Role, fill_template
 from ..description import fill_placeholders as fill
-from ..driver import Driver, Exchange, link, retry_after_seconds
+from ..driver import MIN_WAIT_SHARE, MISSING, Driver, Exchange, link, retry_after_seconds
 from ..driver import field as read_field
 from ._discovery import AsyncOperation
 from ._scenario import Scenario
@@ -141,9 +141,11 @@ def candidates(
             url = path.replace("{" + names[0] + "}", value)
             cited = f"openapi: {at}, its {{{names[0]}}} the field {id_field} of exchange #{n}"
             found.append(Monitor(f"template:{template}", url, cited, id_field))
-    if body is not None and isinstance(body.get("name"), str) and "/" in body["name"]:
-        # AIP-151: an Operation's name is polled at GET /v1/{name} (google-lro's template).
-        url = "/v1/" + body["name"].lstrip("/")
+    aip_name = body.get("name") if body is not None else None
+    operation = body is not None and ("done" in body or "metadata" in body)
+    if operation and isinstance(aip_name, str) and "/" in aip_name:
+        # AIP-151: an Operation (name, done, metadata) is polled at GET /v1/{name}.
+        url = "/v1/" + aip_name.lstrip("/")
         found.append(
             Monitor("template:/v1/{id}", url, f"exchange #{n}: field name, as AIP-151", "name")
         )
@@ -238,6 +240,11 @@ def _follow(
     running_codes = {202} if first.status == 202 and not state_field else set()
     while True:
         last = seen.polls[-1]
+        if read_field(last.json_object(), state_field) is MISSING or not state_field:
+            # A state field that shows up later, or moves (one name while queued, another
+            # while running): read from this answer again.
+            found = state_fields(last.json_object())
+            state_field = found[0] if found else state_field
         seen.told_by, role = _state(last, state_field, running_codes)
         if role is not None and role is not Role.RUNNING:
             seen.final_role = role
@@ -249,11 +256,15 @@ def _follow(
         if waited >= budget:
             seen.problem = (
                 f"the operation did not end within {budget:g} s (--budget); "
-                f"it last said {_said(last, state_field)}"
+                f"it last said {_said(last, state_field)}, which init does not know as the "
+                "end of an operation: give it longer with --budget, or, if that is a state "
+                "that ends it, write the description by hand (README, 'Describing your server')"
             )
             return
         pause = retry_after_seconds(last.header("retry-after"), driver.clock.now())
-        driver.clock.sleep(min(pause if pause is not None else interval, budget - waited))
+        # As the suite polls: a Retry-After of 0 is no reason for a busy loop.
+        wait = max(pause if pause is not None else interval, interval * MIN_WAIT_SHARE)
+        driver.clock.sleep(min(wait, budget - waited))
         seen.polls.append(driver.send(f"init: status read {len(seen.polls) + 1}", "GET", url))
 
 

@@ -38,7 +38,8 @@ def _value(document: dict[str, Any], parameter: dict[str, Any]) -> Any:
     schema = local(document, parameter.get("schema") or parameter)
     if "example" in parameter:
         return parameter["example"]
-    for example in (parameter.get("examples") or {}).values():
+    examples = parameter.get("examples")
+    for example in examples.values() if isinstance(examples, dict) else ():
         example = local(document, example)
         if isinstance(example, dict) and "value" in example:
             return example["value"]
@@ -54,7 +55,8 @@ def _value(document: dict[str, Any], parameter: dict[str, Any]) -> Any:
 
 def _parameters(document: dict[str, Any], op: AsyncOperation) -> list[dict[str, Any]]:
     item = document["paths"][op.path]
-    raw = [*(item.get("parameters") or []), *(item[op.method.lower()].get("parameters") or [])]
+    shared, own = item.get("parameters"), item[op.method.lower()].get("parameters")
+    raw = [*(shared if isinstance(shared, list) else []), *(own if isinstance(own, list) else [])]
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
     for entry in raw:  # the operation's own override the path's (OpenAPI 3, 4.8.10)
         parameter = local(document, entry)
@@ -103,11 +105,13 @@ def _media(document: dict[str, Any], op: AsyncOperation) -> tuple[Any, str] | No
     (Swagger 2), with its pointer."""
     raw = document["paths"][op.path][op.method.lower()]
     body = local(document, raw.get("requestBody"))
-    if isinstance(body, dict):
-        for name, media in (body.get("content") or {}).items():
+    content = body.get("content") if isinstance(body, dict) else None
+    if isinstance(content, dict):
+        for name, media in content.items():
             if _JSON.match(str(name)):
                 return local(document, media), f"{op.at}/requestBody/content/{pointer(name)[1:]}"
-    for i, parameter in enumerate(raw.get("parameters") or []):
+    listed = raw.get("parameters")
+    for i, parameter in enumerate(listed if isinstance(listed, list) else []):
         parameter = local(document, parameter)
         if isinstance(parameter, dict) and parameter.get("in") == "body":
             return parameter, f"{op.at}/parameters/{i}"
@@ -119,7 +123,8 @@ def _example(document: dict[str, Any], media: Any, at: str) -> tuple[Any, str] |
         return None
     if "example" in media:
         return media["example"], f"{at}/example"
-    for name, example in (media.get("examples") or {}).items():
+    examples = media.get("examples")
+    for name, example in examples.items() if isinstance(examples, dict) else ():
         example = local(document, example)
         if isinstance(example, dict) and "value" in example:
             return example["value"], f"{at}/examples/{pointer(name)[1:]}/value"

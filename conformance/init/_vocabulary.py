@@ -34,10 +34,13 @@ _WORDS: dict[Role, frozenset[str]] = {
     Role.RUNNING: _words(
         "notstarted running accepted pending queued inprogress started processing executing "
         "submitted created scheduled waiting initializing initialising received retry retrying "
-        "creating updating deleting provisioning validating cancelling canceling"
+        "creating updating deleting provisioning validating cancelling canceling runnable "
+        "starting paused"
     ),
     Role.SUCCESS: _words("succeeded success successful completed complete done finished"),
-    Role.FAILURE: _words("failed failure error errored aborted rejected timedout"),
+    Role.FAILURE: _words(
+        "failed failure error errored aborted rejected timedout executorerror systemerror"
+    ),
     Role.CANCELLED: _words("canceled cancelled dismissed revoked terminated stopped"),
 }
 #: Fields that name a state by their name, in order of preference.

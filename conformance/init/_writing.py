@@ -15,6 +15,7 @@ import tomlkit
 from tomlkit.items import Table
 
 from ..description import Role
+from ..verdicts import plain
 from ._inference import Inferred
 from ._scenario import Scenario
 
@@ -69,7 +70,7 @@ def _inline(value: Any) -> Any:
 def _put(table: Any, key: str, value: Any, cited: str = "") -> None:
     item = tomlkit.item(_inline(value))
     if cited:
-        item.comment(cited)
+        item.comment(plain(cited))  # what a server said, on one line, its controls escaped
     table.add(key, item)
 
 
@@ -87,7 +88,7 @@ def _scenario(written: Written) -> Table:
 
 def _commented(doc: Any, lines: list[str]) -> None:
     for line in lines:
-        doc.add(tomlkit.comment(line))
+        doc.add(tomlkit.comment(plain(line)))
 
 
 def _undescribed(doc: Any, written: Written) -> None:
@@ -157,7 +158,7 @@ def _dialect(inferred: Inferred, name: str, undeletable: str = "") -> Table:
     if same:
         table.add(tomlkit.comment(f"Seen as {inferred.base} has it:"))
         for line in same:
-            table.add(tomlkit.comment(line))
+            table.add(tomlkit.comment(plain(line)))
     http = inferred.keys.get("http_states")
     if http is not None and "http_states" in inferred.overrides:
         sub = tomlkit.table()

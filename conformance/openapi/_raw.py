@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "METHODS",
     "Part",
+    "enum_values",
     "follow",
     "json_media",
     "local",
@@ -152,3 +153,21 @@ def property_at(document: dict[str, Any], schema: Part, field: str) -> Part | No
             return None
         current = found
     return current
+
+
+def enum_values(document: dict[str, Any], schema: Part) -> list[Any] | None:
+    """The values a schema allows by `enum`, also through `anyOf`, `oneOf` and `allOf` (how
+    generators write an optional enum); null left out. None: it has no enum."""
+    node = follow(document, schema.node, schema.at).node
+    if not isinstance(node, dict):
+        return None
+    if isinstance(node.get("enum"), list):
+        return [v for v in node["enum"] if v is not None]
+    found: list[Any] | None = None
+    for key in ("anyOf", "oneOf", "allOf"):
+        branches = node.get(key)
+        for i, branch in enumerate(branches if isinstance(branches, list) else []):
+            values = enum_values(document, Part(branch, f"{schema.at}/{key}/{i}"))
+            if values is not None:
+                found = [*(found or []), *(v for v in values if v not in (found or []))]
+    return found
