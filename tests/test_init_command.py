@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,70 @@ def test_without_a_probe_the_documents_signs_name_the_dialect(tmp_path):
     # The file as a description names files: from its own folder.
     assert (tmp_path / table["openapi"]).resolve() == document.resolve()
     parse_text(text, "init's")
+
+
+EDGES = "asgi:tests.servers.init_edges:app"
+
+
+def test_a_retry_after_of_zero_is_no_busy_loop(tmp_path):
+    options = ["--operation=POST /patient/jobs", "--json={}", "--probe", "--yes"]
+    assert init(tmp_path, EDGES, *options, "--interval=0.2") == 0
+    text = (tmp_path / "target.toml").read_text()
+    assert '"SUCCEEDED"' in text
+    # One second of work, read every 0.02 s at the most (a tenth of the interval).
+    first, last = re.findall(r"exchanges #(\d+)-#(\d+): the status reads", text)[0]
+    assert int(last) - int(first) + 1 <= 55
+
+
+def test_a_secret_the_server_echoes_is_never_printed_or_written(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("INIT_KEY", "k3y-value-42")
+    options = ["--operation=POST /echo/jobs", "--json={}", "--probe", "--yes"]
+    assert init(tmp_path, EDGES, *options, "--header=X-Api-Key: ${INIT_KEY}") == 0
+    text = (tmp_path / "target.toml").read_text()
+    out = capsys.readouterr()
+    assert "k3y-value-42" not in text + out.out + out.err
+    assert "is on another origin, which init does not follow" in text
+    assert "key=[secret]" in text and "key=[secret]" in out.err
+    assert tomllib.loads(text)["headers"] == {"X-Api-Key": "${INIT_KEY}"}
+
+
+def test_control_characters_a_server_sends_are_escaped_in_the_comments(tmp_path):
+    options = ["--operation=POST /odd/jobs", "--json={}", "--probe", "--yes"]
+    assert init(tmp_path, EDGES, *options, "--interval=0.5") == 0
+    text = (tmp_path / "target.toml").read_text()
+    assert "\x1b" not in text
+    assert "Succeeded\\x1b: exchange #" in text
+    assert tomllib.loads(text)["dialect"]["states"]["success"] == ["Succeeded\x1b"]
+    parse_text(text, "init's")
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--interval=0"], "--interval 0.0: give a number of seconds greater than 0"),
+        (["--budget=nan"], "--budget nan: give a number of seconds greater than 0"),
+        (['--json={"n": NaN}'], "--json is not JSON (NaN is not a JSON value)"),
+        (['--json={"title": "{name}"}'], "--json holds {name}: a description fills only"),
+    ],
+)
+def test_numbers_and_bodies_that_cannot_be_used_exit_4(tmp_path, capsys, options, said):
+    assert init(tmp_path, EDGES, "--operation=POST /odd/jobs", *options) == 4
+    assert said in capsys.readouterr().err
+
+
+def test_a_create_answered_201_with_a_location_is_chosen_last(tmp_path):
+    created = {"201": {"description": "Created.", "headers": {"Location": {"schema": {}}}}}
+    accepted = {"202": {"description": "Accepted.", "headers": {"Location": {"schema": {}}}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/users": {"post": {"responses": created}},
+            "/exports": {"post": {"responses": accepted}},
+        },
+    }
+    (tmp_path / "api.json").write_text(json.dumps(document))
+    assert init(tmp_path, LYING, f"--openapi={tmp_path / 'api.json'}") == 0
+    table = written(tmp_path)
+    assert table["scenarios"]["success"]["path"] == "/exports"
+    assert "dialect" not in table  # a 202 with a Location: the default dialect's

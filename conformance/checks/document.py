@@ -186,7 +186,7 @@ def _monitor_at(contract: Contract, answer: Part, source: str) -> str | None:
     kind, _, argument = source.partition(":")
     if kind == "header":
         return _header_at(answer, argument)
-    media = json_media(contract.document, answer)
+    media = json_media(contract.document, answer, contract.submission[1].node.get("produces"))
     if media is None:
         return None
     field = "links" if kind == "link" else argument
@@ -244,7 +244,7 @@ def status_reads(contract: Contract, description: Description) -> list[tuple[str
             continue
         at = pointer("paths", str(template), "get")
         answer = responses(contract.document, Part(op, at)).get("200")
-        media = json_media(contract.document, answer) if answer else None
+        media = json_media(contract.document, answer, op.get("produces")) if answer else None
         state = property_at(contract.document, media[1], field) if media else None
         if media is not None and state is not None:
             found.append((str(template), media[1], state))
@@ -383,7 +383,7 @@ def json_documented(contract: Contract, description: Description) -> None:
         )
         if not has_body:
             continue  # an acceptance without a body documents no media type to judge
-        media = json_media(contract.document, answer)
+        media = json_media(contract.document, answer, contract.submission[1].node.get("produces"))
         (pointers if media else problems).append(
             answer.at if media is None else f"{answer.at} ({media[0]})"
         )

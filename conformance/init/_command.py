@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ..description import DescriptionError, parse
+from ..description import DescriptionError, parse, placeholders_named
 from ..driver import Redactor
 from ..openapi import operation_at
 from ..verdicts import plain
@@ -271,6 +271,13 @@ def run_init(args: argparse.Namespace, ask: Callable[[str], str] = input) -> int
                 body = json.loads(args.json, parse_constant=_no_constant)
             except ValueError as exc:
                 raise Stop(f"--json is not JSON ({exc})") from None
+            named = placeholders_named(body) - {"uuid", "n"}
+            if named or "${" in args.json:
+                shown = ", ".join(sorted("{" + n + "}" for n in named)) or "${...}"
+                raise Stop(
+                    f"--json holds {shown}: a description fills only {{uuid}} and {{n}} in a "
+                    "body (fresh in each submission); write the value itself"
+                )
         _positive(args)
         try:
             loaded = parse({"headers": headers}, "--header")

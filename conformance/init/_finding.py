@@ -77,6 +77,11 @@ def _fetch(driver: Driver, url: httpx.URL) -> tuple[Exchange, dict[str, Any] | s
         return exchange, exchange.error
     if exchange.status != 200:
         return exchange, f"answered {exchange.status}"
+    if exchange.truncated:
+        return exchange, (
+            f"a document larger than {driver.description.polling.max_body_bytes} bytes, which "
+            "is read no further: download it and pass --openapi=FILE"
+        )
     return exchange, _parsed(exchange.body.decode("utf-8", errors="replace"))
 
 

@@ -9,10 +9,13 @@ said, with the option that gives it, never made up.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
+from ..description import placeholders_named
 from ._discovery import AsyncOperation, local, pointer
 
 __all__ = ["Scenario", "scenario_for"]
@@ -53,6 +56,11 @@ def _value(document: dict[str, Any], parameter: dict[str, Any]) -> Any:
     return None
 
 
+def _text(value: Any) -> str:
+    """A parameter's value as a URL writes it: JSON's true and false, numbers as they are."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
 def _parameters(document: dict[str, Any], op: AsyncOperation) -> list[dict[str, Any]]:
     item = document["paths"][op.path]
     shared, own = item.get("parameters"), item[op.method.lower()].get("parameters")
@@ -78,14 +86,14 @@ def _fill_path(
         if value is None or isinstance(value, (dict, list)):
             unknown.append(name)
             continue
-        path = path.replace("{" + name + "}", str(value))
+        path = path.replace("{" + name + "}", quote(_text(value), safe=""))
     if unknown:
         shown = re.sub(r"\{(" + "|".join(map(re.escape, unknown)) + r")\}", "...", path)
         s.missing.append(
             f"the document gives no example of {', '.join('{' + n + '}' for n in unknown)} in "
             f"{op.label}: pass --operation '{op.method} {shown}' with the values filled in"
         )
-    query = []
+    query: list[tuple[str, str]] = []
     for parameter in parameters:
         if parameter.get("in") == "query" and parameter.get("required"):
             value = _value(document, parameter)
@@ -94,9 +102,11 @@ def _fill_path(
                     f"the required query parameter {parameter['name']!r} of {op.label} has "
                     "no example in the document: pass --operation with it in the path"
                 )
-            else:
-                query.append(f"{parameter['name']}={value}")
-    s.path = path + ("?" + "&".join(query) if query else "")
+            elif isinstance(value, list):  # form style, exploded: name=a&name=b
+                query += [(parameter["name"], _text(v)) for v in value]
+            elif not isinstance(value, dict):
+                query.append((parameter["name"], _text(value)))
+    s.path = path + ("?" + urlencode(query, quote_via=quote) if query else "")
     s.cited["path"] = f"openapi: {op.at}"
 
 
@@ -163,6 +173,24 @@ def _generated(document: dict[str, Any], op: AsyncOperation) -> Any:
     return getattr(case, "body", None)
 
 
+def _body_required(document: dict[str, Any], op: AsyncOperation) -> bool:
+    raw = document["paths"][op.path][op.method.lower()]
+    body = local(document, raw.get("requestBody"))
+    return isinstance(body, dict) and body.get("required") is True
+
+
+def _unsendable(s: Scenario, where: str) -> None:
+    """An example whose text a description would read as a placeholder or a variable."""
+    named = placeholders_named(s.json) - {"uuid", "n"}
+    variables = "${" in json.dumps(s.json)
+    if named or variables:
+        shown = ", ".join(sorted("{" + n + "}" for n in named)) or "${...}"
+        s.missing.append(
+            f"the document's example ({where}) holds {shown}, which a description reads as a "
+            "placeholder or a variable: pass --json with a body without it"
+        )
+
+
 def scenario_for(document: dict[str, Any], op: AsyncOperation, concrete: str | None) -> Scenario:
     """The request that starts `op`; `concrete` is the user's own path for it, if given."""
     s = Scenario(op.method, concrete or op.path)
@@ -176,11 +204,17 @@ def scenario_for(document: dict[str, Any], op: AsyncOperation, concrete: str | N
         s.cited["headers"] = f"openapi: {op.at}/parameters (Prefer: respond-async)"
     media = _media(document, op)
     if media is None:
+        if _body_required(document, op):
+            s.missing.append(
+                f"{op.label} takes a body that is not JSON, which a description cannot send: "
+                "choose another operation with --operation"
+            )
         return s
     found = _example(document, *media)
     if found is not None:
         s.json, where = found
         s.cited["json"] = f"openapi: {where}"
+        _unsendable(s, where)
         return s
     body = _generated(document, op)
     if body is None:

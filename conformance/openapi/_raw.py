@@ -112,11 +112,14 @@ def responses(document: dict[str, Any], op: Part) -> dict[str, Part]:
     }
 
 
-def json_media(document: dict[str, Any], response: Part) -> tuple[str, Part] | None:
+def json_media(
+    document: dict[str, Any], response: Part, produces: Any = None
+) -> tuple[str, Part] | None:
     """The JSON media type an answer is documented with, and its schema (None: not JSON).
 
     OpenAPI 3: a `content` entry such as application/json or application/problem+json.
-    Swagger 2: a `schema`, whose media type is the document's `produces` (JSON by default).
+    Swagger 2: a `schema`, whose media type is the operation's `produces`, else the
+    document's (JSON by default).
     """
     node = response.node if isinstance(response.node, dict) else {}
     content = node.get("content")
@@ -127,7 +130,9 @@ def json_media(document: dict[str, Any], response: Part) -> tuple[str, Part] | N
                 return str(media), follow(document, entry.get("schema"), f"{at}/schema")
         return None
     if "schema" in node and document.get("swagger"):
-        produces = document.get("produces") or ["application/json"]
+        # The operation's own `produces` over the document's (Swagger 2.0, Operation Object).
+        listed = produces if isinstance(produces, list) else document.get("produces")
+        produces = listed if isinstance(listed, list) and listed else ["application/json"]
         media = next((str(p) for p in produces if _JSON.match(str(p))), None)
         if media is not None:
             return media, follow(document, node["schema"], f"{response.at}/schema")
