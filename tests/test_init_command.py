@@ -243,3 +243,15 @@ def test_a_create_answered_201_with_a_location_is_chosen_last(tmp_path):
     table = written(tmp_path)
     assert table["scenarios"]["success"]["path"] == "/exports"
     assert "dialect" not in table  # a 202 with a Location: the default dialect's
+
+
+def test_a_404_below_the_documents_base_path_says_which_target_to_pass(tmp_path, capsys):
+    jobs = {"post": {"responses": {"202": {"description": "ok"}}}}
+    info = {"title": "t", "version": "1"}
+    document = {"swagger": "2.0", "info": info, "basePath": "/api", "paths": {"/jobs": jobs}}
+    (tmp_path / "api.json").write_text(json.dumps(document))
+    options = [f"--openapi={tmp_path / 'api.json'}", "--json={}", "--probe", "--yes"]
+    assert init(tmp_path, EDGES, *options) == 4
+    err = capsys.readouterr().err
+    assert "answered 404, not a 2xx acceptance" in err
+    assert "the document's paths sit below /api: pass --operation 'POST /api/jobs'" in err

@@ -113,6 +113,26 @@ def _documented_dialect(op: AsyncOperation | None) -> tuple[str, str] | None:
     return None
 
 
+def _mounted(args: argparse.Namespace, document: dict[str, Any] | None, seen: Observation) -> str:
+    """Where a 404 to the submission may come from: the document's paths sit below a base
+    path (Swagger 2 `basePath`, OpenAPI 3 `servers`) that the target's URL lacks."""
+    if document is None or seen.submission.status != 404:
+        return ""
+    servers = document.get("servers")
+    first = servers[0] if isinstance(servers, list) and servers else None
+    url = first.get("url") if isinstance(first, dict) else None
+    base = document.get("basePath") or (httpx.URL(url).path if isinstance(url, str) else "")
+    base = str(base).rstrip("/")
+    live = args.target.startswith(("http://", "https://"))
+    if not base or (live and httpx.URL(args.target).path.rstrip("/").endswith(base)):
+        return ""
+    said = f"; the document's paths sit below {base}: pass"
+    if live:
+        return f"{said} --target={args.target.rstrip('/')}{base}"
+    sub = seen.submission
+    return f"{said} --operation '{sub.method} {base}{httpx.URL(sub.url).path}'"
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
@@ -378,7 +398,7 @@ def _probed(
     seen = probe(driver, scenario, document, op, args.interval, args.budget, args.status_url)
     if seen.problem and not (seen.monitor is None and seen.elsewhere and not seen.refused):
         last = f"\n  {list(driver.transcript)[-1].describe()}"
-        raise Stop(f"the probe stopped: {seen.problem}{last}")
+        raise Stop(f"the probe stopped: {seen.problem}{_mounted(args, document, seen)}{last}")
     if seen.monitor is None:  # named on another origin: what the acceptance showed, no more
         written.notes.append(
             f"{seen.problem}: the keys after status_url are the base dialect's, not seen. If "
