@@ -68,6 +68,7 @@ def test_an_app_that_raises_halfway_through_its_answer_drops_the_connection():
         client.get("/")
     assert isinstance(raised.value, httpx.RemoteProtocolError)
     assert "RuntimeError: lost it" in str(raised.value)
+    assert "a server drops the connection there" in str(raised.value)
     assert "RuntimeError: lost it" in raised.value.app_traceback
 
 

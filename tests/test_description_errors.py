@@ -847,3 +847,12 @@ def test_a_bad_value_from_the_environment_is_refused_without_showing_it(monkeypa
     message = str(info.value)
     assert "staging.example" not in message
     assert 'base_url: "[secret]" must be an absolute http:// or https:// URL' in message
+
+
+def test_a_status_url_that_is_neither_a_source_nor_a_list_shows_both_forms():
+    with pytest.raises(DescriptionError) as error:
+        parse({"dialect": {"status_url": 5}}, "t")
+    assert (
+        '5 is neither a source ("header:Location") nor a list of sources in order of '
+        'preference (["header:Operation-Location", "header:Location"])'
+    ) in str(error.value)

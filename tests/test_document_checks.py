@@ -233,3 +233,32 @@ def test_the_live_evidence_says_where_the_document_disagrees():
     answer.headers = [("Location", "/operations/1")]
     assert document.monitor_disagreement(published, description, answer) == ""
     assert document.disagreement(None, description, 201) == ""
+
+
+def test_a_monitor_in_links_an_error_range_and_the_json_bodies_are_cited_where_they_are():
+    linked = _description(status_url="link:monitor")
+    links = copy.deepcopy(GOOD)
+    links["components"]["schemas"]["Status"]["properties"]["links"] = {"type": "array"}
+    assert _judge(document.monitor_documented, links, linked) == [
+        "the acceptance documents where its status monitor is named "
+        "(/components/schemas/Status/properties/links)"
+    ]
+    with pytest.raises(ConformanceFailure, match="names no status monitor"):
+        document.monitor_documented(_contract(GOOD, linked), linked)
+    # Only server errors documented: an error answer all the same.
+    five = _changed([*POST, "400"], delete=True)
+    five["paths"]["/jobs"]["post"]["responses"]["5XX"] = ERROR
+    assert _judge(document.errors_documented, five) == [
+        "the submission and status read document their errors "
+        "(/paths/~1jobs/post/responses/5XX, /paths/~1operations~1{id}/get/responses/404)"
+    ]
+    assert _judge(document.json_documented, GOOD) == [
+        "the acceptance and status bodies are documented as JSON "
+        "(/paths/~1jobs/post/responses/202 (application/json), "
+        "/paths/~1operations~1{id}/get/responses/200 (application/json))"
+    ]
+
+
+def test_without_a_document_the_rules_are_not_described():
+    with pytest.raises(NotDescribed, match=r"names no OpenAPI document \(openapi = "):
+        document.usable(None)

@@ -536,6 +536,16 @@ def test_an_id_shaped_like_the_issued_one_is_probed_where_it_cannot_be_an_issued
     assert shaped("n12") is None and shaped(None) is None
 
 
+def test_an_id_shaped_like_the_issued_one_comes_right_after_the_never_issued_one():
+    server = _IdServer()
+    with collecting():
+        robustness.unknown_ids_refused(
+            server.probe, Budget(examples=10), frozenset(), "op-123456789012"
+        )
+    kinds = [kind for _, kind in server.sent]
+    assert kinds[:3] == ["never issued", "shaped like the issued one", "a uuid"]
+
+
 def test_a_fixed_id_class_answered_with_a_server_error_fails_naming_the_class():
     server = _IdServer(lambda other, kind: 500 if "/" in other else 404)
     with _raises(ConformanceFailure) as failure:

@@ -233,9 +233,19 @@ def monitor_documented(contract: Contract, description: Description) -> None:
     contract.held("the acceptance documents where its status monitor is named", pointers)
 
 
-def status_reads(contract: Contract, description: Description) -> list[tuple[str, Part, Part]]:
-    """The documented GETs whose 200 answer has the dialect's state field: (template, the
-    answer's JSON schema, the state field's schema)."""
+@dataclass(frozen=True)
+class Read:
+    """A documented GET whose 200 answer has the dialect's state field."""
+
+    template: str
+    answer: Part  # its documented 200 answer
+    media: str  # the JSON media type it is documented with
+    schema: Part  # that answer's JSON schema
+    state: Part  # the state field's schema
+
+
+def status_reads(contract: Contract, description: Description) -> list[Read]:
+    """The documented GETs whose 200 answer has the dialect's state field."""
     field = description.dialect.status_field
     found = []
     for template, item in (contract.document.get("paths") or {}).items():
@@ -246,12 +256,12 @@ def status_reads(contract: Contract, description: Description) -> list[tuple[str
         answer = responses(contract.document, Part(op, at)).get("200")
         media = json_media(contract.document, answer, op.get("produces")) if answer else None
         state = property_at(contract.document, media[1], field) if media else None
-        if media is not None and state is not None:
-            found.append((str(template), media[1], state))
+        if answer is not None and media is not None and state is not None:
+            found.append(Read(str(template), answer, media[0], media[1], state))
     return found
 
 
-def _reads(contract: Contract, description: Description) -> list[tuple[str, Part, Part]]:
+def _reads(contract: Contract, description: Description) -> list[Read]:
     dialect = description.dialect
     if not dialect.status_field:
         raise NotObserved(
@@ -278,7 +288,8 @@ def states_documented(contract: Contract, description: Description) -> None:
     dialect = description.dialect
     names = dialect.states.all
     problems, pointers, unlisted = [], [], []
-    for template, schema, state in _reads(contract, description):
+    for read in _reads(contract, description):
+        template, schema, state = read.template, read.schema, read.state
         enum = enum_values(contract.document, state)
         shaped = property_at(contract.document, schema, dialect.id_field) is not None
         if not shaped and not (enum and set(map(str, enum)) & names):
@@ -387,8 +398,8 @@ def json_documented(contract: Contract, description: Description) -> None:
         (pointers if media else problems).append(
             answer.at if media is None else f"{answer.at} ({media[0]})"
         )
-    for _, schema, _ in status_reads(contract, description):
-        pointers.append(schema.at.rsplit("/schema", 1)[0])
+    for read in status_reads(contract, description):
+        pointers.append(f"{read.answer.at} ({read.media})")
     if problems:
         raise contract.failed(
             "DOC-JSON",
@@ -406,9 +417,11 @@ def errors_documented(contract: Contract, description: Description) -> None:
     template, op = contract.submission
     checked = [(f"{contract.method} {template}", op)]
     if description.dialect.status_field:
-        for read, _, _ in status_reads(contract, description):
-            op = contract.document["paths"][read]["get"]
-            checked.append((f"GET {read}", Part(op, pointer("paths", read, "get"))))
+        for read in status_reads(contract, description):
+            op = contract.document["paths"][read.template]["get"]
+            checked.append(
+                (f"GET {read.template}", Part(op, pointer("paths", read.template, "get")))
+            )
     problems, pointers = [], []
     for label, part in checked:
         answers = responses(contract.document, part)
