@@ -856,3 +856,12 @@ def test_a_status_url_that_is_neither_a_source_nor_a_list_shows_both_forms():
         '5 is neither a source ("header:Location") nor a list of sources in order of '
         'preference (["header:Operation-Location", "header:Location"])'
     ) in str(error.value)
+
+
+def test_an_empty_list_of_status_url_sources_shows_one_to_write():
+    with pytest.raises(DescriptionError) as error:
+        parse({"dialect": {"status_url": []}}, "t")
+    assert (
+        'an empty list names no source; give at least one, e.g. ["header:Operation-Location", '
+        '"header:Location"]'
+    ) in str(error.value)

@@ -48,6 +48,17 @@ def test_relative_location_resolves_against_the_request_uri():
 
 
 @respx.mock
+def test_a_status_url_on_another_origin_says_which_source_it_came_from():
+    respx.post(SUBMIT).respond(202, headers={"Location": "https://evil.test/op/1"})
+    sources = ["header:Operation-Location", "header:Location"]
+    driver, _ = make_driver(dialect={"status_url": sources})
+    run = driver.run("success")
+    problem = run.submission.location_problem or ""
+    assert problem.startswith("the status URL 'https://evil.test/op/1' is on another origin")
+    assert problem.endswith(" (It came from header:Location.)")
+
+
+@respx.mock
 def test_location_on_another_origin_is_not_followed():
     respx.post(SUBMIT).respond(202, headers={"Location": "https://evil.test/op/1"})
     driver, _ = make_driver()

@@ -552,3 +552,13 @@ def test_a_fixed_id_class_answered_with_a_server_error_fails_naming_the_class():
         robustness.unknown_ids_refused(server.probe, Budget(examples=10), frozenset())
     assert failure.value.observed == "the id 'robust/x' (a slash) answered 500"
     assert server.sent[-1] == ("robust/x", "a slash")
+
+
+def test_a_drawn_id_answered_with_a_server_error_fails_with_no_class_named():
+    # Every fixed class refused; the first random draw answers 500.
+    server = _IdServer(lambda other, kind: 404 if kind else 500)
+    with _raises(ConformanceFailure) as failure:
+        robustness.unknown_ids_refused(server.probe, Budget(examples=10), frozenset())
+    other = server.sent[-1][0]
+    assert failure.value.observed.endswith(" answered 500")
+    assert "(" not in failure.value.observed.removeprefix(f"the id {other[:60]!r}")

@@ -132,3 +132,30 @@ def test_a_line_as_long_as_the_terminal_is_not_cut():
     results = [_result("SUBMIT-202", Verdict.PASS, "r")]
     line = summary_lines(results, "must", 200)[0][0]
     assert summary_lines(results, "must", len(line))[0][0] == line
+
+
+def test_blocked_requirements_are_listed_under_the_fail_that_blocked_them():
+    from conformance.report._results import CaseResult
+
+    def blocked(req_id: str) -> RequirementResult:
+        case = CaseResult(f"cases/x.py::{req_id}", req_id, Verdict.BLOCKED, blocked_by="SUBMIT-202")
+        return RequirementResult(CATALOGUE[req_id], Verdict.BLOCKED, "blocked", [case])
+
+    lines = summary_lines(
+        [
+            _result("SUBMIT-202", Verdict.FAIL, "answered 200"),
+            blocked("STATUS-200-JSON"),
+            blocked("STATUS-DETAILS"),
+            _result("DELETE-204", Verdict.PASS, "answered 204"),
+        ],
+        "must",
+        200,
+    )
+    assert lines[:3] == [
+        ("FAIL  SUBMIT-202 (MUST): answered 200", {"red": True, "bold": True}),
+        (
+            "      BLOCKED by it, so not judged: STATUS-200-JSON (MUST), STATUS-DETAILS (SHOULD)",
+            {"yellow": True},
+        ),
+        ("PASS  DELETE-204 (MUST): answered 204", {"green": True}),
+    ]
