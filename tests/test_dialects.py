@@ -24,11 +24,13 @@ request_timeout = 5
 concurrency = 3
 """
 
+# A second of tolerance: under CI's load on two cores a probe landed 0.77 s late, and the
+# suite rightly said it could not tell a window off by less (WARN inconclusive).
 RETENTION = """
 [retention]
 completed = 2.0
 timed_out = 4.0
-tolerance = 0.5
+tolerance = 1.0
 """
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
