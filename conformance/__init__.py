@@ -7,6 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0+unknown"
 
+from .driver import SetupTarget
 from .verdicts import cite
 
-__all__ = ["__version__", "cite"]
+__all__ = ["SetupTarget", "__version__", "cite"]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from .driver import Exchange, Traced
+    from .driver import Exchange, Prepared, Traced
     from .retention import RetentionObservation
     from .target import Target
 
@@ -77,9 +77,10 @@ class Observed:
     observation: RetentionObservation
     exchanges: list[Exchange]
     operations: list[Traced]
+    prepared: list[Prepared]  # the setups its submissions needed: the run tears them down
 
 
-def _observe(target: Target, results: Connection) -> None:
+def _observe(target: Target, results: Connection, run_values: dict[str, str]) -> None:
     """In the retention process: observe, and send back what was seen (or why not)."""
     from .retention import observe
     from .session import ConformanceSession
@@ -87,8 +88,14 @@ def _observe(target: Target, results: Connection) -> None:
     session = ConformanceSession(target)
     try:
         driver = session.driver
+        driver.preparation.adopt_run_values(run_values)  # the run-wide setup is made once
         observation = observe(driver, real_clock=True)
-        seen = Observed(observation, list(session.transcript), list(driver.operations))
+        seen = Observed(
+            observation,
+            list(session.transcript),
+            list(driver.operations),
+            list(driver.preparation.prepared),
+        )
         results.send(("done", seen))
     except Exception as exc:  # the parent's retention cases report it
         results.send(("failed", session.redactor.text(f"{type(exc).__name__}: {exc}")))
@@ -100,12 +107,12 @@ def _observe(target: Target, results: Connection) -> None:
 class Background:
     """The retention observation, running in its own process from now on."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, run_values: dict[str, str] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self._results, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_observe,
-            args=(target, sending),
+            args=(target, sending, run_values or {}),
             name="async-conformance retention",
             daemon=True,  # an interrupted run does not wait for it
         )

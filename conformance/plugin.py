@@ -113,6 +113,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "'random' picks a seed and prints it (a failure says how to rerun it).",
     )
     group.addoption(
+        "--keep",
+        action="store_true",
+        default=False,
+        help="Leave what the run made on the target (resources, setup objects) for debugging; "
+        "the report lists it. By default the run removes it at its end.",
+    )
+    group.addoption(
         "--list-requirements",
         action="store_true",
         default=False,
@@ -177,6 +184,7 @@ def pytest_configure(config: pytest.Config) -> None:
         report_dir,
         gate=_gate(config),
         list_only=config.getoption("list_requirements"),
+        keep=config.getoption("keep"),
         worker=workerinput["workerid"] if workerinput is not None else None,
     )
     config.stash[RECORDER_KEY] = recorder
@@ -245,7 +253,16 @@ def conformance(request: pytest.FixtureRequest) -> Iterator[ConformanceSession]:
             run = conformance.run("success")
             assert run.submission.exchange.status == 202
     """
-    yield request.config.stash[SESSION_KEY]
+    session = request.config.stash[SESSION_KEY]
+    if session.setup_hook is None:
+        try:  # the user's setup in Python, if their conftest.py defines it
+            session.setup_hook = request.getfixturevalue("conformance_setup")
+        except pytest.FixtureLookupError:
+            pass
+        else:
+            if session.connected is not None:
+                session.connected.preparation.hook = session.setup_hook
+    yield session
 
 
 def _gate(config: pytest.Config) -> str:

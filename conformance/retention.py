@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from .description import Description, ScenarioName
-from .driver import Driver, Ended, Exchange, Poll, Run, Submission, stopped_at
+from .driver import Driver, Ended, Exchange, Poll, Run, SetupFailed, Submission, stopped_at
 from .schedule import Schedule, Slot
 
 __all__ = [
@@ -214,13 +214,16 @@ def observe(
     driver: Driver,
     real_clock: bool,
     on_wait: Callable[[float, Slot[object], int], None] | None = None,
+    shared: Callable[[ScenarioName], Run] | None = None,
 ) -> RetentionObservation:
     """Run every retention probe of the session on one schedule.
 
     First, one operation per completed scenario shows about how long that scenario
     runs. Then a twin of each, and the timed-out operation, start together, and
     everything after (the twins' fine polls, every probe) runs as slots of one
-    schedule, so no operation's probe waits for another's setup.
+    schedule, so no operation's probe waits for another's setup. Where no completed
+    window is judged, the first operations are the run's `shared` ones: nothing is timed
+    against them, so no operation is started for them alone.
     """
     description = driver.description
     retention = description.retention
@@ -235,16 +238,25 @@ def observe(
     # is submitted before anything else and its window runs while the others are observed.
     timed_out: tuple[Submission, Poll | None] | None = None
     if "timeout" in description.scenarios and "RETAIN-TIMEOUT" not in skipped:
-        sub = driver.submit("timeout")
-        first_read = None
-        if sub.status_url is not None:
-            first_read = driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)
-        timed_out = (sub, first_read)
+        try:
+            sub = driver.submit("timeout")
+        except SetupFailed as failed:
+            observation.timed_out = Unobserved(failed.reason, tuple(failed.exchanges))
+        else:
+            first_read = None
+            if sub.status_url is not None:
+                first_read = driver.poll(sub.status_url, "poll timeout 1", jar=sub.jar)
+            timed_out = (sub, first_read)
 
     for scenario in COMPLETED_SCENARIOS:
         if scenario not in description.scenarios:
             continue
-        first = driver.run(scenario)
+        windowless = {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped
+        try:
+            first = shared(scenario) if shared is not None and windowless else driver.run(scenario)
+        except SetupFailed as failed:  # that scenario's cases ERROR; the others go on
+            observation.completed[scenario] = Unobserved(failed.reason, tuple(failed.exchanges))
+            continue
         latencies += [e.latency for e in first.exchanges]
         rough = completion(first)
         if rough is None:
@@ -325,7 +337,11 @@ def _follow_twin(
     step = observation.resolution
     window = driver.description.retention.completed
     budget = driver.description.polling.budget
-    twin = driver.submit(scenario)
+    try:
+        twin = driver.submit(scenario)
+    except SetupFailed as failed:
+        observation.completed[scenario] = Unobserved(failed.reason, tuple(failed.exchanges))
+        return
     if twin.status_url is None:
         observation.completed[scenario] = Unobserved(
             f"the second {scenario} submission gave no status URL: {twin.location_problem}",

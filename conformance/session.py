@@ -21,6 +21,7 @@ from ._words import counted
 from .app_time import AppClock, enter_app
 from .background import Background, served_here
 from .budget import Budget
+from .cleanup import CleanupReport, clean_up, kept
 from .clock import VIRTUAL_EPOCH, Clock, ControlClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName, fill_placeholders
 from .driver import (
@@ -29,11 +30,13 @@ from .driver import (
     Call,
     Driver,
     Exchange,
+    Hook,
     Poll,
     Reading,
     RedactingFilter,
     Redactor,
     Run,
+    SetupFailed,
     Submission,
     Transcript,
     hosted,
@@ -83,6 +86,8 @@ class ConformanceSession:
         self._cache: dict[str, object] = {}
         self._background: Background | None = None  # the retention probes, started early
         self._background_due = 0.0
+        #: The user's `conformance_setup` (the plugin finds it): setup in Python.
+        self.setup_hook: Hook | None = None
         #: Where progress lines go (the plugin points it at the terminal).
         self.progress: Callable[[str], None] = lambda line: None
         self._guard_logs()
@@ -103,6 +108,7 @@ class ConformanceSession:
                     self._unopened = exc
                     raise
                 driver = Driver(client, self.description, self._clock(client), self.transcript)
+                driver.preparation.hook = self.setup_hook
                 self._stack.enter_context(opening.pop_all())  # all of it started: kept
             self._driver = driver
         return self._driver
@@ -155,6 +161,20 @@ class ConformanceSession:
             limits=httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS),
         )
         return stack.enter_context(client)
+
+    def clean_up(self, keep: bool = False) -> CleanupReport | None:
+        """Remove what the run made on the target (`keep`: only list it); None when there is
+        nothing to say: nothing was sent, or the target is the simulator, gone with the run."""
+        driver = self._driver
+        if driver is None or self.target.kind is TargetKind.BUILTIN:
+            return None
+        if self._background is not None:  # its operations are the run's too
+            self._background.stop()
+            self._background = None
+        made = len(driver.operations) or driver.preparation.prepared
+        if not made:
+            return None
+        return kept(driver) if keep else clean_up(driver)
 
     def close(self) -> None:
         """Stop the transport, and let go of what the run recorded.
@@ -296,16 +316,29 @@ class ConformanceSession:
     def submit_malformed(self, bad: Malformed) -> Exchange:
         """Send a malformed variant of the success scenario's request."""
         spec = self.description.scenarios["success"]
-        values = {"uuid": bad.marker or "robust", "n": "0"}
+        # One setup serves them all: a refused submission uses up nothing it made.
+        prepared = self.once(
+            "malformed setup", lambda: self.driver.preparation.before("success", {"n": "0"})
+        )
+        values = {**prepared, "uuid": bad.marker or "robust"}
         headers = {**fill_placeholders(spec.headers, values), "Content-Type": bad.content_type}
-        return self.driver.send(
+        jar = self.driver.jar()
+        exchange = self.driver.send(
             f"malformed submission: {bad.kind}",
             spec.method,
             fill_placeholders(spec.path, values),
             content=bad.content,
             headers=headers,
-            jar=self.driver.jar(),
+            jar=jar,
         )
+        if exchange.status in self.description.dialect.accepted_status:
+            # Accepted all the same: followed to its end now, while its id is kept, so the
+            # cleanup finds what it made.
+            accepted = self.driver.accepted("success", exchange, jar)
+            accepted.values = values
+            if accepted.status_url is not None:
+                self.driver.follow(accepted)
+        return exchange
 
     def after_an_operation(self) -> Exchange | None:
         """The synchronous call, once an operation's time has passed (None without one)."""
@@ -367,7 +400,8 @@ class ConformanceSession:
     ) -> Exchange:
         """Send a request generated from the document (the description's headers go too)."""
         own = self.description.scenarios["success"].headers
-        merged = {**fill_placeholders(own, {"uuid": uuid.uuid4().hex, "n": "0"}), **headers}
+        values = {**self.driver.preparation.run_values(), "uuid": uuid.uuid4().hex, "n": "0"}
+        merged = {**fill_placeholders(own, values), **headers}
         jar = self.driver.jar()
         return self.driver.send(label, method, url, content=content, headers=merged, jar=jar)
 
@@ -405,9 +439,19 @@ class ConformanceSession:
             or self.target.kind.in_process
             or self._background is not None
             or served_here(self.target.url)
+            or not longest_wait(self.description)  # no window to wait for: nothing to gain
         ):
             return
-        self._background = Background(self.target)
+        description = self.description
+        if description.setup_hook:
+            return  # the user's conformance_setup lives in this process only
+        run_values = None
+        if description.setup:
+            try:  # made here, once: the other process's submissions use its values
+                run_values = self.driver.preparation.run_values()
+            except SetupFailed:
+                return  # the retention cases, run in place, say why
+        self._background = Background(self.target, run_values)
         self._background_due = RealClock().now() + longest_wait(self.description)
 
     def retention(self) -> RetentionObservation:
@@ -416,7 +460,9 @@ class ConformanceSession:
         background = self._background
         if background is None:
             on_wait = self._waiting if real else None
-            return self.once("retention", lambda: observe(self.driver, real, on_wait))
+            return self.once(
+                "retention", lambda: observe(self.driver, real, on_wait, shared=self.run)
+            )
 
         def adopted() -> RetentionObservation:
             left = self._background_due - RealClock().now()
@@ -429,6 +475,7 @@ class ConformanceSession:
             for exchange in observed.exchanges:
                 self.transcript.add(exchange)  # numbered after this process's own
             self.driver.operations.adopt(observed.operations)
+            self.driver.preparation.prepared += observed.prepared  # its teardowns are ours
             return observed.observation
 
         return self.once("retention", adopted)

@@ -26,7 +26,11 @@ from .conftest import write
 BUILT_IN = "['azure', 'cloudcenter', 'google-lro', 'ogc-processes']"
 TOP_LEVEL_KEYS = (
     "base_url, clock, test_clock_path, openapi, allowed_origins, headers, cookies, scenarios, "
-    "sync, resource, dialect, polling, retention, tls"
+    "sync, setup, teardown, setup_hook, cleanup, resource, dialect, polling, retention, tls"
+)
+RESOURCE_PLACES = (
+    "the placeholders there are {operation_id} (the operation's id), {resource_url} (the "
+    "resource the operation made), {uuid} (its submission's {uuid}), {n} (its submission's {n})"
 )
 STATUS_FORMS = (
     "'header:<a header name>', 'body:<a field>', 'link:<a link relation>', "
@@ -60,7 +64,8 @@ def error_of(raw: dict, source: str = "t", base_url: str | None = None) -> str:
         ({"": 1}, f"unknown key '(top level)'; allowed here: {TOP_LEVEL_KEYS}"),
         (
             {"scenarios": {"success": {"path": "/", "foo": 1}}},
-            "unknown key 'scenarios.success.foo'; allowed here: method, path, json, headers",
+            "unknown key 'scenarios.success.foo'; allowed here: method, path, json, headers, "
+            "setup, teardown",
         ),
         (
             {"dialect": {"states": {"runing": ["R"]}}},
@@ -97,12 +102,9 @@ def error_of(raw: dict, source: str = "t", base_url: str | None = None) -> str:
         (
             {"resource": {"delete": {"method": "DELETE", "url": "/x/{id}/{operation_id}/{x}"}}},
             "resource.delete.url = '/x/{id}/{operation_id}/{x}' holds {id}, which the suite "
-            "would send as it is; the placeholders there are {operation_id} (the success "
-            "operation's id), {resource_url} (the resource the success operation made). Write "
-            "the value itself instead\n  - resource.delete.url = '/x/{id}/{operation_id}/{x}' "
-            "holds {x}, which the suite would send as it is; the placeholders there are "
-            "{operation_id} (the success operation's id), {resource_url} (the resource the "
-            "success operation made). Write the value itself instead",
+            "would send as it is; " + RESOURCE_PLACES + ". Write the value itself instead\n"
+            "  - resource.delete.url = '/x/{id}/{operation_id}/{x}' holds {x}, which the suite "
+            "would send as it is; " + RESOURCE_PLACES + ". Write the value itself instead",
         ),
         (
             {"dialect": {"accepted_status": []}},
@@ -348,6 +350,12 @@ def test_nothing_described_gives_every_documented_default():
         # Nothing is sent that the user did not describe: no request is assumed.
         "scenarios": {},
         "sync": None,
+        # Nothing is made before the run, so nothing is taken apart after it but what the
+        # operations made, within two minutes.
+        "setup": [],
+        "teardown": [],
+        "setup_hook": [],
+        "cleanup": {"budget": 120.0, "delete_resources": True},
         "resource": {
             "read": {"method": "GET", "url": "{resource_url}"},
             "delete": {"method": "DELETE", "url": "{resource_url}"},

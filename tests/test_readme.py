@@ -62,6 +62,10 @@ def _present(data: dict[str, Any], prefix: str = "") -> set[str]:
         keys.add(prefix + key)
         if isinstance(value, dict):
             keys |= _present(value, prefix + key + ".")
+        if isinstance(value, list):  # an array of tables: the keys of its tables together
+            for item in value:
+                if isinstance(item, dict):
+                    keys |= _present(item, prefix + key + ".")
     return keys
 
 
@@ -70,6 +74,8 @@ def test_example_description_shows_every_key():
     # Scenario keys are per scenario; the example shows them under [scenarios.success].
     present |= {k.replace("scenarios.success.", "sync.") for k in present}
     present |= {k.replace("resource.read.", "resource.delete.") for k in present}
+    # A teardown step has a setup step's keys.
+    present |= {k.replace("setup.", "teardown.") for k in present if k.startswith("setup.")}
     missing = {k for k in _keys(Description) if not k.startswith("scenarios")} - present
     assert missing == set()
 

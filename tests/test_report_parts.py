@@ -414,6 +414,7 @@ def test_a_worker_hands_over_its_collection_and_merged_records():
         "selected": ["STATUS-200-JSON", "SUBMIT-202"],
         "operations": merged.operations,
         "exchanges": merged.exchanges,
+        "cleanup": None,
         "aborted": "stopped",
     }
 
@@ -425,6 +426,7 @@ def test_a_worker_that_selected_nothing_hands_over_an_empty_selection():
         "selected": [],
         "operations": [],
         "exchanges": [],
+        "cleanup": None,
         "aborted": None,
     }
 
@@ -633,3 +635,19 @@ def test_citing_no_exchange_is_a_mistake_of_the_check():
     with pytest.raises(ValueError) as raised:
         cite("it held", [])
     assert str(raised.value) == "cite('it held') names no exchange; raise NotObserved instead"
+
+
+def test_the_workers_cleanups_are_merged_with_their_numbers_moved_as_their_transcripts():
+    merged = Merged()
+    item = {"what": "w", "url": "/r", "removed": True, "how": "deleted", "exchanges": [2]}
+    first = {**_partial(3, 2), "cleanup": {"kept": False, "items": [{**item, "operation": 1}]}}
+    merged.add("gw0", first)
+    second = {**_partial(4, 1), "cleanup": {"kept": False, "items": [{**item, "operation": 1}]}}
+    merged.add("gw1", second)
+    assert merged.cleanup is not None
+    assert [(i["operation"], i["exchanges"]) for i in merged.cleanup["items"]] == [
+        (1, [2]),
+        (3, [5]),  # after gw0's 2 operations and 3 exchanges
+    ]
+    merged.add("gw2", _partial(0))  # a worker that made nothing changes nothing
+    assert len(merged.cleanup["items"]) == 2

@@ -2,7 +2,7 @@
 
 from ._dialect import Dialect, Done, Role, States, fill_template, parse_source
 from ._load import DescriptionError, Loaded, available_dialects, load, parse, parse_text
-from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName
+from ._model import GONE, SCENARIOS, ClockMode, Description, RequestSpec, ScenarioName, Step
 from ._placeholders import fill as fill_placeholders
 from ._placeholders import map_strings
 from ._placeholders import named as placeholders_named
@@ -20,6 +20,7 @@ __all__ = [
     "Role",
     "ScenarioName",
     "States",
+    "Step",
     "available_dialects",
     "fill_placeholders",
     "fill_template",

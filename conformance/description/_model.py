@@ -8,14 +8,24 @@ cloudcenter dialect; README.md documents every key.
 from __future__ import annotations
 
 import enum
+import re
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveFloat, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    model_validator,
+)
 
 from ._dialect import Dialect, Role, States
 
 __all__ = [
+    "Cleanup",
     "ClockMode",
     "Description",
     "Dialect",
@@ -25,7 +35,9 @@ __all__ = [
     "ResourceCall",
     "Retention",
     "Role",
+    "Scenario",
     "States",
+    "Step",
 ]
 
 
@@ -98,6 +110,81 @@ class RequestSpec(_Model):
     path: str
     json_body: Any = Field(default=None, alias="json")
     headers: Headers = Field(default_factory=dict)
+
+
+#: A name a setup step captures a value into: `{setup.<name>}` then names the value.
+_CAPTURE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _capture_name(value: str) -> str:
+    if not _CAPTURE_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} must be letters, digits, _ or -, starting with a letter or _ "
+            "(it is used as {setup.<name>})"
+        )
+    return value
+
+
+def _source(value: str) -> str:
+    if value.startswith("/") or value == "" or (value.startswith("header:") and value[7:].strip()):
+        return value
+    raise ValueError(
+        f"{value!r} is neither a JSON Pointer into the answer's body (such as /uuid, or '' "
+        "for the whole body) nor a header (such as header:ETag)"
+    )
+
+
+def _pointer(value: str) -> str:
+    if value.startswith("/"):
+        return value
+    raise ValueError(f"{value!r} is not a JSON Pointer into the answer's body (such as /state)")
+
+
+class Step(_Model):
+    """One request of a setup or a teardown, sent as written; what it captures names a value.
+
+    With `until`, the request is repeated every polling.interval until each field has its
+    value, for at most `budget` seconds: a wait for an object to reach a state.
+    """
+
+    method: Method
+    #: A path on the target, or a URL (a captured one, say: `{setup.node_url}`).
+    path: str = Field(validation_alias=AliasChoices("path", "url"))
+    json_body: Any = Field(default=None, alias="json")
+    headers: Headers = Field(default_factory=dict)
+    #: The codes that mean the step worked; empty: any 2xx.
+    expect: list[Annotated[int, Field(ge=100, le=599)]] = []
+    #: Placeholder name -> where its value is: a JSON Pointer, or `header:<name>`.
+    capture: dict[
+        Annotated[str, AfterValidator(_capture_name)], Annotated[str, AfterValidator(_source)]
+    ] = {}
+    #: JSON Pointer -> the value to wait for.
+    until: dict[Annotated[str, AfterValidator(_pointer)], Any] = {}
+    budget: PositiveFloat | None = None  # seconds for `until`; default: polling.budget
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Step:
+        if self.budget is not None and not self.until:
+            raise ValueError('budget bounds a wait: it needs until = { "/field" = value }')
+        return self
+
+
+class Scenario(RequestSpec):
+    """A scenario's request, with what must happen before each submission and at the end."""
+
+    #: Sent before each submission of this scenario; its captures are that submission's.
+    setup: list[Step] = []
+    #: Sent at the end of the run, once for each submission whose setup ran.
+    teardown: list[Step] = []
+
+
+class Cleanup(_Model):
+    """What the run removes at its end (also when it fails or is interrupted)."""
+
+    #: Seconds the whole cleanup may take, whatever is left of the run budget.
+    budget: PositiveFloat = 120.0
+    #: False: the operations' resources are left (the teardowns still run).
+    delete_resources: bool = True
 
 
 class ResourceCall(_Model):
@@ -193,8 +280,14 @@ class Description(_Model):
     headers: Headers = Field(default_factory=dict)
     cookies: CookieMode = "per-operation"
     #: Nothing the user did not describe is sent: no scenario, no synchronous call by default.
-    scenarios: dict[ScenarioName, RequestSpec] = {}
+    scenarios: dict[ScenarioName, Scenario] = {}
     sync: RequestSpec | None = None
+    #: Sent once before the first request of the run, and at its end.
+    setup: list[Step] = []
+    teardown: list[Step] = []
+    #: The placeholder names the user's `conformance_setup` fixture returns ({setup.<name>}).
+    setup_hook: list[Annotated[str, AfterValidator(_capture_name)]] = []
+    cleanup: Cleanup = Cleanup()
     resource: Resource = Resource()
     dialect: Dialect
     polling: Polling = Polling()

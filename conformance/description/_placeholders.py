@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["RESOURCE", "SCENARIO", "SYNC", "fill", "map_strings", "misplaced", "named"]
+__all__ = ["RESOURCE", "RUN", "SCENARIO", "SYNC", "fill", "map_strings", "misplaced", "named"]
 
 #: What each kind of request may name, with what the suite puts there.
 SCENARIO = {"uuid": "fresh in every submission", "n": "the submission's number"}
@@ -19,22 +19,77 @@ SYNC = {
     "operation_id": "the success operation's id",
     "resource_url": "the resource the success operation made",
 }
-RESOURCE = SYNC
+RESOURCE = {
+    "operation_id": "the operation's id",
+    "resource_url": "the resource the operation made",
+    "uuid": "its submission's {uuid}",
+    "n": "its submission's {n}",
+}
+RUN = {"uuid": "fresh for the run"}
+#: Where a step's request names placeholders (`until`: the values waited for).
+_STEP_KEYS = ("path", "url", "json", "headers", "until")
 
 #: A `{...}` that is not the tail of `${NAME}`.
 _BRACED = re.compile(r"(?<!\$)\{([^{}]*)\}")
 
 
-def _allowed(path: tuple[str, ...]) -> dict[str, str] | None:
+def _captures(steps: Any, where: str, before: int | None = None) -> dict[str, str]:
+    """`{setup.<name>}` for each name `steps` (as written) capture, before step `before`."""
+    found: dict[str, str] = {}
+    if not isinstance(steps, list):
+        return found
+    for index, step in enumerate(steps[:before]):
+        capture = step.get("capture") if isinstance(step, dict) else None
+        if isinstance(capture, dict):
+            for name in capture:
+                found[f"setup.{name}"] = f"captured by {where} step {index + 1}"
+    return found
+
+
+def _scenario_steps(raw: Mapping[str, Any], name: str, which: str) -> Any:
+    scenario = (
+        raw.get("scenarios", {}).get(name) if isinstance(raw.get("scenarios"), dict) else None
+    )
+    return scenario.get(which) if isinstance(scenario, dict) else None
+
+
+def _allowed(path: tuple[str, ...], raw: Mapping[str, Any]) -> dict[str, str] | None:
     """The placeholders of the key at `path`; None where the suite reads no placeholder."""
     if path[:1] == ("dialect",):
         return None  # the dialect's templates have their own syntax ({id}, {field.path})
+    run_wide = _captures(raw.get("setup"), "setup")
+    hook = raw.get("setup_hook")
+    if isinstance(hook, list):
+        run_wide.update(
+            {f"setup.{n}": "from conformance_setup" for n in hook if isinstance(n, str)}
+        )
+    if len(path) >= 3 and path[0] in ("setup", "teardown") and path[2] in _STEP_KEYS:
+        index = int(path[1]) if path[1].isdigit() else 0
+        if path[0] == "setup":
+            return {**RUN, **_captures(raw.get("setup"), "setup", index)}
+        return {**RUN, **run_wide, **_captures(raw.get("teardown"), "teardown", index)}
+    if len(path) >= 5 and path[0] == "scenarios" and path[2] in ("setup", "teardown"):
+        if path[4] not in _STEP_KEYS:
+            return {}
+        index = int(path[3]) if path[3].isdigit() else 0
+        own, where = _scenario_steps(raw, path[1], "setup"), f"scenarios.{path[1]}.setup"
+        if path[2] == "setup":
+            return {**SCENARIO, **run_wide, **_captures(own, where, index)}
+        teardown = _scenario_steps(raw, path[1], "teardown")
+        later = _captures(teardown, f"scenarios.{path[1]}.teardown", index)
+        return {**SCENARIO, **run_wide, **_captures(own, where), **later}
     if len(path) >= 3 and path[0] == "scenarios" and path[2] in ("path", "json", "headers"):
-        return SCENARIO
+        own = _scenario_steps(raw, path[1], "setup")
+        return {**SCENARIO, **run_wide, **_captures(own, f"scenarios.{path[1]}.setup")}
     if len(path) >= 2 and path[0] == "sync" and path[1] in ("path", "json", "headers"):
-        return SYNC
+        own = _scenario_steps(raw, "success", "setup")
+        return {**SYNC, **run_wide, **_captures(own, "scenarios.success.setup")}
     if path[:1] == ("resource",) and path[-1:] == ("url",):
-        return RESOURCE
+        scenarios = raw.get("scenarios") if isinstance(raw.get("scenarios"), dict) else {}
+        each = {}
+        for name in scenarios or {}:
+            each.update(_captures(_scenario_steps(raw, name, "setup"), f"scenarios.{name}.setup"))
+        return {**RESOURCE, **run_wide, **each}
     return {}
 
 
@@ -53,7 +108,7 @@ def misplaced(raw: Mapping[str, Any]) -> list[str]:
     """Each `{...}` in `raw` that its key does not fill in, as a line naming the way out."""
     problems = []
     for path, text in _strings(dict(raw), ()):
-        allowed = _allowed(path)
+        allowed = _allowed(path, raw)
         if allowed is None:
             continue
         for name in _BRACED.findall(text):
@@ -67,9 +122,15 @@ def misplaced(raw: Mapping[str, Any]) -> list[str]:
                 if allowed
                 else "the suite fills in no placeholder there"
             )
+            way_out = "Write the value itself instead"
+            if name.startswith("setup."):
+                way_out = (
+                    f"Capture {name.removeprefix('setup.')!r} in a setup step that runs "
+                    'before it (capture = { name = "/pointer" }), or write the value itself'
+                )
             problems.append(
                 f"{key} = {text!r} holds {what}, which the suite would send as it is; "
-                f"{offered}. Write the value itself instead"
+                f"{offered}. {way_out}"
             )
     return problems
 

@@ -16,6 +16,7 @@ from ._lifecycle import (
 )
 from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
+from ._setup import Hook, Prepared, SetupFailed, SetupTarget, StepFailed, run_steps
 from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import AppHost, AppRaised, AppStartupFailed, PortalTransport, hosted
 
@@ -32,13 +33,18 @@ __all__ = [
     "Ended",
     "Exchange",
     "Guard",
+    "Hook",
     "Operations",
     "Poll",
     "PortalTransport",
+    "Prepared",
     "Reading",
     "RedactingFilter",
     "Redactor",
     "Run",
+    "SetupFailed",
+    "SetupTarget",
+    "StepFailed",
     "Submission",
     "Traced",
     "Transcript",
@@ -48,5 +54,6 @@ __all__ = [
     "read_state",
     "retry_after_seconds",
     "run_budget",
+    "run_steps",
     "stopped_at",
 ]

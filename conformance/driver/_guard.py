@@ -12,8 +12,10 @@ reason, so every case that needed them says why in the same words.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 
@@ -48,6 +50,18 @@ class Guard:
         self._streaks: dict[tuple[str, ...], int] = {}
         self._given_up: dict[tuple[str, ...], str] = {}
         self._lock = threading.Lock()
+        self.spent = "the run budget of {budget:g} s is spent (polling.run_budget)"
+
+    @contextlib.contextmanager
+    def cleaning(self, budget: float) -> Iterator[None]:
+        """The run's cleanup: sent whatever is left of the run budget, within its own."""
+        before = self.deadline, self.budget, self.spent
+        self.deadline, self.budget = time.monotonic() + budget, budget
+        self.spent = "the cleanup budget of {budget:g} s is spent (cleanup.budget)"
+        try:
+            yield
+        finally:
+            self.deadline, self.budget, self.spent = before
 
     @staticmethod
     def _endpoint(request: httpx.Request) -> tuple[str, str, str]:
@@ -57,7 +71,7 @@ class Guard:
     def stopped(self) -> str | None:
         """Why nothing more is sent to the target at all; None while it may be."""
         if time.monotonic() > self.deadline:
-            return f"the run budget of {self.budget:g} s is spent (polling.run_budget)"
+            return self.spent.format(budget=self.budget)
         return self._given_up.get(("target",))
 
     def refusal(self, request: httpx.Request) -> str | None:

@@ -40,6 +40,7 @@ from ._guard import Guard
 from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
+from ._setup import Preparation
 from ._thinning import thin_middle
 from ._transcript import Exchange, Transcript
 from ._transport import APP_TRACEBACK
@@ -135,6 +136,8 @@ class Submission:
     off_origin: bool = False
     operation_id: str | None = None  # as the submission's body gives it
     jar: httpx.Cookies | None = None  # this operation's cookies (None: cookies are off)
+    #: The placeholders its request was filled with ({uuid}, {n}, {setup.<name>}).
+    values: dict[str, str] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, object]:
         # A jar holds a lock: it stays in the process that polls with it.
@@ -202,6 +205,7 @@ class Driver:
         self.clock = clock
         self.transcript = transcript if transcript is not None else Transcript()
         self.operations = Operations()
+        self.preparation = Preparation(self)
         self.guard = Guard(description)
         self.client.cookies.jar.set_policy(_NoCookies())
         self._shared_jar = httpx.Cookies()
@@ -357,7 +361,7 @@ class Driver:
         with self._counter_lock:
             n = next(self._counter)
         jar = self.jar()
-        values = {"uuid": uuid.uuid4().hex, "n": str(n)}
+        values = self.preparation.before(scenario, {"uuid": uuid.uuid4().hex, "n": str(n)})
         exchange = self.send(
             f"submit {scenario}",
             spec.method,
@@ -366,7 +370,9 @@ class Driver:
             headers=fill_placeholders(spec.headers, values),
             jar=jar,
         )
-        return self.accepted(scenario, exchange, jar)
+        submission = self.accepted(scenario, exchange, jar)
+        submission.values = values
+        return submission
 
     def accepted(
         self, scenario: ScenarioName, exchange: Exchange, jar: httpx.Cookies | None = None
@@ -732,6 +738,17 @@ class Driver:
         The suite's credentials go only where the user allowed them: a resource URL
         on another origin is not called, and the Call says why.
         """
+        url = self.resource_call_url(which, run)
+        if isinstance(url, Call):
+            return url
+        call = getattr(self.description.resource, which)
+        # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.
+        headers = {"Connection": "close"} if call.method.upper() == "DELETE" else None
+        exchange = self.send(label, call.method, url, headers=headers, jar=run.submission.jar)
+        return Call(exchange)
+
+    def resource_call_url(self, which: str, run: Run) -> httpx.URL | Call:
+        """Where `resource_call` would send its request; else the Call saying why it cannot."""
         call = getattr(self.description.resource, which)
         resource_url = self.resource_url(run)
         if "{resource_url}" in call.url and resource_url is None:
@@ -742,19 +759,24 @@ class Driver:
         operation_id = self.operation_id(run)
         if "{operation_id}" in call.url and operation_id is None:
             return Call(problem=f"no operation id for {call.url!r}")
-        url = self.on_target(
-            fill_placeholders(
-                call.url, {"resource_url": str(resource_url), "operation_id": operation_id or ""}
+        values = {
+            **run.submission.values,
+            "resource_url": str(resource_url),
+            "operation_id": operation_id or "",
+        }
+        filled = fill_placeholders(call.url, values)
+        unfilled = sorted(placeholders_named(filled) & placeholders_named(call.url))
+        if unfilled:
+            names = ", ".join(f"{{{n}}}" for n in unfilled)
+            return Call(
+                problem=f"{call.url!r} names {names}, which this operation's setup did not give"
             )
-        )
+        url = self.on_target(filled)
         if isinstance(url, str):
             return Call(problem=f"the resource URL {url}")
         if not self.same_origin(url):
             return Call(problem=self.off_origin("the resource URL", str(url), url))
-        # A 204 that wrongly carries a body leaves bytes behind on a kept-alive connection.
-        headers = {"Connection": "close"} if call.method.upper() == "DELETE" else None
-        exchange = self.send(label, call.method, url, headers=headers, jar=run.submission.jar)
-        return Call(exchange)
+        return url
 
     def wait_until_gone(self, run: Run) -> list[Exchange]:
         """Read the resource until it answers 404 or 410, or the delete budget ends.
@@ -781,14 +803,16 @@ class Driver:
     def _sync_names(self) -> set[str]:
         spec = self.description.sync
         names = placeholders_named([spec.path, spec.json_body, spec.headers]) if spec else set()
-        return names & {"operation_id", "resource_url"}
+        # A setup's value too: the success submission's values hold the run-wide ones.
+        return {n for n in names if n in ("operation_id", "resource_url") or n.startswith("setup.")}
 
     def sync_call(self, run: Run | None = None) -> Call:
         """The described synchronous call, with `run`'s id and resource URL filled in."""
         spec = self.description.sync
         if spec is None:
             return Call(problem="the target description has no [sync] call", unnamed=True)
-        names, values = self._sync_names(), {}
+        names = self._sync_names()
+        values = dict(run.submission.values) if run is not None else {}
         if names and run is None:
             return Call(problem="the [sync] call names the success operation", unnamed=True)
         if run is not None and "operation_id" in names:

@@ -41,6 +41,8 @@ class Exchange:
     body_dropped: int = 0  # bytes of a body let go after it was read (polling.keep_polls)
     #: An in-process app raised while answering: its traceback (the answer is the server's).
     app_traceback: str | None = None
+    #: "setup", "teardown" or "cleanup": sent for the run's sake, never a verdict's evidence.
+    role: str = ""
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -100,6 +102,8 @@ class Redactor:
 
         raised = exchange.app_traceback
         kept = {"app_traceback": self.text(raised)} if raised else {}
+        if exchange.role:
+            kept["role"] = exchange.role
         return {
             "index": exchange.index,
             "label": self.text(exchange.label),

@@ -125,6 +125,26 @@ def renumbered(partial: dict[str, Any], offset: int) -> dict[str, Any]:
     return {**partial, "operations": operations, "exchanges": exchanges}
 
 
+def merge_cleanup(
+    merged: dict[str, Any] | None, partial: dict[str, Any] | None, offset: int, first: int
+) -> dict[str, Any] | None:
+    """One worker's cleanup added to the others', its numbers moved up as its transcript's
+    (exchanges by `offset`, operations by `first`)."""
+    if partial is None:
+        return merged
+    items = [
+        {
+            **item,
+            "exchanges": [i + offset for i in item["exchanges"]],
+            "operation": None if item["operation"] is None else item["operation"] + first,
+        }
+        for item in partial["items"]
+    ]
+    if merged is None:
+        return {"kept": partial["kept"], "items": items}
+    return {"kept": merged["kept"] or partial["kept"], "items": merged["items"] + items}
+
+
 @dataclass
 class Merged:
     """The workers' cases, transcripts and operations, as one run's.
@@ -138,6 +158,7 @@ class Merged:
     operations: list[dict[str, Any]] = field(default_factory=list)
     workers: list[str] = field(default_factory=list)
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cleanup: dict[str, Any] | None = None
 
     def case(self, worker: str, case: dict[str, Any]) -> None:
         self.pending.setdefault(worker, []).append(case)
@@ -147,8 +168,9 @@ class Merged:
         if worker in self.workers:  # xdist may report a worker down twice (Ctrl-C)
             return []
         offset = len(self.exchanges)
-        partial = renumbered(partial, offset)
         first = len(self.operations)
+        self.cleanup = merge_cleanup(self.cleanup, partial.get("cleanup"), offset, first)
+        partial = renumbered(partial, offset)
         for n, op in enumerate(partial["operations"], start=first + 1):
             self.operations.append({**op, "number": n})
         self.exchanges += partial["exchanges"]

@@ -42,7 +42,7 @@ from ._listing import render_listing, requirement_of, runs_last
 from ._operations import operation_records
 from ._parallel import OUTPUT_KEY, Merged, group_of, write_groups
 from ._results import CaseResult, Results
-from ._terminal import header, summary_lines
+from ._terminal import cleanup_lines, header, summary_lines
 
 __all__ = ["REQUIREMENT_KEY", "Recorder"]
 
@@ -63,8 +63,11 @@ class Recorder:
         gate: str,
         list_only: bool,
         worker: str | None = None,
+        keep: bool = False,
     ) -> None:
         self.session = session
+        self.keep = keep  # --keep: what the run made is listed, not removed
+        self.cleanup: dict[str, Any] | None = None
         self.worker = worker  # an xdist worker's id: it hands its results to the controller
         self.merged: Merged | None = None  # the controller's, under xdist: the workers' data
         self.report_dir = report_dir
@@ -341,6 +344,7 @@ class Recorder:
         redact = session.redactor
         requirements = self.results.requirements()
         operations, exchanges = self._recorded()
+        cleanup = self.merged.cleanup if self.merged is not None else self.cleanup
         # Secrets reach it where a checked value came from ${NAME} (see description.parse).
         described = _redacted(
             target.loaded.described.model_dump(mode="json", by_alias=True), redact
@@ -377,6 +381,7 @@ class Recorder:
             ],
             "operations": operations,
             "exchanges": exchanges,
+            **({"cleanup": cleanup} if cleanup is not None else {}),
         }
 
     def _recorded(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -402,6 +407,7 @@ class Recorder:
             "selected": sorted(self.results.selected or ()),
             "operations": operations,
             "exchanges": exchanges,
+            "cleanup": self.cleanup,
             "aborted": self.aborted,
         }
 
@@ -434,6 +440,7 @@ class Recorder:
         # --collect-only runs nothing: a report of it would say every requirement went unseen.
         if self.list_only or not self.results.covering or session.config.option.collectonly:
             return
+        self._clean_up()
         if self.worker is not None:
             session.config.workeroutput[OUTPUT_KEY] = self.partial()  # type: ignore[attr-defined]
             return
@@ -464,6 +471,19 @@ class Recorder:
             # A held-back case that no FAIL explains is an ERROR only once all is known.
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
+    def _clean_up(self) -> None:
+        """Remove what the run made on the target (or, with --keep, list it)."""
+        try:
+            report = self.session.clean_up(self.keep)
+        except KeyboardInterrupt:
+            self.notes.append("the cleanup was interrupted: what it had not reached is left")
+            return
+        except Exception as exc:  # a bug of ours must not cost the user the verdicts
+            self.notes.append(f"the cleanup stopped: {exc!r}; what it had not reached is left")
+            return
+        if report is not None:
+            self.cleanup = _redacted(report.as_dict(), self.session.redactor)
+
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.written:
             return
@@ -476,6 +496,9 @@ class Recorder:
         where = self.written[0].parent
         names = ", ".join(path.name for path in self.written)
         tr.write_line(f"reports written to {where}{os.sep}: {names}")
+        cleanup = self.merged.cleanup if self.merged is not None else self.cleanup
+        for line, markup in cleanup_lines(cleanup):  # the last word: what is still there
+            tr.write_line(line, **markup)
         for note in self.notes:
             tr.write_line(f"note: {note}", yellow=True)
 

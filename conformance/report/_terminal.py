@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+from .._words import counted
 from ..description import SCENARIOS, ClockMode, Description
 from ..driver import run_budget
 from ..retention import longest_wait
@@ -11,7 +13,7 @@ from ..session import ConformanceSession
 from ..verdicts import Verdict
 from ._results import RequirementResult, Results
 
-__all__ = ["header", "not_described", "summary_lines"]
+__all__ = ["cleanup_lines", "header", "not_described", "summary_lines"]
 
 #: The colour of each verdict's line in the terminal summary.
 _MARKUP = {
@@ -98,4 +100,31 @@ def summary_lines(
     if gate_mode == "none":
         gate += " (not enforced: --gate=none)"
     lines.append((f"requirements: {shown}; gate: {gate}", {}))
+    return lines
+
+
+#: Items of the cleanup listed one by one in the terminal; the report has them all.
+CLEANUP_SHOWN = 10
+
+
+def cleanup_lines(cleanup: dict[str, Any] | None) -> list[tuple[str, dict[str, bool]]]:
+    """What the run made on the target and what became of it: a count, then each thing left
+    with its URL (the report lists them all)."""
+    if not cleanup or not cleanup["items"]:
+        return []
+    items = cleanup["items"]
+    left = [item for item in items if not item["removed"]]
+    if cleanup["kept"]:
+        head = f"cleanup: --keep, so the run left what it made: {counted(len(left), 'thing')}"
+    elif not left:
+        return [(f"cleanup: {counted(len(items), 'thing')} the run made, all removed", {})]
+    else:
+        removed = len(items) - len(left)
+        head = f"cleanup: {removed} of {counted(len(items), 'thing')} the run made removed; LEFT:"
+    lines: list[tuple[str, dict[str, bool]]] = [(head, {"yellow": True})]
+    for item in left[:CLEANUP_SHOWN]:
+        where = f" at {item['url']}" if item["url"] else ""
+        lines.append((f"  {item['what']}{where}: {item['how']}", {"yellow": True}))
+    if len(left) > CLEANUP_SHOWN:
+        lines.append((f"  and {len(left) - CLEANUP_SHOWN} more (see the report)", {"yellow": True}))
     return lines

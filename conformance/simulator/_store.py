@@ -78,7 +78,7 @@ class Account:
 
 
 #: resource-vanishes: how long after its operation succeeded an account is lost.
-VANISHES_AFTER = 30.0
+VANISHES_AFTER = 20.0
 #: Retention faults: how each one bends the window of a completed operation.
 _WINDOW_SCALE = {"retention-short": 0.8, "window-1pct-short": 0.99, "window-1pct-long": 1.01}
 

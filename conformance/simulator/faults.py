@@ -165,7 +165,7 @@ FAULTS: dict[str, Behaviour] = {
         ),
         _fault(
             "resource-vanishes",
-            "The resource of a succeeded operation is lost 30 s after it appeared.",
+            "The resource of a succeeded operation is lost 20 s after it appeared.",
             RESULT_URL="FAIL",
             SYNC_STATE="FAIL",
         ),
