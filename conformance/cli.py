@@ -139,6 +139,11 @@ def _joined(args: Sequence[str]) -> list[str]:
 def _run(pytest_args: Sequence[str]) -> int:
     # A fresh interpreter, so pytest imports (and may assertion-rewrite) the plugin itself.
     command = [sys.executable, "-m", "pytest", str(cases_dir()), "--rootdir", str(Path.cwd())]
+    if (Path.cwd() / "conftest.py").is_file():
+        # The cases live elsewhere, so pytest would not load the conftest.py here, where a
+        # user's conformance_setup fixture is: loaded as a plugin (`-m` puts this folder first
+        # on sys.path).
+        command += ["-p", "conftest"]
     return subprocess.call([*command, *_joined(pytest_args)])
 
 

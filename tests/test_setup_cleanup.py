@@ -349,3 +349,32 @@ def test_an_interrupted_run_still_cleans_up(tmp_path, server):
     assert "aborted" in document
     assert document["cleanup"]["items"], out[-2000:]
     assert nodes(server) == [], out[-2000:]
+
+
+def test_async_conformance_run_finds_the_hook_in_the_conftest_py_where_it_runs(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "conftest.py").write_text(
+        "import pathlib\n\nimport pytest\n\n\n"
+        '@pytest.fixture(scope="session")\n'
+        "def conformance_setup():\n"
+        "    def setup(scope, target):\n"
+        '        with pathlib.Path("called").open("a") as seen:\n'
+        '            seen.write(scope + "\\n")\n'
+        '        return {"x": "7"}\n\n'
+        "    return setup\n"
+    )
+    (tmp_path / "target.toml").write_text(
+        'setup_hook = ["x"]\n'
+        "[scenarios.success]\n"
+        'path = "/v1/tenants/1/clouds/1/accounts"\n'
+        'json = { name = "hooked-{setup.x}-{uuid}" }\n'
+    )
+    command = [sys.executable, "-m", "conformance", "run", "--target-config=target.toml"]
+    command += ["-k", "accepted_with_202", "-q"]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "success" in (tmp_path / "called").read_text().split()
+    sent = json.loads((tmp_path / "reports" / "conformance.json").read_text())["exchanges"]
+    assert any("hooked-7-" in e["request_body"] for e in sent)
