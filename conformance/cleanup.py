@@ -130,13 +130,20 @@ def _unnamed(found: httpx.URL | Call) -> bool:
     return isinstance(found, Call) and found.unnamed
 
 
-def _deleted_before(driver: Driver, url: str) -> int | None:
-    """The exchange of the run's own DELETE that already removed `url`, if there was one."""
+def _deleted_before(driver: Driver, url: str, run: Run) -> int | None:
+    """The exchange of a case's DELETE that removed `url` after the operation ended, with a
+    read after it that found it gone; None when there is none."""
+    terminal = run.terminal
+    after = (terminal or run.submission).exchange.index
+    deleted: int | None = None
     exchange: Exchange
     for exchange in driver.transcript:
-        gone = exchange.status in REMOVED or exchange.status in ALREADY_GONE
-        if exchange.method == "DELETE" and exchange.url == url and gone:
-            return exchange.index
+        if exchange.role or exchange.index <= after or exchange.url != url:
+            continue
+        if exchange.method == "DELETE":
+            deleted = exchange.index if exchange.status in (*REMOVED, *ALREADY_GONE) else None
+        elif deleted is not None and exchange.status in ALREADY_GONE:
+            return deleted  # seen gone after the DELETE
     return None
 
 
@@ -160,8 +167,6 @@ def _resource_of(
     what = f"the resource of a {scenario} operation"
     found = driver.resource_call_url("delete", run)
     terminal = run.terminal
-    if unended and scenario == "timeout":
-        return None  # meant never to complete: it made nothing
     if unended:
         status_url = traced.submission.status_url
         where = found if isinstance(found, httpx.URL) else status_url
@@ -173,7 +178,7 @@ def _resource_of(
     if isinstance(found, Call):
         return Cleaned(what, None, False, f"left: {found.problem}")
     url = str(found)
-    earlier = _deleted_before(driver, url)
+    earlier = _deleted_before(driver, url, run)
     if earlier is not None:
         return Cleaned(what, url, True, f"deleted by the run (#{earlier})", [earlier])
     if not delete:
@@ -246,7 +251,8 @@ def _subject(prepared: Prepared) -> str:
     }
     if not captured:
         return ""
-    return " (" + ", ".join(f"{k}={v[:40]}" for k, v in captured.items()) + ")"
+    # Whole: the recorder redacts what the user configured as secret; a cut could halve one.
+    return " (" + ", ".join(f"{k}={v}" for k, v in captured.items()) + ")"
 
 
 def clean_up(driver: Driver) -> CleanupReport:

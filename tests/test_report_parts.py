@@ -651,3 +651,30 @@ def test_the_workers_cleanups_are_merged_with_their_numbers_moved_as_their_trans
     ]
     merged.add("gw2", _partial(0))  # a worker that made nothing changes nothing
     assert len(merged.cleanup["items"]) == 2
+
+
+def test_the_cleanup_lines_name_what_was_left_where_and_why():
+    from conformance.report._terminal import cleanup_lines
+
+    left = {"what": "the resource of a success operation", "url": "http://t/r/1", "removed": False}
+    gone = {"what": "scenarios.success.teardown (node=7)", "url": None, "removed": False}
+    items = [
+        {**left, "how": "left: DELETE answered 409"},
+        {**gone, "how": "left: step 1 answered 500"},
+        {**left, "removed": True, "how": "deleted"},
+    ]
+    lines = [text for text, _ in cleanup_lines({"kept": False, "items": items})]
+    assert lines == [
+        "cleanup: 1 of 3 things the run made removed; LEFT:",
+        "  the resource of a success operation at http://t/r/1: left: DELETE answered 409",
+        "  scenarios.success.teardown (node=7): left: step 1 answered 500",
+    ]
+    done = [{**left, "removed": True, "how": "deleted"}]
+    assert cleanup_lines({"kept": False, "items": done}) == [
+        ("cleanup: 1 thing the run made, all removed", {})
+    ]
+    kept = cleanup_lines({"kept": True, "items": [{**left, "how": "kept (--keep)"}]})
+    assert kept[0][0] == "cleanup: --keep, so the run left what it made: 1 thing"
+    many = [{**left, "how": "left"}] * 12
+    assert cleanup_lines({"kept": False, "items": many})[-1][0] == "  and 2 more (see the report)"
+    assert cleanup_lines(None) == [] == cleanup_lines({"kept": False, "items": []})

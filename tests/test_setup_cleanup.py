@@ -346,7 +346,7 @@ def test_an_interrupted_run_still_cleans_up(tmp_path, server):
     finally:
         process.kill()
     document = json.loads((report_dir / "conformance.json").read_text())
-    assert "aborted" in document
+    assert process.returncode != 0, out[-3000:]
     assert document["cleanup"]["items"], out[-2000:]
     assert nodes(server) == [], out[-2000:]
 

@@ -153,6 +153,25 @@ def test_the_run_wide_setup_is_made_once_and_its_values_reach_every_scenario():
             "scenarios.success.setup.0.path = '/x/{setup.node}' holds {setup.node}",
         ),
         (
+            # The run-wide setup's steps, too, name only what an earlier one captured.
+            {
+                **unnamed(),
+                "setup": [
+                    {"method": "GET", "path": "/t/{setup.t}"},
+                    {"method": "POST", "path": "/t", "capture": {"t": "/id"}},
+                ],
+            },
+            "setup.0.path = '/t/{setup.t}' holds {setup.t}",
+        ),
+        (
+            # The hook is called after a scope's steps: they cannot use what it gives.
+            {
+                **scenario(setup=[{"method": "PUT", "path": "/v1/nodes/{setup.node}/manage"}]),
+                "setup_hook": ["node"],
+            },
+            "scenarios.success.setup.0.path = '/v1/nodes/{setup.node}/manage' holds {setup.node}",
+        ),
+        (
             scenario(setup=[{"method": "POST", "path": "/v1/nodes", "capture": {"node": "uuid"}}]),
             "'uuid' is neither a JSON Pointer into the answer's body",
         ),
@@ -174,6 +193,31 @@ def test_a_setup_that_cannot_work_is_refused_before_any_request(raw, said):
     with pytest.raises(DescriptionError) as refused:
         parse(raw, "t")
     assert said in str(refused.value)
+
+
+def test_what_the_hook_gives_may_be_used_after_the_steps():
+    raw = {
+        "setup_hook": ["node"],
+        "scenarios": {
+            "success": {
+                "path": "/v1/nodes/{setup.node}/provide",
+                "teardown": [{"method": "DELETE", "path": "/v1/nodes/{setup.node}"}],
+            }
+        },
+        "teardown": [{"method": "DELETE", "path": "/v1/pools/{setup.node}"}],
+        "resource": {"read": {"method": "GET", "url": "/v1/nodes/{setup.node}"}},
+    }
+    assert parse(raw, "t").effective.setup_hook == ["node"]
+
+
+@respx.mock
+def test_a_step_naming_a_value_nobody_gave_sends_nothing():
+    respx.post(f"{BASE}/v1/jobs").respond(202)
+    raw = {**unnamed(), "setup_hook": ["node"]}
+    driver = make_driver(raw)
+    driver.preparation.hook = lambda scope, target: {}  # gives no "node"
+    with pytest.raises(SetupFailed, match=r"returned no value for \['node'\]"):
+        driver.submit("success")
 
 
 def test_a_captured_name_may_be_used_in_the_resource_and_the_teardown():

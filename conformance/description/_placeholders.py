@@ -59,15 +59,17 @@ def _allowed(path: tuple[str, ...], raw: Mapping[str, Any]) -> dict[str, str] | 
         return None  # the dialect's templates have their own syntax ({id}, {field.path})
     run_wide = _captures(raw.get("setup"), "setup")
     hook = raw.get("setup_hook")
-    if isinstance(hook, list):
-        run_wide.update(
-            {f"setup.{n}": "from conformance_setup" for n in hook if isinstance(n, str)}
-        )
+    # The hook is called after a scope's steps: its values are there for what comes after.
+    given = (
+        {f"setup.{n}": "from conformance_setup" for n in hook if isinstance(n, str)}
+        if isinstance(hook, list)
+        else {}
+    )
     if len(path) >= 3 and path[0] in ("setup", "teardown") and path[2] in _STEP_KEYS:
         index = int(path[1]) if path[1].isdigit() else 0
         if path[0] == "setup":
             return {**RUN, **_captures(raw.get("setup"), "setup", index)}
-        return {**RUN, **run_wide, **_captures(raw.get("teardown"), "teardown", index)}
+        return {**RUN, **run_wide, **given, **_captures(raw.get("teardown"), "teardown", index)}
     if len(path) >= 5 and path[0] == "scenarios" and path[2] in ("setup", "teardown"):
         if path[4] not in _STEP_KEYS:
             return {}
@@ -75,21 +77,22 @@ def _allowed(path: tuple[str, ...], raw: Mapping[str, Any]) -> dict[str, str] | 
         own, where = _scenario_steps(raw, path[1], "setup"), f"scenarios.{path[1]}.setup"
         if path[2] == "setup":
             return {**SCENARIO, **run_wide, **_captures(own, where, index)}
+        run_wide = {**run_wide, **given}
         teardown = _scenario_steps(raw, path[1], "teardown")
         later = _captures(teardown, f"scenarios.{path[1]}.teardown", index)
         return {**SCENARIO, **run_wide, **_captures(own, where), **later}
     if len(path) >= 3 and path[0] == "scenarios" and path[2] in ("path", "json", "headers"):
         own = _scenario_steps(raw, path[1], "setup")
-        return {**SCENARIO, **run_wide, **_captures(own, f"scenarios.{path[1]}.setup")}
+        return {**SCENARIO, **run_wide, **given, **_captures(own, f"scenarios.{path[1]}.setup")}
     if len(path) >= 2 and path[0] == "sync" and path[1] in ("path", "json", "headers"):
         own = _scenario_steps(raw, "success", "setup")
-        return {**SYNC, **run_wide, **_captures(own, "scenarios.success.setup")}
+        return {**SYNC, **run_wide, **given, **_captures(own, "scenarios.success.setup")}
     if path[:1] == ("resource",) and path[-1:] == ("url",):
         scenarios = raw.get("scenarios") if isinstance(raw.get("scenarios"), dict) else {}
         each = {}
         for name in scenarios or {}:
             each.update(_captures(_scenario_steps(raw, name, "setup"), f"scenarios.{name}.setup"))
-        return {**RESOURCE, **run_wide, **each}
+        return {**RESOURCE, **run_wide, **given, **each}
     return {}
 
 

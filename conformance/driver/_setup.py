@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..description import fill_placeholders
+from ..description import fill_placeholders, placeholders_named
 from ..verdicts import Blocked
 from ._reading import MISSING
 from ._reading import field as body_field
@@ -146,6 +146,14 @@ def run_steps(
 def _send(
     driver: Driver, step: Step, values: dict[str, str], label: str, role: str
 ) -> list[Exchange]:
+    unfilled = sorted(
+        n
+        for n in placeholders_named([step.path, step.json_body, step.headers, step.until])
+        if n.startswith("setup.") and n not in values
+    )
+    if unfilled:
+        names = ", ".join(f"{{{n}}}" for n in unfilled)
+        raise StepFailed(label, f"{names} has no value here, so nothing was sent", [])
     url = driver.on_target(fill_placeholders(step.path, values))
     if isinstance(url, str):
         raise StepFailed(label, f"the path {url}", [])
@@ -255,10 +263,14 @@ class Preparation:
                 self._call_hook(prepared)
                 prepared.done += 1
         except StepFailed as failure:
-            prepared.refused = prepared.done == 0
+            # Made nothing: its first step was answered, and not as it should be (an answer
+            # that worked but had no value to capture may have made something).
+            last = failure.exchanges[-1] if failure.exchanges else None
+            prepared.refused = prepared.done == 0 and (
+                last is None or (last.status is not None and not 200 <= last.status < 300)
+            )
             failed = SetupFailed(failure)
-            if scope != "run":  # not tried again: each try would be refused the same way
-                self._failed[scope] = failed
+            self._failed[scope] = failed  # not tried again: each try would fail the same way
             return failed
         return values
 

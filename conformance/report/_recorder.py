@@ -352,6 +352,11 @@ class Recorder:
         described["headers"] = dict(redact.headers(described.get("headers", {}).items()))
         for scenario in described.get("scenarios", {}).values():
             scenario["headers"] = dict(redact.headers(scenario.get("headers", {}).items()))
+        steps = [*described.get("setup", []), *described.get("teardown", [])]
+        for scenario in described.get("scenarios", {}).values():
+            steps += [*scenario.get("setup", []), *scenario.get("teardown", [])]
+        for step in steps:  # a step's Authorization is redacted as every other one
+            step["headers"] = dict(redact.headers(step.get("headers", {}).items()))
         return {
             "schema": "async-conformance/1",
             "tool": {"name": "async-conformance", "version": __version__},
@@ -479,7 +484,8 @@ class Recorder:
             self.notes.append("the cleanup was interrupted: what it had not reached is left")
             return
         except Exception as exc:  # a bug of ours must not cost the user the verdicts
-            self.notes.append(f"the cleanup stopped: {exc!r}; what it had not reached is left")
+            stopped = self.session.redactor.text(repr(exc))
+            self.notes.append(f"the cleanup stopped: {stopped}; what it had not reached is left")
             return
         if report is not None:
             self.cleanup = _redacted(report.as_dict(), self.session.redactor)
