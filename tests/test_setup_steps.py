@@ -9,7 +9,7 @@ import respx
 
 from conformance.clock import VirtualClock
 from conformance.description import DescriptionError, parse
-from conformance.driver import Driver, SetupFailed
+from conformance.driver import Driver, Run, SetupFailed
 
 BASE = "https://api.example.test"
 
@@ -245,3 +245,91 @@ def test_a_step_without_expect_works_on_any_2xx_only(status, works):
         with pytest.raises(SetupFailed, match=f"answered {status}; expected a 2xx"):
             driver.submit("success")
     assert submitted.called is works
+
+
+@respx.mock
+def test_a_step_sends_its_body_and_captures_numbers_and_booleans_as_text():
+    made = respx.post(f"{BASE}/v1/nodes").respond(201, json={"n": 42, "ok": True, "ratio": 0.5})
+    submitted = respx.post(f"{BASE}/v1/jobs").respond(202)
+    step = {
+        "method": "POST",
+        "path": "/v1/nodes",
+        "json": {"name": "node-{n}", "tags": ["{uuid}"]},
+        "capture": {"number": "/n", "flag": "/ok", "ratio": "/ratio"},
+    }
+    raw = unnamed(setup=[step], json={"id": "{setup.number}-{setup.flag}-{setup.ratio}"})
+    driver = make_driver(raw)
+    submission = driver.submit("success")
+    sent = made.calls.last.request
+    assert sent.read() == (
+        b'{"name":"node-1","tags":["' + submission.values["uuid"].encode() + b'"]}'
+    )
+    assert submitted.calls.last.request.read() == b'{"id":"42-true-0.5"}'
+
+
+@respx.mock
+def test_a_first_step_that_worked_but_captured_nothing_still_gets_its_teardown():
+    respx.post(f"{BASE}/v1/nodes").respond(200, json={})
+    step = {"method": "POST", "path": "/v1/nodes", "capture": {"node": "/uuid"}}
+    teardown = [{"method": "DELETE", "path": "/v1/nodes/{setup.node}"}]
+    driver = make_driver(unnamed(setup=[step], teardown=teardown))
+    with pytest.raises(SetupFailed):
+        driver.submit("success")
+    (prepared,) = driver.preparation.prepared
+    assert not prepared.refused  # a 200 may have made a node: its teardown is tried
+
+
+@respx.mock
+def test_a_scenario_with_a_teardown_alone_is_taken_apart_at_the_end():
+    respx.post(f"{BASE}/v1/jobs").respond(202)
+    teardown = [{"method": "DELETE", "path": "/v1/things/{uuid}"}]
+    driver = make_driver(unnamed(teardown=teardown))
+    submission = driver.submit("success")
+    (prepared,) = driver.preparation.prepared
+    assert prepared.teardown and prepared.values["uuid"] == submission.values["uuid"]
+    plain = make_driver(unnamed())
+    plain.submit("success")
+    assert plain.preparation.prepared == []
+
+
+@pytest.mark.parametrize(
+    ("teardown", "refused"),
+    [
+        (
+            [
+                {"method": "POST", "path": "/a", "capture": {"lock": "/id"}},
+                {"method": "DELETE", "path": "/a/{setup.lock}"},
+            ],
+            False,
+        ),
+        (
+            [
+                {"method": "DELETE", "path": "/a/{setup.lock}"},
+                {"method": "POST", "path": "/a", "capture": {"lock": "/id"}},
+            ],
+            True,
+        ),
+    ],
+)
+def test_a_teardown_step_names_what_an_earlier_teardown_step_captured(teardown, refused):
+    raw = unnamed(teardown=teardown)
+    if refused:
+        with pytest.raises(DescriptionError, match=r"scenarios.success.teardown.0.path"):
+            parse(raw, "t")
+    else:
+        assert len(parse(raw, "t").effective.scenarios["success"].teardown) == 2
+
+
+@respx.mock
+def test_the_sync_call_fills_in_the_operation_id_and_the_setup_values():
+    respx.post(f"{BASE}/v1/nodes").respond(201, json={"uuid": "n-1"})
+    respx.post(f"{BASE}/v1/nodes/n-1/provide").respond(
+        202, json={"operationId": "op-9", "status": "RUNNING"}
+    )
+    called = respx.get(f"{BASE}/v1/nodes/n-1/ops/op-9").respond(200)
+    raw = scenario(setup=[{"method": "POST", "path": "/v1/nodes", "capture": {"node": "/uuid"}}])
+    raw["sync"] = {"method": "GET", "path": "/v1/nodes/{setup.node}/ops/{operation_id}"}
+    driver = make_driver(raw)
+    submission = driver.submit("success")
+    call = driver.sync_call(Run(submission))
+    assert call.exchange is not None and called.called
