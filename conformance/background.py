@@ -9,13 +9,16 @@ a conforming server got WARN "inconclusive".
 
 The process starts by `spawn`, so it shares nothing with this one but the target:
 it connects on its own, and hands back what it saw, its exchanges and operations.
+It ignores Ctrl-C (the run decides when it ends); told to stop (SIGTERM), it hands
+back what it made so far, so that the run's cleanup removes that too.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
+import signal
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,36 +72,65 @@ def _link(fd: str) -> str:
 class BackgroundError(RuntimeError):
     """The retention process ended without what it was to observe."""
 
+    def __init__(self, message: str, made: Observed | None = None) -> None:
+        super().__init__(message)
+        self.made = made  # what it had made all the same: the run cleans it up
+
 
 @dataclass
 class Observed:
     """What the retention process saw, for the run's own transcript and report."""
 
-    observation: RetentionObservation
+    observation: RetentionObservation | None  # None: stopped, or failed, before the end
     exchanges: list[Exchange]
     operations: list[Traced]
     prepared: list[Prepared]  # the setups its submissions needed: the run tears them down
+    untraced: list[tuple[str, Exchange]] = field(default_factory=list)
+    problem: str = ""  # why it stopped short
 
 
-def _observe(target: Target, results: Connection, run_values: dict[str, str]) -> None:
-    """In the retention process: observe, and send back what was seen (or why not)."""
+class _Stopped(BaseException):
+    """The run told the retention process to stop (not an Exception: nothing swallows it)."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
+
+
+def _observe(target: Target, results: Connection, run_values: dict[str, str], twins: bool) -> None:
+    """In the retention process: observe, and send back what was seen, and made (or why not).
+
+    Whatever happens, what it made is handed back: the run's cleanup removes it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's: it stops us
+    signal.signal(signal.SIGTERM, _stop)
     from .retention import observe
     from .session import ConformanceSession
 
     session = ConformanceSession(target)
+    observation, problem = None, "stopped with the run"
     try:
-        driver = session.driver
-        driver.preparation.adopt_run_values(run_values)  # the run-wide setup is made once
-        observation = observe(driver, real_clock=True)
+        try:
+            driver = session.driver
+            driver.preparation.adopt_run_values(run_values)  # the run-wide setup is made once
+            observation = observe(driver, real_clock=True, twins=twins)
+        except Exception as exc:  # the parent's retention cases report it
+            problem = session.redactor.text(f"{type(exc).__name__}: {exc}")
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # what follows is sent whole
+    except _Stopped:  # told to stop, wherever it was
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        made = session.connected
         seen = Observed(
             observation,
             list(session.transcript),
-            list(driver.operations),
-            list(driver.preparation.prepared),
+            list(made.operations) if made is not None else [],
+            list(made.preparation.prepared) if made is not None else [],
+            list(made.operations.untraced) if made is not None else [],
+            "" if observation is not None else problem,
         )
-        results.send(("done", seen))
-    except Exception as exc:  # the parent's retention cases report it
-        results.send(("failed", session.redactor.text(f"{type(exc).__name__}: {exc}")))
+        results.send(("done" if observation is not None else "stopped", seen))
     finally:
         results.close()
         session.close()
@@ -107,12 +139,14 @@ def _observe(target: Target, results: Connection, run_values: dict[str, str]) ->
 class Background:
     """The retention observation, running in its own process from now on."""
 
-    def __init__(self, target: Target, run_values: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, target: Target, run_values: dict[str, str] | None = None, twins: bool = True
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self._results, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_observe,
-            args=(target, sending, run_values or {}),
+            args=(target, sending, run_values or {}, twins),
             name="async-conformance retention",
             daemon=True,  # an interrupted run does not wait for it
         )
@@ -120,28 +154,43 @@ class Background:
         sending.close()  # the child holds its end: end-of-file once it is gone
 
     def result(self) -> Observed:
-        """Wait for what the process saw; BackgroundError if it could not say."""
-        try:
+        """Wait for what the process saw; BackgroundError if it could not say (with what it
+        made, where it said that much)."""
+        try:  # interrupted here (Ctrl-C), the pipe stays open: `stop` reads what it made
             kind, value = self._results.recv()
         except EOFError:
+            self._results.close()
             self._process.join(STOP_GRACE)
             raise BackgroundError(
                 "the retention probes' process ended without a result "
                 f"(exit code {self._process.exitcode})"
             ) from None
-        finally:
-            self._results.close()
+        self._results.close()
         self._process.join(STOP_GRACE)
-        if kind != "done":
-            raise BackgroundError(f"the retention probes stopped: {value}")
         assert isinstance(value, Observed)
+        if kind != "done" or value.observation is None:
+            raise BackgroundError(f"the retention probes stopped: {value.problem}", value)
         return value
 
-    def stop(self) -> None:
-        """End the process if it still runs (a run interrupted, or over before its cases)."""
+    def stop(self) -> Observed | None:
+        """End the process if it still runs (a run interrupted, or over before its cases);
+        what it had made by then, for the cleanup (None when it could not say). A process
+        that had already finished left its answer in the pipe: that is read too."""
+        alive = self._process.is_alive()
+        if alive:
+            self._process.terminate()  # it answers with what it made, then ends
+        made = None
+        try:
+            if not self._results.closed and self._results.poll(STOP_GRACE if alive else 0):
+                _, value = self._results.recv()
+                made = value if isinstance(value, Observed) else None
+        except (EOFError, OSError):
+            pass
+        self._process.join(STOP_GRACE)
         if self._process.is_alive():
-            self._process.terminate()
+            self._process.kill()
             self._process.join(STOP_GRACE)
-            if self._process.is_alive():
-                self._process.kill()
+        if not self._results.closed:
+            self._results.close()
         self._process.close()
+        return made

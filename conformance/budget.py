@@ -30,6 +30,8 @@ class Budget:
     examples: int = 25  # inputs per property case
     sequences: int = 40  # lifecycles the model draws
     steps: int = 20  # calls and clock moves per lifecycle, at most
+    #: On a target outside this process: the operations one lifecycle starts, at most.
+    per_lifecycle: int = 2
     seed: int | None = None  # None: the same inputs every run
     storage: Path | None = None  # where Hypothesis may write (under the report dir)
     wall_seconds: float = 60.0  # with the wall clock: how long the model may wait in all
@@ -107,7 +109,7 @@ def _own_constants_only() -> Iterator[None]:
 #: --conformance-profile
 PROFILES = {
     # A fast gate: fewer inputs, and a failure reported as drawn, not shrunk.
-    "smoke": Budget("smoke", examples=10, sequences=20, steps=20, shrink=False),
+    "smoke": Budget("smoke", examples=10, sequences=20, steps=20, per_lifecycle=1, shrink=False),
     "quick": Budget(),
-    "full": Budget("full", examples=200, sequences=200, steps=50),
+    "full": Budget("full", examples=200, sequences=200, steps=50, per_lifecycle=3),
 }

@@ -20,10 +20,20 @@ from typing import Any
 import httpx
 
 from ._words import counted
-from .description import Role, placeholders_named
-from .driver import Call, Driver, Exchange, Prepared, Run, StepFailed, Traced, run_steps
+from .description import Role
+from .driver import (
+    Call,
+    Driver,
+    Exchange,
+    Prepared,
+    Run,
+    StepFailed,
+    Traced,
+    run_steps,
+    unfilled_names,
+)
 
-__all__ = ["Cleaned", "CleanupReport", "clean_up", "kept"]
+__all__ = ["Cleaned", "CleanupReport", "clean_up", "interrupted", "kept"]
 
 #: What a DELETE may answer for a resource that is now gone, or going.
 REMOVED = (200, 202, 204)
@@ -40,6 +50,8 @@ class Cleaned:
     how: str  # what was done, or why it was left
     exchanges: list[int] = field(default_factory=list)
     operation: int | None = None  # the operation whose resource it is
+    #: What it is, whatever the words: ("operation", n), ("teardown" | "hook", setup), ...
+    key: tuple[object, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +70,7 @@ class CleanupReport:
 
     items: list[Cleaned] = field(default_factory=list)
     kept: bool = False  # --keep: nothing was removed on purpose
+    interrupted: bool = False  # stopped part way (a second Ctrl-C)
 
     @property
     def left(self) -> list[Cleaned]:
@@ -156,7 +169,7 @@ def _resource(
     """
     item = _resource_of(driver, traced, run, unended, delete, deadline)
     if item is not None:
-        item.operation = traced.number
+        item.operation, item.key = traced.number, ("operation", traced.number)
     return item
 
 
@@ -209,14 +222,7 @@ def _teardown(driver: Driver, prepared: Prepared, deadline: float) -> list[Clean
         return items  # its first step failed: it made nothing to take apart
     if prepared.teardown:
         before = len(driver.transcript)
-        unfilled = sorted(
-            {
-                name
-                for step in prepared.teardown
-                for name in placeholders_named([step.path, step.json_body, step.headers])
-                if name.startswith("setup.") and name not in prepared.values
-            }
-        )
+        unfilled = unfilled_names(prepared.teardown, prepared.values)
         if unfilled:
             names = ", ".join(f"{{{n}}}" for n in unfilled)
             how = f"not run: its setup stopped before it captured {names}"
@@ -233,6 +239,13 @@ def _teardown(driver: Driver, prepared: Prepared, deadline: float) -> list[Clean
                 shown = [e.index for e in list(driver.transcript)[before:] if e.role == "teardown"]
                 done = counted(len(prepared.teardown), "step")
                 items.append(Cleaned(what, None, True, f"done ({done})", shown))
+    if not prepared.teardown and prepared.undo is None and prepared.made:
+        methods = ", ".join(f"{s.method.upper()} {s.path}" for s in prepared.made)
+        setup = "setup" if prepared.scope == "run" else f"scenarios.{prepared.scope}.setup"
+        how = f"left: no teardown is described for what {setup} made ({methods})"
+        items.append(Cleaned(f"what {setup} made{subject}", None, False, how))
+    for item in items:
+        item.key = ("teardown", id(prepared))
     if prepared.undo is not None:
         label = f"the teardown conformance_setup returned{subject}"
         try:
@@ -241,6 +254,7 @@ def _teardown(driver: Driver, prepared: Prepared, deadline: float) -> list[Clean
             items.append(Cleaned(label, None, False, f"left: it raised {exc!r}"))
         else:
             items.append(Cleaned(label, None, True, "called"))
+        items[-1].key = ("hook", id(prepared))
     return items
 
 
@@ -255,11 +269,15 @@ def _subject(prepared: Prepared) -> str:
     return " (" + ", ".join(f"{k}={v}" for k, v in captured.items()) + ")"
 
 
-def clean_up(driver: Driver) -> CleanupReport:
-    """Remove what the run made, within cleanup.budget; say what was removed and what left."""
+def clean_up(driver: Driver, report: CleanupReport | None = None) -> CleanupReport:
+    """Remove what the run made, within cleanup.budget; say what was removed and what left.
+
+    `report` is filled as it goes: interrupted (a second Ctrl-C), it holds what was done,
+    and `interrupted` lists the rest as left.
+    """
     description = driver.description
     deadline = time.monotonic() + description.cleanup.budget
-    report = CleanupReport()
+    report = CleanupReport() if report is None else report
     with driver.guard.cleaning(description.cleanup.budget):
         traced = list(driver.operations)
         runs = [_run_of(driver, one) for one in traced]
@@ -267,18 +285,23 @@ def clean_up(driver: Driver) -> CleanupReport:
         named = [
             i for i, run in enumerate(runs) if not _unnamed(driver.resource_call_url("delete", run))
         ]
-        unended = _see_ended(driver, [runs[i] for i in named], deadline)
-        for position, i in enumerate(named):
+        # Those already ended first: waiting for the others must not spend their time.
+        ended = [i for i in named if runs[i].terminal_index is not None]
+        running = [i for i in named if runs[i].terminal_index is None]
+        delete = description.cleanup.delete_resources
+        for i in ended:
+            item = _resource(driver, traced[i], runs[i], "", delete, deadline)
+            if item is not None:
+                report.items.append(item)
+        unended = _see_ended(driver, [runs[i] for i in running], deadline)
+        for position, i in enumerate(running):
             item = _resource(
-                driver,
-                traced[i],
-                runs[i],
-                unended.get(position, ""),
-                description.cleanup.delete_resources,
-                deadline,
+                driver, traced[i], runs[i], unended.get(position, ""), delete, deadline
             )
             if item is not None:
                 report.items.append(item)
+        report.items.sort(key=lambda item: item.operation or 0)
+        report.items += _untraced(driver)
         prepared = list(driver.preparation.prepared)
         scenarios = [p for p in prepared if p.scope != "run"]
         for one in [*reversed(scenarios), *(p for p in prepared if p.scope == "run")]:
@@ -286,19 +309,71 @@ def clean_up(driver: Driver) -> CleanupReport:
     return report
 
 
+def interrupted(driver: Driver, report: CleanupReport) -> None:
+    """The cleanup was interrupted: what it had not reached is added to `report` as left."""
+    done = {item.key for item in report.items}
+    for item in kept(driver).items:
+        if not item.removed and item.key not in done:
+            item.how = "left: the cleanup was interrupted before it"
+            report.items.append(item)
+
+
+def _untraced(driver: Driver) -> list[Cleaned]:
+    """What accepted requests with nothing to follow made: unknown, so listed as left."""
+    items = []
+    for what, exchange in driver.operations.untraced:
+        how = (
+            f"unknown: #{exchange.index} {exchange.method} {exchange.url} answered "
+            f"{exchange.status}, and the run did not follow it; it cannot tell what it made"
+        )
+        key = ("untraced", exchange.index)
+        items.append(Cleaned(what, None, False, how, [exchange.index], key=key))
+    return items
+
+
 def kept(driver: Driver) -> CleanupReport:
-    """--keep: nothing is sent; what the run made is listed as left."""
+    """--keep: nothing is sent; what the run made is listed as left (what a case deleted,
+    as removed; what was not seen to end, as unknown)."""
     report = CleanupReport(kept=True)
     for traced in driver.operations:
         run = _run_of(driver, traced)
         found = driver.resource_call_url("delete", run)
-        terminal = run.terminal
-        if isinstance(found, httpx.URL) and terminal is not None and terminal.role is Role.SUCCESS:
-            what = f"the resource of a {traced.submission.scenario} operation"
-            item = Cleaned(what, str(found), False, "kept (--keep)", operation=traced.number)
-            report.items.append(item)
+        terminal, scenario = run.terminal, traced.submission.scenario
+        what = f"the resource of a {scenario} operation"
+        if terminal is None and not _unnamed(found):
+            where = found if isinstance(found, httpx.URL) else traced.submission.status_url
+            how = "kept (--keep); it was not seen to end, so what it made is unknown"
+            shown = None if where is None else str(where)
+            item = Cleaned(f"whatever a {scenario} operation made", shown, False, how)
+        elif (
+            isinstance(found, httpx.URL) and terminal is not None and terminal.role is Role.SUCCESS
+        ):
+            earlier = _deleted_before(driver, str(found), run)
+            if earlier is not None:
+                how = f"deleted by the run (#{earlier})"
+                item = Cleaned(what, str(found), True, how, [earlier])
+            else:
+                item = Cleaned(what, str(found), False, "kept (--keep)")
+        else:
+            continue
+        item.operation, item.key = traced.number, ("operation", traced.number)
+        report.items.append(item)
     for one in driver.preparation.prepared:
-        if one.teardown or one.undo is not None:
-            where = "teardown" if one.scope == "run" else f"scenarios.{one.scope}.teardown"
-            report.items.append(Cleaned(f"{where}{_subject(one)}", None, False, "not run (--keep)"))
+        if one.refused:
+            continue  # it made nothing
+        subject, scope = _subject(one), "" if one.scope == "run" else f"scenarios.{one.scope}."
+        setup: Cleaned | None = None
+        if one.teardown:
+            setup = Cleaned(f"{scope}teardown{subject}", None, False, "not run (--keep)")
+        elif one.made and one.undo is None:
+            how = "kept (--keep); no teardown is described for it"
+            setup = Cleaned(f"what {scope}setup made{subject}", None, False, how)
+        if setup is not None:
+            setup.key = ("teardown", id(one))
+            report.items.append(setup)
+        if one.undo is not None:
+            label = f"the teardown conformance_setup returned{subject}"
+            hook = Cleaned(label, None, False, "not called (--keep)", key=("hook", id(one)))
+            report.items.append(hook)
+    report.items += _untraced(driver)
     return report

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
+from ._words import counted
 from .description import Description, ScenarioName
 from .driver import Driver, Ended, Exchange, Poll, Run, SetupFailed, Submission, stopped_at
 from .schedule import Schedule, Slot
@@ -215,15 +216,16 @@ def observe(
     real_clock: bool,
     on_wait: Callable[[float, Slot[object], int], None] | None = None,
     shared: Callable[[ScenarioName], Run] | None = None,
+    twins: bool = True,
 ) -> RetentionObservation:
     """Run every retention probe of the session on one schedule.
 
     First, one operation per completed scenario shows about how long that scenario
-    runs. Then a twin of each, and the timed-out operation, start together, and
-    everything after (the twins' fine polls, every probe) runs as slots of one
-    schedule, so no operation's probe waits for another's setup. Where no completed
-    window is judged, the first operations are the run's `shared` ones: nothing is timed
-    against them, so no operation is started for them alone.
+    runs: the run's `shared` one of that scenario, where there is one. Then a twin of
+    each, and the timed-out operation, start together, and everything after (the twins'
+    fine polls, every probe) runs as slots of one schedule, so no operation's probe waits
+    for another's setup. Without `twins` (fewer operations, coarser brackets) the first
+    operations carry the probes themselves, so they are started here, not shared.
     """
     description = driver.description
     retention = description.retention
@@ -231,8 +233,11 @@ def observe(
     schedule = Schedule(driver.clock)
     observation = RetentionObservation(resolution=step, margin=step)
     firsts: dict[ScenarioName, tuple[Run, Bracket]] = {}
+    sharing: set[ScenarioName] = set()  # whose first is the run's shared one
     latencies: list[float] = []
     skipped = description.not_judged.keys()
+    # Room to spare before a window's end: a probe is planned a margin inside it.
+    slack = max(description.polling.interval, retention.tolerance) + step
 
     # The longest window first: the timed-out operation's starts at its submission, so it
     # is submitted before anything else and its window runs while the others are observed.
@@ -253,7 +258,12 @@ def observe(
             continue
         windowless = {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped
         try:
-            first = shared(scenario) if shared is not None and windowless else driver.run(scenario)
+            # Without twins the first carries the probes: it must be one that ends now.
+            if shared is not None and (twins or windowless):
+                first = shared(scenario)
+                sharing.add(scenario)
+            else:
+                first = driver.run(scenario)
         except SetupFailed as failed:  # that scenario's cases ERROR; the others go on
             observation.completed[scenario] = Unobserved(failed.reason, tuple(failed.exchanges))
             continue
@@ -284,12 +294,25 @@ def observe(
         retained.terminal = next((r.terminal for r in runs if r.submission is sub), None)
         return retained
 
+    # A shared first may have completed long ago: too near its window's end, the twin
+    # carries the probes whatever its bracket.
+    stale = {
+        scenario
+        for scenario, (first, _) in firsts.items()
+        if scenario in sharing
+        and not _in_time(first, retention.completed, driver.clock.now(), slack)
+    }
     # A window the dialect's contract does not have is not waited for (its cases SKIP).
     for scenario, (first, rough) in firsts.items():
         if {"RETAIN-COMPLETED", "EXPIRE-COMPLETED"} <= skipped:
             observation.completed[scenario] = Unobserved("the dialect has no completed window")
+        elif twins:
+            carries = scenario not in stale
+            _follow_twin(driver, schedule, observation, scenario, first, rough, plan, carries)
         else:
-            _follow_twin(driver, schedule, observation, scenario, first, rough, plan)
+            observation.completed[scenario] = plan(
+                scenario, first.submission, rough, retention.completed, [first]
+            )
 
     if timed_out is not None:
         sub, poll = timed_out
@@ -332,6 +355,7 @@ def _follow_twin(
     first: Run,
     rough: Bracket,
     plan: Any,
+    carries: bool,
 ) -> None:
     """Start a twin of `first` and poll it in fine steps, as slots, around its completion."""
     step = observation.resolution
@@ -368,8 +392,9 @@ def _follow_twin(
             run.terminal_index = len(run.polls) - 1
             fine = completion(run)
             assert fine is not None
-            # Whichever operation's completion is known more precisely carries the probes.
-            if fine.width <= rough.width:
+            # Whichever operation's completion is known more precisely carries the probes
+            # (the first one only while its window's end is still ahead).
+            if fine.width <= rough.width or not carries:
                 observation.completed[scenario] = plan(scenario, twin, fine, window, [first, run])
             else:
                 observation.completed[scenario] = plan(
@@ -378,15 +403,32 @@ def _follow_twin(
         elif (
             len(run.polls) >= MAX_FINE_POLLS or driver.clock.now() - twin.exchange.sent_at > budget
         ):
-            # The twin runs longer than its first: the first operation's bracket serves.
-            observation.completed[scenario] = plan(
-                scenario, first.submission, rough, window, [first, run]
-            )
+            # The twin runs longer than its first: the first operation's bracket serves,
+            # if its window's end is still ahead.
+            if carries:
+                observation.completed[scenario] = plan(
+                    scenario, first.submission, rough, window, [first, run]
+                )
+            else:
+                observation.completed[scenario] = Unobserved(
+                    f"the second {scenario} operation did not complete within "
+                    f"{counted(len(run.polls), 'fine poll')}, and the first one's window "
+                    "was too near its end to probe",
+                    tuple(run.exchanges),
+                    run,
+                )
         else:
             schedule.at(driver.clock.now() + step, f"{scenario} fine poll", fine_poll)
 
     start = twin.exchange.sent_at + max(lead - step, 0.0)
     schedule.at(start, f"{scenario} fine poll", fine_poll)
+
+
+def _in_time(first: Run, window: float, now: float, slack: float) -> bool:
+    """Whether the end of `first`'s window is still far enough ahead (`slack`) to be
+    probed on time: a shared run may have completed long before the retention cases."""
+    rough = completion(first)
+    return rough is None or rough.low + window - slack > now
 
 
 def _told(exchange: Exchange) -> str:

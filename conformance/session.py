@@ -19,20 +19,20 @@ import httpx
 
 from ._words import counted
 from .app_time import AppClock, enter_app
-from .background import Background, served_here
+from .background import Background, BackgroundError, Observed, served_here
+from .batch import Batch, batch_size, start_batch, try_again
 from .budget import Budget
-from .cleanup import CleanupReport, clean_up, kept
+from .cleanup import CleanupReport, clean_up, interrupted, kept
 from .clock import VIRTUAL_EPOCH, Clock, ControlClock, RealClock, VirtualClock, spoken
 from .description import ClockMode, Description, ScenarioName, fill_placeholders
 from .driver import (
     CONNECTIONS,
+    READS,
     AppStartupFailed,
     Call,
     Driver,
     Exchange,
     Hook,
-    Poll,
-    Reading,
     RedactingFilter,
     Redactor,
     Run,
@@ -44,6 +44,7 @@ from .driver import (
 from .model import Exploration, explore
 from .observations import Concurrent, Deletion, Malformed, SafetyTrial
 from .openapi import Published, load_published
+from .plan import MODEL, Plan, model_limit, plan
 from .retention import (
     Retained,
     RetentionObservation,
@@ -62,8 +63,6 @@ __all__ = ["ConformanceSession"]
 
 T = TypeVar("T")
 
-#: Reads of the often-read operation in a safety trial.
-BURST = 6
 #: Wall-clock waits at least this long are announced (`ConformanceSession.progress`).
 PROGRESS_AFTER = 5.0
 
@@ -88,6 +87,9 @@ class ConformanceSession:
         self._background_due = 0.0
         #: The user's `conformance_setup` (the plugin finds it): setup in Python.
         self.setup_hook: Hook | None = None
+        self.hook_defined = False  # the user's conftest.py defines it (seen at collection)
+        #: What the selected cases will start (the recorder counts it at collection).
+        self.planned: Plan | None = None
         #: Where progress lines go (the plugin points it at the terminal).
         self.progress: Callable[[str], None] = lambda line: None
         self._guard_logs()
@@ -112,6 +114,12 @@ class ConformanceSession:
                 self._stack.enter_context(opening.pop_all())  # all of it started: kept
             self._driver = driver
         return self._driver
+
+    @property
+    def sparing(self) -> bool:
+        """The smoke profile against a target outside this process: the run starts as few
+        operations as its checks allow (`plan.py` counts them; SPARING_LIMIT at most)."""
+        return self.budget.name == "smoke" and not self.target.kind.in_process
 
     @property
     def connected(self) -> Driver | None:
@@ -169,12 +177,22 @@ class ConformanceSession:
         if driver is None or self.target.kind is TargetKind.BUILTIN:
             return None
         if self._background is not None:  # its operations are the run's too
-            self._background.stop()
+            stopped = self._background.stop()
             self._background = None
-        made = len(driver.operations) or driver.preparation.prepared
+            if stopped is not None:
+                self._adopt(stopped)
+        made = len(driver.operations) or driver.preparation.prepared or driver.operations.untraced
         if not made:
             return None
-        return kept(driver) if keep else clean_up(driver)
+        if keep:
+            return kept(driver)
+        report = CleanupReport()
+        try:
+            clean_up(driver, report)
+        except KeyboardInterrupt:  # a second Ctrl-C: what was done, and the rest as left
+            interrupted(driver, report)
+            report.interrupted = True
+        return report
 
     def close(self) -> None:
         """Stop the transport, and let go of what the run recorded.
@@ -252,10 +270,13 @@ class ConformanceSession:
         return self._cache[key]  # type: ignore[return-value]
 
     def deletion(self) -> Deletion:
+        """A resource of the batch's (`batch.py`) deleted, and read until it is gone."""
         self.require_scenario("success")
 
         def make() -> Deletion:
-            run = self.driver.run("success")
+            run = self.batch().deletable()
+            if run is None:
+                run = self.driver.run("success")  # none accepted: the reason is in this one
             call = self.driver.resource_call("delete", run, "delete resource")
             if call.exchange is None:
                 problem = f"nothing to delete: {call.problem}"
@@ -266,60 +287,35 @@ class ConformanceSession:
 
         return self.once("deletion", make)
 
+    def batch(self) -> Batch:
+        """Success submissions sent at once, shared by the load, safety and delete checks."""
+        self.require_scenario("success")
+        real = self.target.clock is ClockMode.REAL
+        size = batch_size(self.description, real, self.sparing)
+        return self.once("batch", lambda: start_batch(self.driver, size, real))
+
     def concurrent(self) -> Concurrent:
         """Success submissions sent at once, each accepted one followed to its end."""
-        self.require_scenario("success")
-
-        def make() -> Concurrent:
-            count = self.description.polling.concurrency
-            subs = self.driver.submit_concurrently("success", count)
-            accepted = [s for s in subs if s.status_url is not None]
-            # Together, polls interleaved in time: followed one after another, the last
-            # would first be read long after it finished, and with a short window, gone.
-            return Concurrent(subs, self.driver.follow_all(accepted))
-
-        return self.once("concurrent", make)
+        return self.batch().concurrent
 
     def safety_trial(self) -> SafetyTrial:
         """Operations of the success scenario started together, to see whether reads drive them.
 
-        One is read often, its twin once (it goes first: if anything, the often-read
-        one should lag behind). With the wall clock a third one is left unread until
-        it has had twice the time the often-read one needed, then read once: where
-        time drives the work it is done by then; where reads do, it is not.
+        The first trial is the batch's; asked again (the wall clock's second look), a
+        trial on operations of its own.
         """
-        driver = self.driver
-        real = self.target.clock is ClockMode.REAL
-        subs = [self.submit("success") for _ in range(3 if real else 2)]
-        for sub in subs:
-            if sub.status_url is None:
-                return SafetyTrial(
-                    [], _placeholder(sub), problem=f"no status URL: {sub.location_problem}"
-                )
-        once, often = subs[0], subs[1]
-        assert once.status_url is not None and often.status_url is not None
-        burst = driver.burst(often.status_url, BURST, "read often", often.jar)
-        control = driver.poll(once.status_url, "read once", jar=once.jar)
-        trial = SafetyTrial(burst, control, submissions=subs)
-        done = next((p for p in burst if p.role is not None and p.role.terminal), None)
-        if real and done is not None:
-            aged = subs[2]
-            assert aged.status_url is not None
-            trial.often_age = done.exchange.received_at - often.exchange.sent_at
-            due = aged.exchange.sent_at + 2 * trial.often_age + self.description.polling.interval
-            driver.clock.sleep(due - driver.clock.now())
-            trial.later = driver.poll(aged.status_url, "read once, late", jar=aged.jar)
-        return trial
+        self.require_scenario("success")
+        if "trial" not in self._cache:
+            self._cache["trial"] = True
+            return self.batch().trial
+        return try_again(self.driver, self.target.clock is ClockMode.REAL)
 
     # -- robustness --------------------------------------------------------------
 
     def submit_malformed(self, bad: Malformed) -> Exchange:
         """Send a malformed variant of the success scenario's request."""
         spec = self.description.scenarios["success"]
-        # One setup serves them all: a refused submission uses up nothing it made.
-        prepared = self.once(
-            "malformed setup", lambda: self.driver.preparation.before("success", {"n": "0"})
-        )
+        prepared = self._refused_setup()
         values = {**prepared, "uuid": bad.marker or "robust"}
         headers = {**fill_placeholders(spec.headers, values), "Content-Type": bad.content_type}
         jar = self.driver.jar()
@@ -339,6 +335,14 @@ class ConformanceSession:
             if accepted.status_url is not None:
                 self.driver.follow(accepted)
         return exchange
+
+    def _refused_setup(self) -> dict[str, str]:
+        """The success scenario's setup values for requests meant to be refused (malformed,
+        generated): one setup serves them all, as a refused request uses up nothing."""
+        fresh = {"n": "0", "uuid": uuid.uuid4().hex}  # not the run's: its own objects' names
+        return self.once(
+            "malformed setup", lambda: self.driver.preparation.before("success", fresh)
+        )
 
     def after_an_operation(self) -> Exchange | None:
         """The synchronous call, once an operation's time has passed (None without one)."""
@@ -400,10 +404,18 @@ class ConformanceSession:
     ) -> Exchange:
         """Send a request generated from the document (the description's headers go too)."""
         own = self.description.scenarios["success"].headers
-        values = {**self.driver.preparation.run_values(), "uuid": uuid.uuid4().hex, "n": "0"}
+        try:  # the scenario's headers may name what its setup captured: the malformed ones'
+            prepared = self._refused_setup()
+        except SetupFailed:
+            prepared = self.driver.preparation.run_values()
+        values = {**prepared, "uuid": uuid.uuid4().hex, "n": "0"}
         merged = {**fill_placeholders(own, values), **headers}
         jar = self.driver.jar()
-        return self.driver.send(label, method, url, content=content, headers=merged, jar=jar)
+        exchange = self.driver.send(label, method, url, content=content, headers=merged, jar=jar)
+        status = exchange.status
+        if method.upper() not in READS and status is not None and 200 <= status < 300:
+            self.driver.operations.made(f"whatever a generated {method} made", exchange)
+        return exchange
 
     # -- the lifecycle model ---------------------------------------------------------
 
@@ -411,21 +423,77 @@ class ConformanceSession:
         """The lifecycle model's exploration of the target, run once for all its cases."""
 
         def make() -> Exploration:
-            budget = self.budget
+            budget = self._model_budget()
+            per_sequence = limit = None
+            if not self.target.kind.in_process:
+                per_sequence = budget.per_lifecycle
+                limit = model_limit(budget.sequences, per_sequence, self.sparing, self._others())
             real = self.target.clock is ClockMode.REAL
-            if real:
-                # Every wait is real: fewer, shorter sequences, and a cap on the waiting.
-                polling = self.description.polling
-                budget = dataclasses.replace(
-                    budget,
-                    sequences=max(3, budget.sequences // 5),
-                    steps=min(budget.steps, 10),
-                    wall_seconds=min(polling.budget, max(10 * polling.interval, 2.0)),
-                    shrink=False,
-                )
-            return explore(self.driver, self.description, moves_clock=not real, budget=budget)
+            return explore(
+                self.driver,
+                self.description,
+                moves_clock=not real,
+                budget=budget,
+                per_sequence=per_sequence,
+                limit=limit,
+            )
 
-        return self.once("model", make)
+        return self.once(MODEL, make)
+
+    def _model_budget(self) -> Budget:
+        budget = self.budget
+        real = self.target.clock is ClockMode.REAL
+        if real or not self.target.kind.in_process:
+            # Every wait is real, or every operation the target's: fewer sequences, and a
+            # failure reported as drawn (shrinking it would start many more operations).
+            budget = dataclasses.replace(
+                budget, sequences=max(3, budget.sequences // 5), shrink=False
+            )
+        if real:
+            polling = self.description.polling
+            budget = dataclasses.replace(
+                budget,
+                steps=min(budget.steps, 10),
+                wall_seconds=min(polling.budget, max(10 * polling.interval, 2.0)),
+                shrink=False,
+            )
+        return budget
+
+    def plan(self, groups: set[str], apart: bool, together: bool = True) -> Plan:
+        """What a run of the case groups `groups` will start on the target (`plan.py`)."""
+        budget = self._model_budget()
+        return plan(
+            self.description,
+            groups=groups,
+            real=self.target.clock is ClockMode.REAL,
+            sparing=self.sparing,
+            apart=apart,
+            together=together,
+            model_sequences=budget.sequences,
+            per_sequence=budget.per_lifecycle,
+        )
+
+    def _others(self) -> int:
+        """Operations this run started, or will, besides the model's (see `plan.py`)."""
+        started = len(self.driver.operations)
+        if self.planned is None:
+            return started
+        if not self.planned.together:
+            # Other workers start theirs unseen: all that is planned, and room for one
+            # malformed submission a target accepts.
+            return self.planned.without(()) + 1
+        return started + self.planned.without(self._cache)
+
+    def retention_apart(self) -> bool:
+        """Whether the retention probes run in a process of their own (`start_retention`)."""
+        return not (
+            self.target.clock is not ClockMode.REAL
+            or self.target.kind.in_process
+            or served_here(self.target.url)
+            or not longest_wait(self.description)  # no window to wait for: nothing to gain
+            or self.description.setup_hook  # the user's conformance_setup lives here only
+            or self.hook_defined
+        )
 
     def start_retention(self) -> None:
         """On the wall clock against a live target, start the retention probes now.
@@ -434,24 +502,16 @@ class ConformanceSession:
         runs; the retention cases take what they saw. In-process targets, and servers
         listening in this process, are observed in place: they share its interpreter.
         """
-        if (
-            self.target.clock is not ClockMode.REAL
-            or self.target.kind.in_process
-            or self._background is not None
-            or served_here(self.target.url)
-            or not longest_wait(self.description)  # no window to wait for: nothing to gain
-        ):
+        if self._background is not None or not self.retention_apart():
             return
         description = self.description
-        if description.setup_hook:
-            return  # the user's conformance_setup lives in this process only
         run_values = None
         if description.setup:
             try:  # made here, once: the other process's submissions use its values
                 run_values = self.driver.preparation.run_values()
             except SetupFailed:
                 return  # the retention cases, run in place, say why
-        self._background = Background(self.target, run_values)
+        self._background = Background(self.target, run_values, twins=not self.sparing)
         self._background_due = RealClock().now() + longest_wait(self.description)
 
     def retention(self) -> RetentionObservation:
@@ -461,7 +521,10 @@ class ConformanceSession:
         if background is None:
             on_wait = self._waiting if real else None
             return self.once(
-                "retention", lambda: observe(self.driver, real, on_wait, shared=self.run)
+                "retention",
+                lambda: observe(
+                    self.driver, real, on_wait, shared=self.run, twins=not self.sparing
+                ),
             )
 
         def adopted() -> RetentionObservation:
@@ -471,14 +534,25 @@ class ConformanceSession:
                     f"waiting about {spoken(left)} more for the retention probes "
                     "(started with the run, in a process of their own)"
                 )
-            observed = background.result()
-            for exchange in observed.exchanges:
-                self.transcript.add(exchange)  # numbered after this process's own
-            self.driver.operations.adopt(observed.operations)
-            self.driver.preparation.prepared += observed.prepared  # its teardowns are ours
+            try:
+                observed = background.result()
+            except BackgroundError as failed:
+                if failed.made is not None:  # what it made is the run's to clean up
+                    self._adopt(failed.made)
+                raise
+            self._adopt(observed)
+            assert observed.observation is not None
             return observed.observation
 
         return self.once("retention", adopted)
+
+    def _adopt(self, observed: Observed) -> None:
+        """What the retention process sent and made, as this run's own."""
+        for exchange in observed.exchanges:
+            self.transcript.add(exchange)  # numbered after this process's own
+        self.driver.operations.adopt(observed.operations)
+        self.driver.operations.untraced += observed.untraced
+        self.driver.preparation.prepared += observed.prepared  # its teardowns are ours
 
     def _waiting(self, seconds: float, slot: Slot[object], left: int) -> None:
         """A line for the user before a long wall-clock wait, so a quiet run is not a hung one."""
@@ -493,8 +567,3 @@ class ConformanceSession:
         if scenario == "timeout":
             return observation.timed_out
         return observation.completed.get(scenario)
-
-
-def _placeholder(sub: Submission) -> Poll:
-    """A stand-in read for a trial that could not start (its problem says why)."""
-    return Poll(sub.exchange, None, Reading(None, None, "nothing"), 0.0, None)

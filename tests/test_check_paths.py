@@ -1664,3 +1664,13 @@ def test_a_synchronous_body_labelled_json_in_capitals_must_parse():
     with _raises(ConformanceFailure) as failure:
         sync.answers_with_state(ex, "reading it")
     assert failure.value.expected == "a body that parses as its Content-Type says"
+
+
+def test_a_model_whose_every_setup_failed_is_blocked_and_one_that_lost_a_scenario_says_so():
+    failed = "setup failed: scenarios.success.setup step 1: POST /v1/nodes answered 400"
+    nothing = Exploration(unprepared={"success": failed}, drawable=1)
+    with pytest.raises(Blocked, match=r"could submit nothing: setup failed: scenarios\.success"):
+        model.model_holds(nothing, "TRANS-MODEL")
+    half = Exploration(unprepared={"failure": failed}, drawable=2, steps=4)
+    with pytest.raises(NotObserved, match="the failure scenario's setup failed, so none was"):
+        model.model_holds(half, "TRANS-MODEL")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from conformance.clock import VirtualClock
+from conformance.clock import RealClock, VirtualClock
 from conformance.description import parse
 from conformance.driver import Driver, Ended, Run, retry_after_seconds
 
@@ -400,8 +400,24 @@ def test_reads_due_at_one_moment_go_out_at_once(count):
     )
     respx.get(url__regex=rf"{BASE}/op/\d+").mock(side_effect=read)
     driver, _ = make_driver()
+    driver.clock = RealClock()  # on the wall clock (elsewhere time waits for the suite)
     runs = driver.follow_all([driver.submit("success") for _ in range(count)])
     assert [r.ended for r in runs] == [Ended.TERMINAL] * count
+
+
+@respx.mock
+def test_where_time_stands_still_reads_due_together_go_out_in_order():
+    numbers = iter(range(5))
+    respx.post(SUBMIT).mock(
+        side_effect=lambda request: httpx.Response(
+            202, headers={"Location": f"/op/{next(numbers)}"}
+        )
+    )
+    respx.get(url__regex=rf"{BASE}/op/\d+").mock(return_value=status("SUCCESS"))
+    driver, _ = make_driver()
+    driver.follow_all([driver.submit("success") for _ in range(5)])
+    firsts = [e.url for e in driver.transcript if e.label == "poll success 1"]
+    assert firsts == [f"{BASE}/op/{n}" for n in range(5)]  # the same order, run after run
 
 
 @respx.mock

@@ -325,3 +325,61 @@ def test_a_thousand_concurrent_operations_on_the_live_simulator(run_suite, tmp_p
         "1000 accepted concurrent submissions, 1000 status URLs"
         in run.requirement("SUBMIT-UNIQUE")["reason"]
     )
+
+
+def test_an_interrupted_run_cleans_up_what_the_retention_process_made(tmp_path):
+    """Ctrl-C reaches every process of the run; the retention process leaves the stopping to
+    the run, hands back what it made so far, and the cleanup lists it."""
+    import json
+    import os
+    import signal
+
+    from .conftest import CASES
+
+    config = write(tmp_path / "target.toml", _retention_toml(30.0, 60.0, 0.5))
+    report_dir = tmp_path / "reports"
+    with simulator_process("--completed-window", "30", "--timed-out-window", "60") as url:
+        command = [sys.executable, "-m", "pytest", str(CASES), f"--report-dir={report_dir}"]
+        command += ["-p", "no:cacheprovider", f"--target={url}", f"--target-config={config}"]
+        process = subprocess.Popen(
+            command, cwd=tmp_path, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        try:
+            assert process.stdout is not None
+            seen = []
+            for line in process.stdout:  # until the run waits for the retention process
+                seen.append(line)
+                if "for the retention probes" in line:
+                    break
+            assert "for the retention probes" in seen[-1], "".join(seen)[-3000:]
+            os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the whole process group
+            out, _ = process.communicate(timeout=120)
+        finally:
+            process.kill()
+    document = json.loads((report_dir / "conformance.json").read_text())
+    submitted = {e["index"]: e for e in document["exchanges"] if e["label"] == "submit timeout"}
+    assert submitted, "the retention process's exchanges are in the report"
+    timed_out = [op for op in document["operations"] if op["scenario"] == "timeout"]
+    assert timed_out, "and its operations"
+    listed = [item for item in document["cleanup"]["items"] if item["operation"]]
+    numbers = {op["number"] for op in document["operations"]}
+    assert {item["operation"] for item in listed} <= numbers
+    assert any(item["operation"] == timed_out[0]["number"] for item in listed), out[-2000:]
+
+
+def test_a_retention_process_stopped_after_its_end_still_hands_back_what_it_saw(tmp_path):
+    """The run ended before its retention cases (-x, say), and the process had already
+    finished: its answer, left in the pipe, is read all the same (for the cleanup)."""
+    from conformance.background import Background
+    from conformance.target import resolve
+
+    config = write(tmp_path / "target.toml", _retention_toml(1.0, 2.0, 0.5))
+    with socket.socket() as probe:  # a port nobody listens on: every request fails at once
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    background = Background(resolve(url, config, None, "real", []))
+    background._process.join(timeout=60)
+    assert background._process.exitcode is not None, "it ended on its own"
+    made = background.stop()
+    assert made is not None and made.exchanges, "its answer was read"
+    assert made.exchanges[0].label == "submit timeout" and made.exchanges[0].error

@@ -203,7 +203,9 @@ json = { outcome = "success" }
 
 
 def _first_polls(run):
-    return [e["body"] for e in run.document["exchanges"] if e["label"].startswith("poll success 1")]
+    """The body of each operation's first status read (a poll, or a safety trial's read)."""
+    bodies = {e["index"]: e["body"] for e in run.document["exchanges"]}
+    return [bodies[op["reads"][0]["exchange"]] for op in run.document["operations"] if op["reads"]]
 
 
 def test_each_operation_has_its_own_cookie_jar(run_suite, tmp_path):

@@ -68,7 +68,12 @@ class _Exchange:
 
 
 def _recorder(secret: str = "s3cret") -> Recorder:
-    session = SimpleNamespace(redactor=Redactor([secret]), connected=None, transcript=[])
+    session = SimpleNamespace(
+        redactor=Redactor([secret]),
+        connected=None,
+        transcript=[],
+        target=SimpleNamespace(kind=SimpleNamespace(in_process=True)),
+    )
     return Recorder(session, Path("unused"), "must", False)  # type: ignore[arg-type]
 
 
@@ -300,6 +305,24 @@ def test_the_header_is_shown_once_when_a_worker_collected_conformance_cases(tmp_
     assert reporter.lines == ["HEADER"]
 
 
+def test_under_workers_the_operations_count_follows_the_header_for_a_live_target(tmp_path):
+    recorder = _recorder()
+    recorder.header = lambda: "HEADER"  # type: ignore[method-assign]
+    recorder.session.target.kind.in_process = False
+    recorder.session.plan = lambda groups, apart, together: SimpleNamespace(
+        line=lambda: f"this run will start {sorted(groups)} apart={apart} together={together}"
+    )
+    controller = Controller(recorder, {}, tmp_path, each=False)
+    reporter = _Reporter()
+    (tmp_path / "gw0.json").write_text('{"a": "lifecycle", "b": "model"}', encoding="utf-8")
+    controller.pytest_xdist_node_collection_finished(_collecting_node("gw0", reporter), [])
+    controller.pytest_xdist_node_collection_finished(_collecting_node("gw0", reporter), [])
+    assert reporter.lines == [
+        "HEADER",
+        "async-conformance: this run will start ['lifecycle', 'model'] apart=False together=False",
+    ]
+
+
 def test_without_a_folder_the_controller_shows_no_header(tmp_path):
     recorder = _recorder()
     controller = Controller(recorder, {}, None, each=False)
@@ -416,6 +439,7 @@ def test_a_worker_hands_over_its_collection_and_merged_records():
         "exchanges": merged.exchanges,
         "cleanup": None,
         "aborted": "stopped",
+        "notes": [],
     }
 
 
@@ -428,6 +452,7 @@ def test_a_worker_that_selected_nothing_hands_over_an_empty_selection():
         "exchanges": [],
         "cleanup": None,
         "aborted": None,
+        "notes": [],
     }
 
 

@@ -684,3 +684,52 @@ def test_an_observation_starts_with_nothing_observed():
     observation = RetentionObservation(resolution=0.25, margin=0.5)
     assert (observation.completed, observation.timed_out) == ({}, None)
     assert (observation.never_issued, observation.never_issued_skipped) == (None, "")
+
+
+# -- shared first operations, and none --------------------------------------------------------
+
+
+@respx.mock
+def test_the_runs_own_operation_is_the_first_and_the_twin_carries_the_probes():
+    driver = _setup(kept=250.0)
+    shared = driver.run("success")  # the cases' run of the scenario, made before
+    observation = observe(driver, real_clock=False, shared=lambda scenario: shared)
+    retained = observation.completed["success"]
+    assert isinstance(retained, Retained)
+    first, _twin = retained.runs
+    assert first is shared  # no operation started for it
+    assert [e.label for e in driver.transcript].count("submit success") == 2
+    assert retained.inside.result is not None
+    assert retained.inside.result.exchange.url == f"{BASE}/ops/success2"
+
+
+@respx.mock
+def test_a_shared_first_too_near_its_windows_end_never_carries_the_probes():
+    # The twin runs on past its fine polls: its first would carry the probes, but the
+    # shared run completed long ago and its window's end is already past.
+    driver = _setup(ops={"success": [Op(), Op(runs_for=math.inf)]}, kept=250.0)
+    shared = driver.run("success")
+    driver.clock.sleep(300.0)
+    observation = observe(driver, real_clock=False, shared=lambda scenario: shared)
+    unobserved = observation.completed["success"]
+    assert isinstance(unobserved, Unobserved)
+    assert "the first one's window was too near its end to probe" in unobserved.reason
+    # Fresh, the same first carries them.
+    fresh = _setup(ops={"success": [Op(), Op(runs_for=math.inf)]}, kept=250.0)
+    first = fresh.run("success")
+    kept = observe(fresh, real_clock=False, shared=lambda scenario: first).completed["success"]
+    assert isinstance(kept, Retained) and kept.runs[0] is first
+
+
+@respx.mock
+def test_without_twins_a_first_of_its_own_carries_the_probes():
+    driver = _setup(kept=250.0)
+    shared = driver.run("success")
+    observation = observe(driver, real_clock=False, shared=lambda scenario: shared, twins=False)
+    retained = observation.completed["success"]
+    assert isinstance(retained, Retained)
+    (first,) = retained.runs
+    assert first is not shared  # it carries the probes: one that ends now, not long ago
+    assert not _fine_polls(driver)  # and no twin
+    assert retained.start == completion(first)
+    assert retained.inside.result is not None and retained.inside.result.exchange.status == 200

@@ -293,18 +293,31 @@ def test_setup_in_python_is_called_where_the_steps_would_be(run_suite, pytester,
     assert said and set(said) == {"called"}
 
 
-def test_a_hook_the_description_names_but_nobody_defines_is_a_setup_error(
-    run_suite, tmp_path, server
+def test_a_hook_the_description_names_but_nobody_defines_stops_the_run_before_any_request(
+    run_suite, pytester, tmp_path, server
 ):
     text = SCENARIO.format(scenario="success", node="{setup.node}")
     config = write(
         tmp_path / "hook.toml",
         'setup_hook = ["node"]\n' + text + DIALECT.replace("NODE", "{setup.node}"),
     )
-    run = run_suite(f"--target={server}", f"--target-config={config}", "-k", "accepted_with_202")
-    assert run.verdicts["SUBMIT-202"] == "ERROR"
-    assert "no conformance_setup fixture gives them" in json.dumps(run.requirement("SUBMIT-202"))
+    run = run_suite(f"--target={server}", f"--target-config={config}")
+    out = run.result.stdout.str()
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, out[-3000:]
+    assert "no conformance_setup fixture is defined where the cases run" in out
+    assert "passed" not in out.splitlines()[-1]
     assert nodes(server) == []
+    # Defined, but for one case only: refused the same way, with the way out.
+    pytester.makepyfile(
+        node_setup="import pytest\n\n\n@pytest.fixture\ndef conformance_setup():\n"
+        "    return lambda scope, target: {'node': 'n'}\n"
+    )
+    pytester.syspathinsert()
+    run = run_suite(f"--target={server}", f"--target-config={config}", "-p", "node_setup")
+    out = run.result.stdout.str()
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, out[-3000:]
+    assert "conformance_setup is a function-scoped fixture" in out
+    assert '@pytest.fixture(scope="session")' in out
 
 
 def test_the_readme_example_describes_the_provisioning_server(run_suite, tmp_path, server):

@@ -333,3 +333,19 @@ def test_the_sync_call_fills_in_the_operation_id_and_the_setup_values():
     submission = driver.submit("success")
     call = driver.sync_call(Run(submission))
     assert call.exchange is not None and called.called
+
+
+def test_the_resource_may_name_what_the_success_setup_captured_only():
+    create = {"method": "POST", "path": "/v1/nodes", "capture": {"node": "/uuid"}}
+    resource = {"read": {"method": "GET", "url": "/v1/nodes/{setup.node}"}}
+    raw = {"scenarios": {"success": {"path": "/v1/jobs", "setup": [create]}}, "resource": resource}
+    assert parse(raw, "t").effective.resource.read.url == "/v1/nodes/{setup.node}"
+    other = {
+        "scenarios": {
+            "success": {"path": "/v1/jobs"},
+            "failure": {"path": "/v1/jobs", "setup": [create]},
+        },
+        "resource": resource,
+    }
+    with pytest.raises(DescriptionError, match=r"resource.read.url .* holds \{setup.node\}"):
+        parse(other, "t")

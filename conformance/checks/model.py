@@ -41,10 +41,18 @@ def model_holds(exploration: Exploration, requirement: str) -> None:
             by=(exploration.stopped_by,),
         )
     evidence = exploration.evidence.get(requirement)
+    unprepared = exploration.unprepared
+    if not evidence and unprepared and len(unprepared) >= exploration.drawable:
+        # Nothing seen because every setup failed: that is why, not the target's silence.
+        raise Blocked(f"the lifecycle model could submit nothing: {'; '.join(unprepared.values())}")
     if not evidence:
+        without = "".join(
+            f"; the {scenario} scenario's setup failed, so none was drawn"
+            for scenario in unprepared
+        )
         raise NotObserved(
             f"the lifecycle model's {counted(exploration.steps, 'step')} showed nothing of "
-            f"{requirement}"
+            f"{requirement}{without}"
         )
     shown = exploration.shown.get(requirement, len(evidence))
     cite(

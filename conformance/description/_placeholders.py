@@ -88,11 +88,10 @@ def _allowed(path: tuple[str, ...], raw: Mapping[str, Any]) -> dict[str, str] | 
         own = _scenario_steps(raw, "success", "setup")
         return {**SYNC, **run_wide, **given, **_captures(own, "scenarios.success.setup")}
     if path[:1] == ("resource",) and path[-1:] == ("url",):
-        scenarios = raw.get("scenarios") if isinstance(raw.get("scenarios"), dict) else {}
-        each = {}
-        for name in scenarios or {}:
-            each.update(_captures(_scenario_steps(raw, name, "setup"), f"scenarios.{name}.setup"))
-        return {**RESOURCE, **run_wide, **given, **each}
+        # The resource is a success operation's: what another scenario's setup captured
+        # is not there when it is called.
+        own = _captures(_scenario_steps(raw, "success", "setup"), "scenarios.success.setup")
+        return {**RESOURCE, **run_wide, **given, **own}
     return {}
 
 

@@ -16,7 +16,16 @@ from ._lifecycle import (
 )
 from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
-from ._setup import Hook, Prepared, SetupFailed, SetupTarget, StepFailed, run_steps
+from ._setup import (
+    READS,
+    Hook,
+    Prepared,
+    SetupFailed,
+    SetupTarget,
+    StepFailed,
+    run_steps,
+    unfilled_names,
+)
 from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import AppHost, AppRaised, AppStartupFailed, PortalTransport, hosted
 
@@ -25,6 +34,7 @@ __all__ = [
     "GONE_STATUSES",
     "MIN_WAIT_SHARE",
     "MISSING",
+    "READS",
     "AppHost",
     "AppRaised",
     "AppStartupFailed",
@@ -56,4 +66,5 @@ __all__ = [
     "run_budget",
     "run_steps",
     "stopped_at",
+    "unfilled_names",
 ]

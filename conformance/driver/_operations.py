@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ._lifecycle import Poll, Submission
+    from ._transcript import Exchange
 
 __all__ = ["Operations", "Traced"]
 
@@ -34,6 +35,8 @@ class Operations:
         self._by_url: dict[str, Traced] = {}
         self._lock = threading.Lock()
         self._origin = "cases"
+        #: Requests the target accepted that gave nothing to follow: (what, the exchange).
+        self.untraced: list[tuple[str, Exchange]] = []
 
     @contextlib.contextmanager
     def made_by(self, origin: str) -> Iterator[None]:
@@ -46,11 +49,25 @@ class Operations:
 
     def accepted(self, submission: Submission) -> None:
         if submission.status_url is None:
+            status = submission.exchange.status
+            if status is not None and 200 <= status < 300:  # it may have made something
+                self.made(f"whatever a {submission.scenario} submission made", submission.exchange)
             return
         with self._lock:
             traced = Traced(len(self._traced) + 1, submission, self._origin)
             self._traced.append(traced)
             self._by_url[str(submission.status_url)] = traced
+
+    def made(self, what: str, exchange: Exchange) -> None:
+        """A request the target accepted that the run cannot follow (for the cleanup's list)."""
+        with self._lock:
+            self.untraced.append((what, exchange))
+
+    def number(self, url: object) -> int:
+        """The number of the operation at status URL `url` (0 if none was traced there)."""
+        with self._lock:
+            traced = self._by_url.get(str(url))
+            return traced.number if traced is not None else 0
 
     def read(self, url: object, poll: Poll) -> None:
         with self._lock:

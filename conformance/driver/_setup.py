@@ -29,7 +29,19 @@ if TYPE_CHECKING:
     from ._lifecycle import Driver
     from ._transcript import Exchange
 
-__all__ = ["Hook", "Preparation", "Prepared", "SetupFailed", "StepFailed", "run_steps"]
+__all__ = [
+    "READS",
+    "Hook",
+    "Preparation",
+    "Prepared",
+    "SetupFailed",
+    "StepFailed",
+    "run_steps",
+    "unfilled_names",
+]
+
+#: Methods that only read: a setup step so sent made nothing to take apart.
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,12 @@ class Prepared:
     undo: Callable[[], object] | None = None  # the Python hook's teardown
     done: int = 0  # steps that worked
     refused: bool = False  # its first step failed: it made nothing to take apart
+    steps: list[Step] = field(default_factory=list)  # its setup's steps
+
+    @property
+    def made(self) -> list[Step]:
+        """The steps that worked and may have made something (not reads)."""
+        return [s for s in self.steps[: self.done] if s.method.upper() not in READS]
 
 
 def _captured(exchange: Exchange, source: str) -> str | None:
@@ -143,14 +161,22 @@ def run_steps(
     return values
 
 
+def unfilled_names(steps: list[Step], values: Mapping[str, str]) -> list[str]:
+    """The `{setup.*}` names `steps` use that `values` do not have (nothing to send)."""
+    return sorted(
+        {
+            name
+            for step in steps
+            for name in placeholders_named([step.path, step.json_body, step.headers, step.until])
+            if name.startswith("setup.") and name not in values
+        }
+    )
+
+
 def _send(
     driver: Driver, step: Step, values: dict[str, str], label: str, role: str
 ) -> list[Exchange]:
-    unfilled = sorted(
-        n
-        for n in placeholders_named([step.path, step.json_body, step.headers, step.until])
-        if n.startswith("setup.") and n not in values
-    )
+    unfilled = unfilled_names([step], values)
     if unfilled:
         names = ", ".join(f"{{{n}}}" for n in unfilled)
         raise StepFailed(label, f"{names} has no value here, so nothing was sent", [])
@@ -254,7 +280,7 @@ class Preparation:
             )
         if not steps and not teardown and self.hook is None:
             return values
-        prepared = Prepared(scope, values, list(teardown))
+        prepared = Prepared(scope, values, list(teardown), steps=list(steps))
         with self._lock:
             self.prepared.append(prepared)
         try:

@@ -54,6 +54,9 @@ class Exploration:
     problem: str | None = None  # why the model could not run at all
     #: A finding that leaves every other rule nothing to judge (a state no role is known of).
     stopped_by: str | None = None
+    #: Scenarios whose setup failed, with why: the model could not submit them.
+    unprepared: dict[str, str] = field(default_factory=dict)
+    drawable: int = 0  # scenarios it could draw from, those unprepared included
 
 
 def _failure(group: FlakyFailure) -> ConformanceFailure | None:
@@ -74,10 +77,17 @@ def explore(
     moves_clock: bool,
     budget: Budget,
     skip: Iterable[str] = (),
+    per_sequence: int | None = None,
+    limit: int | None = None,
 ) -> Exploration:
-    """Draw lifecycles against the target until no new requirement is found broken."""
+    """Draw lifecycles against the target until no new requirement is found broken.
+
+    `per_sequence` caps the operations one lifecycle starts, `limit` those of every
+    round together (a live target's quota): a round draws no more lifecycles than fit.
+    """
     judged = set(MODEL_REQUIREMENTS) - set(description.not_judged) - set(skip)
     ctx = Context(driver, description, moves_clock, judged, hint=budget.replay_hint())
+    ctx.per_sequence = per_sequence
     result = Exploration()
     if not ctx.scenarios:
         result.problem = "the description declares neither a success nor a failure scenario"
@@ -85,8 +95,13 @@ def explore(
     ctx.wall_deadline = driver.clock.now() + budget.wall_seconds
     machine = machine_for(ctx)
     for _ in MODEL_REQUIREMENTS:
+        sequences = budget.sequences
+        if limit is not None:
+            sequences = min(sequences, (limit - ctx.submitted) // (per_sequence or 1))
+            if sequences < 1:
+                break  # the operations it may start are spent
         result.rounds += 1
-        settings = budget.settings(budget.sequences)
+        settings = budget.settings(sequences)
         test = budget.seeded(get_state_machine_test(machine, settings=settings))
         try:
             with budget.running(), driver.operations.made_by("model"):
@@ -116,4 +131,5 @@ def explore(
             break
     result.evidence, result.shown, result.rules = ctx.evidence, ctx.shown, ctx.rules
     result.steps = ctx.steps_run
+    result.unprepared, result.drawable = dict(ctx.unprepared), len(ctx.scenarios)
     return result

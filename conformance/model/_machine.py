@@ -57,6 +57,9 @@ class Context:
     steps_run: int = 0
     #: Scenarios whose setup failed, with why: the model submits them no more.
     unprepared: dict[str, str] = field(default_factory=dict)
+    #: Operations one lifecycle may start (None: as many as its rules draw).
+    per_sequence: int | None = None
+    submitted: int = 0  # operations the model started, every lifecycle together
 
     @property
     def scenarios(self) -> list[ScenarioName]:
@@ -90,6 +93,11 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
             self.start = clock.now()
             self.steps: list[str] = []
             self.ops: list[Operation] = []
+            self.submitted = 0  # by this lifecycle
+
+        def _room(self, count: int = 1) -> bool:
+            """Whether this lifecycle may start `count` operations more (per_sequence)."""
+            return ctx.per_sequence is None or self.submitted + count <= ctx.per_sequence
 
         # -- the replay log --------------------------------------------------
 
@@ -167,14 +175,18 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
                     self._follow(op)
             return multiple(*admitted)
 
+        @precondition(lambda self: self._room())
         @rule(target=operations, scenario=st.sampled_from(ctx.scenarios))
         def submit(self, scenario: ScenarioName) -> Any:
             self._count("submit")
             return multiple(*self._admit(self._submitted(scenario, 1)))
 
+        @precondition(lambda self: self._room(2))
         @rule(target=operations, count=st.integers(min_value=2, max_value=3))
         def submit_together(self, count: int) -> Any:
             self._count("submit_together")
+            if not self._room(count):
+                count = 2  # what this lifecycle has room for
             return multiple(*self._admit(self._submitted(ctx.scenarios[0], count)))
 
         def _submitted(self, scenario: ScenarioName, count: int) -> list[Submission]:
@@ -182,6 +194,8 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
             its own cases' ERROR, and the model goes on with what it can start)."""
             if scenario in ctx.unprepared:
                 return []
+            self.submitted += count
+            ctx.submitted += count
             try:
                 if count == 1:
                     return [driver.submit(scenario)]

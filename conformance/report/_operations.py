@@ -74,7 +74,8 @@ def operation_records(
     expired = tuple(description.retention.expired_status)
     for traced in operations:
         sub = traced.submission
-        run = Run(sub, list(traced.reads))
+        # The cleanup's reads are not the operation's observation: its timeline leaves them out.
+        run = Run(sub, [p for p in traced.reads if not p.exchange.role])
         run.terminal_index = next(
             (i for i, p in enumerate(run.polls) if p.role is not None and p.role.terminal), None
         )

@@ -145,6 +145,17 @@ def merge_cleanup(
     return {"kept": merged["kept"] or partial["kept"], "items": merged["items"] + items}
 
 
+def _apart(cleanup: dict[str, Any] | None, worker: str) -> dict[str, Any] | None:
+    """A worker's cleanup whose transcript is not in the report: its items, named by worker."""
+    if cleanup is None:
+        return None
+    items = [
+        {**item, "what": f"{item['what']} (worker {worker})", "exchanges": [], "operation": None}
+        for item in cleanup["items"]
+    ]
+    return {**cleanup, "items": items}
+
+
 @dataclass
 class Merged:
     """The workers' cases, transcripts and operations, as one run's.
@@ -195,6 +206,7 @@ class Controller:
         self.only = "gw0" if each else None  # --dist=each: every worker runs every case
         self.merged = Merged()
         recorder.merged = self.merged
+        self.planned = False  # the header and the operations' count are shown once
 
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[OUTPUT_KEY] = self.settings
@@ -208,15 +220,23 @@ class Controller:
 
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         # The controller collects nothing itself: the first worker's groups file tells
-        # whether conformance cases were collected, and so whether to show the header.
-        if self.recorder.header_shown or self.folder is None:
+        # whether conformance cases were collected, and so whether to show the header, and
+        # which groups will run (each on a worker of its own: no scenario run is shared).
+        if self.planned or self.folder is None:
             return
         path = self.folder / f"{node.gateway.id}.json"
-        if path.exists() and json.loads(path.read_text(encoding="utf-8")):
-            reporter = node.config.pluginmanager.getplugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(self.recorder.header())
-                self.recorder.header_shown = True
+        groups = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        reporter = node.config.pluginmanager.getplugin("terminalreporter")
+        if not groups or reporter is None:
+            return
+        self.planned = True
+        if not self.recorder.header_shown:
+            reporter.write_line(self.recorder.header())
+            self.recorder.header_shown = True
+        session = self.recorder.session
+        if not session.target.kind.in_process:
+            planned = session.plan(set(groups.values()), apart=False, together=False)
+            reporter.write_line(f"async-conformance: {planned.line()}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         node = getattr(report, "node", None)  # xdist puts the worker's controller there
@@ -232,9 +252,16 @@ class Controller:
 
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         worker = str(node.gateway.id)
-        if self.only is not None and worker != self.only:
-            return
         partial = getattr(node, "workeroutput", {}).get(OUTPUT_KEY)
+        for note in (partial or {}).get("notes", []):
+            if note not in self.recorder.notes:
+                self.recorder.notes.append(note)
+        if self.only is not None and worker != self.only:
+            # --dist=each: its cases are gw0's too, but what it made on the target is its own.
+            self.merged.cleanup = merge_cleanup(
+                self.merged.cleanup, _apart((partial or {}).get("cleanup"), worker), 0, 0
+            )
+            return
         if partial is not None:
             self.recorder.take(worker, partial, self.merged.add(worker, partial))
             if self.folder is None and self.only is None and len(self.merged.workers) == 2:

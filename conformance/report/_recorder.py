@@ -144,6 +144,18 @@ class Recorder:
             reporter.write_line(self.header())
             self.header_shown = True
         target = self.session.target
+        cases = [item for item in session.items if REQUIREMENT_KEY in item.stash]
+        # Alone, the retention cases gain nothing from a process of their own: in place.
+        groups = {group_of(item) for item in cases}
+        apart = "retention" in groups and len(groups) > 1 and self.worker is None
+        if cases and not self.list_only:
+            self._find_setup_hook(session, cases[0])  # before any request, and any process
+            apart = apart and self.session.retention_apart()
+            # Said before the first request: what a user with a quota plans for.
+            planned = self.session.plan(groups, apart, together=self.worker is None)
+            self.session.planned = planned
+            if reporter is not None and self.worker is None and not target.kind.in_process:
+                reporter.write_line(f"async-conformance: {planned.line()}")
         if (
             self.results.covering
             and not self.list_only
@@ -167,11 +179,33 @@ class Recorder:
                 pytest.exit(self.aborted, returncode=pytest.ExitCode.TESTS_FAILED)
         # On the wall clock the retention windows are the longest wait: start them first.
         # (Under xdist the retention group has a worker of its own, which runs it anyway.)
-        cases = [item for item in session.items if REQUIREMENT_KEY in item.stash]
-        # Alone, they gain nothing from it: they run in place.
-        groups = {group_of(item) for item in cases}
-        if "retention" in groups and len(groups) > 1 and self.worker is None and not self.list_only:
+        if apart:
             self.session.start_retention()
+
+    def _find_setup_hook(self, session: pytest.Session, case: pytest.Item) -> None:
+        """Whether the user defines `conformance_setup`; stop the run where it cannot be used."""
+        try:
+            defined = session._fixturemanager.getfixturedefs("conformance_setup", case)
+        except Exception:
+            return
+        named = self.session.description.setup_hook
+        problem = None
+        if defined and defined[-1].scope != "session":
+            problem = (
+                f"conformance_setup is a {defined[-1].scope}-scoped fixture; the run calls it "
+                "once per setup for the whole session: declare it with "
+                '@pytest.fixture(scope="session")'
+            )
+        elif named and not defined:
+            problem = (
+                f"the description lists setup_hook = {named}, but no conformance_setup fixture "
+                "is defined where the cases run: define it in the conftest.py of the folder "
+                "you run from (README.md, 'Servers that need preparation'). Nothing was sent."
+            )
+        if problem is not None:
+            self.aborted = problem
+            pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
+        self.session.hook_defined = bool(defined)
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         # A bad id is that case's error, not the whole run's (deferred, as in hypothesis).
@@ -414,6 +448,7 @@ class Recorder:
             "exchanges": exchanges,
             "cleanup": self.cleanup,
             "aborted": self.aborted,
+            "notes": list(self.notes),
         }
 
     def take(
@@ -488,6 +523,8 @@ class Recorder:
             self.notes.append(f"the cleanup stopped: {stopped}; what it had not reached is left")
             return
         if report is not None:
+            if report.interrupted:
+                self.notes.append("the cleanup was interrupted: what it had not reached is left")
             self.cleanup = _redacted(report.as_dict(), self.session.redactor)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -163,11 +163,15 @@ FAULTS: dict[str, Behaviour] = {
             "A succeeded operation reports FAILED from the fifth read after it completed.",
             TRANS_MODEL="FAIL",
         ),
-        _fault(
-            "resource-vanishes",
-            "The resource of a succeeded operation is lost 20 s after it appeared.",
-            RESULT_URL="FAIL",
-            SYNC_STATE="FAIL",
+        dataclasses.replace(
+            _fault(
+                "resource-vanishes",
+                "The resource of a succeeded operation is lost 20 s after it appeared.",
+                RESULT_URL="FAIL",
+            ),
+            # The synchronous read comes 20 s after the success run only where the DELETE
+            # cases' waits come between them: in the dialects whose contract has them.
+            also={d: {"SYNC-STATE": "FAIL"} for d in ("cloudcenter", "azure")},
         ),
         _fault(
             "wrong-outcome", "An operation that should fail ends SUCCESS.", TRANS_OUTCOME="FAIL"
