@@ -223,3 +223,16 @@ def test_a_failed_startup_stops_before_any_request():
 
     with pytest.raises(AppStartupFailed, match="no database"), hosted(app):
         pass
+
+
+def test_a_body_sent_in_parts_arrives_whole_and_a_part_without_a_body_adds_nothing():
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ab", "more_body": True})
+        await send({"type": "http.response.body", "more_body": True})  # no "body" key
+        await send({"type": "http.response.body", "body": b"cd"})
+
+    with _client(app) as client:
+        assert client.get("/").content == b"abcd"

@@ -1674,3 +1674,13 @@ def test_a_model_whose_every_setup_failed_is_blocked_and_one_that_lost_a_scenari
     half = Exploration(unprepared={"failure": failed}, drawable=2, steps=4)
     with pytest.raises(NotObserved, match="the failure scenario's setup failed, so none was"):
         model.model_holds(half, "TRANS-MODEL")
+
+
+def test_a_dialect_naming_no_detail_field_says_how_to_name_one():
+    bare = _description(dialect={"message_field": "", "progress_field": ""})
+    with pytest.raises(NotObserved) as skipped:
+        status.details_while_running(_run(_state("RUNNING", progress=5)), bare)
+    assert str(skipped.value) == (
+        "not observed: the dialect names neither a message nor a progress field, so there are "
+        "no details to look for; set dialect.message_field or dialect.progress_field"
+    )

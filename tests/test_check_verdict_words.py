@@ -365,3 +365,12 @@ def test_a_count_takes_its_nouns_number():
     assert counted(0, "status read") == "0 status reads"
     assert counted(2, "body", "bodies") == "2 bodies"
     assert counted(1, "body", "bodies") == "1 body"
+
+
+def test_concurrent_runs_whose_lone_run_lost_its_status_are_blocked_by_what_that_shows():
+    gone = _poll(_ex(404, b"{}", index=2), None)
+    alone = _run(gone)
+    run = _run(_state("SUCCESS", 3))
+    with _raises(Blocked) as blocked:
+        submission.concurrent_runs_end_as_declared(Concurrent([], [run]), alone, DESCRIPTION)
+    assert blocked.value.by == ("STATUS-200-JSON", "SUBMIT-LOCATION", "RETAIN-COMPLETED")

@@ -190,3 +190,34 @@ def test_an_interrupted_cleanup_tells_teardowns_apart_by_what_they_undo():
         (False, "left: the cleanup was interrupted before it"),
     ]
     assert report.items[0].what == report.items[1].what == "scenarios.success.teardown"
+
+
+@respx.mock
+def test_an_answer_outside_2xx_without_a_status_url_made_nothing_to_list():
+    respx.post(f"{BASE}/v1/things").respond(300, json={})
+    driver = make_driver()
+    driver.submit("success")
+    assert driver.operations.untraced == [] and clean_up(driver).items == []
+
+
+def test_a_resource_call_naming_a_value_this_operation_lacks_says_which():
+    from conformance.driver import Exchange, Run, Submission
+
+    raw = {
+        "base_url": BASE,
+        "scenarios": {
+            "success": {
+                "path": "/v1/things",
+                "setup": [{"method": "POST", "path": "/v1/nodes", "capture": {"node": "/id"}}],
+            }
+        },
+        "resource": {"read": {"method": "GET", "url": "/v1/nodes/{setup.node}"}},
+    }
+    description = parse(raw, "test").effective
+    driver = Driver(httpx.Client(base_url=BASE), description, VirtualClock())
+    exchange = Exchange(1, "submit failure", "POST", f"{BASE}/v1/things", [], b"", 0.0, status=202)
+    call = driver.resource_call_url("read", Run(Submission("failure", exchange)))
+    assert not isinstance(call, httpx.URL)
+    assert call.problem == (
+        "'/v1/nodes/{setup.node}' names {setup.node}, which this operation's setup did not give"
+    )

@@ -703,3 +703,46 @@ def test_the_cleanup_lines_name_what_was_left_where_and_why():
     many = [{**left, "how": "left"}] * 12
     assert cleanup_lines({"kept": False, "items": many})[-1][0] == "  and 2 more (see the report)"
     assert cleanup_lines(None) == [] == cleanup_lines({"kept": False, "items": []})
+
+
+def test_a_blocked_case_shows_blocked_in_the_terminal():
+    recorder = _recorder()
+    report = SimpleNamespace(conformance_verdict="BLOCKED", passed=False, when="call")
+    assert recorder.pytest_report_teststatus(report, None) == (  # type: ignore[arg-type]
+        "blocked",
+        "b",
+        ("BLOCKED", {"yellow": True}),
+    )
+
+
+def test_the_cleanup_goes_into_the_report_redacted_and_an_interruption_into_the_notes():
+    from conformance.cleanup import Cleaned, CleanupReport
+
+    recorder = _recorder()
+    made = CleanupReport([Cleaned("teardown (token=s3cret)", None, True, "done (1 step)")])
+    made.interrupted = True
+    recorder.session.clean_up = lambda keep: made
+    recorder._clean_up()
+    assert recorder.cleanup == {
+        "kept": False,
+        "items": [
+            {
+                "what": "teardown (token=[secret])",
+                "operation": None,
+                "url": None,
+                "removed": True,
+                "how": "done (1 step)",
+                "exchanges": [],
+            }
+        ],
+    }
+    assert recorder.notes == ["the cleanup was interrupted: what it had not reached is left"]
+
+
+def test_an_apps_traceback_is_kept_redacted_with_the_exchange():
+    from conformance.driver import Exchange
+
+    exchange = Exchange(1, "submit", "POST", "http://a/", [], b"", 0.0, status=500)
+    exchange.app_traceback = "Traceback: token s3cret"
+    kept = Redactor(["s3cret"]).exchange(exchange)
+    assert kept["app_traceback"] == "Traceback: token [secret]"

@@ -733,3 +733,30 @@ def test_without_twins_a_first_of_its_own_carries_the_probes():
     assert not _fine_polls(driver)  # and no twin
     assert retained.start == completion(first)
     assert retained.inside.result is not None and retained.inside.result.exchange.status == 200
+
+
+@respx.mock
+def test_a_timeout_scenario_whose_setup_fails_is_unobserved_with_why():
+    clock = VirtualClock(T0)
+    Server(clock, {}, math.inf)
+    respx.post(f"{BASE}/locks").respond(409, json={"error": "busy"})
+    raw = {
+        "base_url": BASE,
+        "scenarios": {
+            "success": {"path": "/submit", "json": "success"},
+            "timeout": {
+                "path": "/submit",
+                "json": "timeout",
+                "setup": [{"method": "POST", "path": "/locks"}],
+            },
+        },
+        "retention": {"completed": 250.0, "tolerance": 1.0},
+        "polling": {"interval": 1.0},
+    }
+    driver = Driver(httpx.Client(base_url=BASE), parse(raw, "test").effective, clock)
+    observation = observe(driver, real_clock=False)
+    unobserved = observation.timed_out
+    assert isinstance(unobserved, Unobserved)
+    assert unobserved.reason.startswith("setup failed: scenarios.timeout.setup step 1")
+    assert [e.status for e in unobserved.exchanges] == [409]
+    assert isinstance(observation.completed["success"], Retained)  # the others go on
