@@ -73,7 +73,8 @@ def start_batch(driver: Driver, size: int, real: bool) -> Batch:
     if trial is None:  # or one of the first was refused (a 429, say): others of the batch serve
         early = accepted[:wanted] if len(accepted) >= wanted else early
         trial = _begin(driver, early, real)
-    aged = early[2] if trial.problem is None and _aged_needed(trial, real) else None
+    # On the wall clock, once the often-read one finished: the third is read, once, late.
+    aged = early[2] if trial.often_age is not None else None
     # Together, polls interleaved in time: followed one after another, the last would
     # first be read long after it finished, and with a short window, gone.
     following = [s for s in accepted if s is not aged]
@@ -90,7 +91,7 @@ def try_again(driver: Driver, real: bool) -> SafetyTrial:
     """A second safety trial, on operations of its own (the wall clock's second look)."""
     subs = [driver.submit("success") for _ in range(trial_size(real))]
     trial = _begin(driver, subs, real)
-    if trial.problem is None and _aged_needed(trial, real):
+    if trial.often_age is not None:
         _read_aged(driver, trial, subs[2])
     return trial
 
@@ -109,19 +110,10 @@ def _begin(driver: Driver, subs: list[Submission], real: bool) -> SafetyTrial:
     burst = driver.burst(often.status_url, BURST, "read often", often.jar)
     control = driver.poll(once.status_url, "read once", jar=once.jar)
     trial = SafetyTrial(burst, control, submissions=subs)
-    done = _done(trial)
+    done = next((p for p in burst if p.role is not None and p.role.terminal), None)
     if real and done is not None:
         trial.often_age = done.exchange.received_at - often.exchange.sent_at
     return trial
-
-
-def _done(trial: SafetyTrial) -> Poll | None:
-    return next((p for p in trial.often if p.role is not None and p.role.terminal), None)
-
-
-def _aged_needed(trial: SafetyTrial, real: bool) -> bool:
-    """On the wall clock, when the often-read one finished: the third is read, once, late."""
-    return real and trial.often_age is not None
 
 
 def _read_aged(driver: Driver, trial: SafetyTrial, aged: Submission) -> None:
