@@ -288,7 +288,10 @@ def simulator_process(*args: str) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "conformance", "serve", "--port", str(port), *args]
+    # Operations run 1.5 s, not the default 4: a budget of 5 s keeps a margin a busy machine
+    # cannot eat (its server answering a second late once made a success look stalled).
+    duration = () if "--duration" in args else ("--duration", "1.5")
+    command = [sys.executable, "-m", "conformance", "serve", "--port", str(port), *duration, *args]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

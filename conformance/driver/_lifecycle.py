@@ -40,6 +40,7 @@ from ._guard import Guard
 from ._operations import Operations
 from ._reading import MISSING, Reading, link, read_state
 from ._reading import field as body_field
+from ._resend import send_fresh
 from ._setup import Preparation
 from ._thinning import thin_middle
 from ._transcript import Exchange, Transcript
@@ -310,7 +311,8 @@ class Driver:
 
         def sending() -> None:
             try:
-                result: httpx.Response | BaseException = self.client.send(request, stream=True)
+                result: httpx.Response | BaseException
+                result = send_fresh(self.client, request, CONNECTIONS)
             except BaseException as exc:  # handed to the waiting thread
                 result = exc
             with lock:

@@ -35,7 +35,7 @@ def serve_in_thread(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     # Idle connections are kept a minute, not uvicorn's 5 s: on a busy machine a client may
-    # reuse one just as the server closes it, and a POST so lost is not retried.
+    # reuse one just as the server closes it, and each such request has to go twice.
     config = uvicorn.Config(
         app, log_level="warning", lifespan=lifespan, timeout_keep_alive=60, **tls
     )
