@@ -21,15 +21,18 @@ import signal
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from .driver import Exchange, Prepared, Traced
+    from collections.abc import Callable
+
+    from .driver import Driver, Exchange, Prepared, Traced
     from .retention import RetentionObservation
     from .target import Target
+    from .transcript import Redactor, Transcript
 
-__all__ = ["Background", "BackgroundError", "Observed", "served_here"]
+__all__ = ["Background", "BackgroundError", "Observed", "Session", "served_here"]
 
 #: How long a process told to stop may take before it is killed.
 STOP_GRACE = 5.0
@@ -89,6 +92,23 @@ class Observed:
     problem: str = ""  # why it stopped short
 
 
+class Session(Protocol):
+    """What the retention process needs of a run's session: the run's own kind, made
+    there for the target (`ConformanceSession`, handed in, so this module needs not
+    import the session that starts it)."""
+
+    redactor: Redactor
+    transcript: Transcript
+
+    @property
+    def driver(self) -> Driver: ...
+
+    @property
+    def connected(self) -> Driver | None: ...
+
+    def close(self) -> None: ...
+
+
 class _Stopped(BaseException):
     """The run told the retention process to stop (not an Exception: nothing swallows it)."""
 
@@ -97,7 +117,13 @@ def _stop(signum: int, frame: object) -> None:
     raise _Stopped
 
 
-def _observe(target: Target, results: Connection, run_values: dict[str, str], twins: bool) -> None:
+def _observe(
+    session_for: Callable[[Target], Session],
+    target: Target,
+    results: Connection,
+    run_values: dict[str, str],
+    twins: bool,
+) -> None:
     """In the retention process: observe, and send back what was seen, and made (or why not).
 
     Whatever happens, what it made is handed back: the run's cleanup removes it.
@@ -105,9 +131,8 @@ def _observe(target: Target, results: Connection, run_values: dict[str, str], tw
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's: it stops us
     signal.signal(signal.SIGTERM, _stop)
     from .retention import observe
-    from .session import ConformanceSession
 
-    session = ConformanceSession(target)
+    session = session_for(target)
     observation, problem = None, "stopped with the run"
     try:
         try:
@@ -140,13 +165,17 @@ class Background:
     """The retention observation, running in its own process from now on."""
 
     def __init__(
-        self, target: Target, run_values: dict[str, str] | None = None, twins: bool = True
+        self,
+        session_for: Callable[[Target], Session],
+        target: Target,
+        run_values: dict[str, str] | None = None,
+        twins: bool = True,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self._results, sending = context.Pipe(duplex=False)
         self._process = context.Process(
             target=_observe,
-            args=(target, sending, run_values or {}, twins),
+            args=(session_for, target, sending, run_values or {}, twins),
             name="async-conformance retention",
             daemon=True,  # an interrupted run does not wait for it
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import enum
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "CATALOGUE",
@@ -18,6 +19,7 @@ __all__ = [
     "Level",
     "Requirement",
     "UnknownRequirement",
+    "cases_dir",
     "cited",
     "dialect_source",
     "get",
@@ -389,3 +391,16 @@ def get(requirement_id: str) -> Requirement:
         return CATALOGUE[requirement_id]
     except KeyError:
         raise UnknownRequirement(requirement_id) from None
+
+
+#: The installed package: a wheel holds the cases in `_cases` inside it, a checkout beside it.
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def cases_dir() -> Path:
+    """The conformance cases, which cover the catalogue: inside the installed package, or
+    beside it in a checkout."""
+    for candidate in (_PACKAGE / "_cases", _PACKAGE.parent / "cases"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the conformance cases are missing from this installation")

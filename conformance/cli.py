@@ -9,19 +9,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from .catalogue import cases_dir
+
 __all__ = ["cases_dir", "main"]
-
-
-#: The installed package: a wheel holds the cases in `_cases` inside it, a checkout beside it.
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def cases_dir() -> Path:
-    """The conformance cases: inside the installed package, or beside it in a checkout."""
-    for candidate in (_PACKAGE / "_cases", _PACKAGE.parent / "cases"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("the conformance cases are missing from this installation")
 
 
 def _port(value: str) -> int:

@@ -511,7 +511,9 @@ class ConformanceSession:
                 run_values = self.driver.preparation.run_values()
             except SetupFailed:
                 return  # the retention cases, run in place, say why
-        self._background = Background(self.target, run_values, twins=not self.sparing)
+        self._background = Background(
+            ConformanceSession, self.target, run_values, twins=not self.sparing
+        )
         self._background_due = RealClock().now() + longest_wait(self.description)
 
     def retention(self) -> RetentionObservation:

@@ -23,7 +23,7 @@ import pytest
 from .catalogue import get
 
 if TYPE_CHECKING:
-    from .driver import Exchange
+    from .transcript import Exchange
 
 __all__ = [
     "Blocked",

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from conformance.cli import cases_dir
+from conformance.catalogue import cases_dir
 from conformance.report import SCHEMA_PATH
 
 CASES = cases_dir()

@@ -47,3 +47,86 @@ def test_the_rule_sees_a_crossing_and_lets_a_package_use_its_own():
     assert _crossings(module, source) == [
         "conformance/report/_probe.py:1 imports conformance.driver._lifecycle"
     ]
+
+
+def _imports(path: Path, modules: set[str], text: str | None = None) -> set[str]:
+    """The package's modules `path` imports: anywhere in it, lazily or for types alone."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    package = parts[:-1]
+    name = ".".join(package if parts[-1] == "__init__" else parts)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8") if text is None else text)):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            # `from . import x` names a module where x is one, else the package.
+            targets = [
+                f"{module}.{a.name}" if f"{module}.{a.name}" in modules else module
+                for a in node.names
+            ]
+        else:
+            continue
+        for target in targets:
+            while target and target not in modules:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The graph's strongly connected parts of more than one module (Tarjan's)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(graph[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                other = stack.pop()
+                part.append(other)
+                if other == node:
+                    break
+            if len(part) > 1:
+                circles.append(sorted(part))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return circles
+
+
+def test_no_modules_import_each_other_even_lazily_or_for_types():
+    files = list(ROOT.joinpath("conformance").rglob("*.py"))
+    modules = {_module_name(f) for f in files}
+    graph = {_module_name(f): _imports(f, modules) for f in files}
+    assert _circles(graph) == []
+
+
+def test_the_circle_rule_sees_a_lazy_import_back():
+    modules = {"conformance.a", "conformance.b", "conformance.c"}
+    back = "def f():\n    from .a import x\n"
+    graph = {
+        "conformance.a": _imports(ROOT / "conformance" / "a.py", modules, "from . import b\n"),
+        "conformance.b": _imports(ROOT / "conformance" / "b.py", modules, back),
+        "conformance.c": _imports(ROOT / "conformance" / "c.py", modules, "import conformance.a\n"),
+    }
+    assert graph["conformance.b"] == {"conformance.a"}
+    assert _circles(graph) == [["conformance.a", "conformance.b"]]

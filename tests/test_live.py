@@ -145,19 +145,20 @@ def test_a_server_in_this_process_is_told_from_one_in_another():
 
 def test_a_retention_process_that_dies_is_an_error_not_a_hang(tmp_path):
     from conformance.background import Background, BackgroundError
+    from conformance.session import ConformanceSession
     from conformance.target import resolve
 
     config = write(tmp_path / "target.toml", _retention_toml(60.0, 120.0, 0.5))
     with simulator_process("--completed-window", "60", "--timed-out-window", "120") as url:
         target = resolve(url, config, None, "real", [])
-        background = Background(target)
+        background = Background(ConformanceSession, target)
         try:
             background._process.kill()
             with pytest.raises(BackgroundError, match="ended without a result"):
                 background.result()
         finally:
             background.stop()
-        running = Background(target)
+        running = Background(ConformanceSession, target)
         running.stop()  # a run that ends first: the process is ended, not waited for
         with pytest.raises(ValueError, match="closed"):
             running._process.is_alive()
@@ -374,13 +375,14 @@ def test_a_retention_process_stopped_after_its_end_still_hands_back_what_it_saw(
     """The run ended before its retention cases (-x, say), and the process had already
     finished: its answer, left in the pipe, is read all the same (for the cleanup)."""
     from conformance.background import Background
+    from conformance.session import ConformanceSession
     from conformance.target import resolve
 
     config = write(tmp_path / "target.toml", _retention_toml(1.0, 2.0, 0.5))
     with socket.socket() as probe:  # a port nobody listens on: every request fails at once
         probe.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    background = Background(resolve(url, config, None, "real", []))
+    background = Background(ConformanceSession, resolve(url, config, None, "real", []))
     background._process.join(timeout=60)
     assert background._process.exitcode is not None, "it ended on its own"
     made = background.stop()

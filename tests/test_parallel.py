@@ -198,7 +198,7 @@ def test_the_listing_works_with_workers_asked_for(tmp_path):
 def test_with_dist_each_every_workers_cleanup_and_notes_reach_the_report():
     from types import SimpleNamespace
 
-    from conformance.report._parallel import OUTPUT_KEY, Controller
+    from conformance.report import OUTPUT_KEY, Controller
 
     recorder = SimpleNamespace(notes=[], aborted=None, merged=None, taken=[])
     recorder.take = lambda worker, partial, cases: recorder.taken.append(worker)

@@ -16,9 +16,8 @@ import pytest
 from xdist.remote import Producer
 
 from conformance.catalogue import CATALOGUE
-from conformance.report import ReportError, load_report, render_diff_html
+from conformance.report import Controller, ReportError, load_report, render_diff_html
 from conformance.report._listing import render_listing
-from conformance.report._parallel import Controller
 from conformance.report._timeline import LEFT, RIGHT, WIDTH, Panel, draw
 
 from .test_report_details import WAY_OUT, _diff, _doc, _req

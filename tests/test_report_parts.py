@@ -11,8 +11,8 @@ import pytest
 
 from conformance.catalogue import CATALOGUE
 from conformance.driver import Redactor
+from conformance.report import Controller
 from conformance.report._parallel import (
-    Controller,
     Merged,
     group_of,
     renumbered,

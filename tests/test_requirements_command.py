@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from conformance import cli
+from conformance import catalogue
 from conformance.catalogue import CATALOGUE
 from conformance.cli import main
 
@@ -59,7 +59,7 @@ def test_requirements_reads_the_cases_inside_an_installed_wheel(tmp_path, monkey
     # A wheel: the cases live in conformance/_cases, with no cases/ folder beside the package.
     package = tmp_path / "site-packages" / "conformance"
     shutil.copytree(CASES, package / "_cases", ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cli, "_PACKAGE", package)
+    monkeypatch.setattr(catalogue, "_PACKAGE", package)
     assert main(["requirements"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith(f"The cases shipped in {package / '_cases'}")
@@ -71,7 +71,7 @@ def test_requirements_reads_the_cases_inside_an_installed_wheel(tmp_path, monkey
 
 
 def test_requirements_without_cases_says_so(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "_PACKAGE", tmp_path / "conformance")
+    monkeypatch.setattr(catalogue, "_PACKAGE", tmp_path / "conformance")
     assert main(["requirements"]) == 1
     err = capsys.readouterr().err
     assert "the conformance cases are missing from this installation" in err
@@ -81,7 +81,7 @@ def test_requirements_without_cases_says_so(tmp_path, monkeypatch, capsys):
 
 def test_requirements_markdown_is_the_catalogue_alone(tmp_path, monkeypatch, capsys):
     # The README's table: no cases, and no need of them.
-    monkeypatch.setattr(cli, "_PACKAGE", tmp_path / "conformance")
+    monkeypatch.setattr(catalogue, "_PACKAGE", tmp_path / "conformance")
     assert main(["requirements", "--markdown"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("| ID | Level | Section | Requirement | Source |")

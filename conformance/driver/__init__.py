@@ -1,21 +1,12 @@
 """The driver: one lifecycle engine on httpx, for live servers and in-process apps alike."""
 
+from ..transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._guard import Guard, run_budget
-from ._lifecycle import (
-    CONNECTIONS,
-    GONE_STATUSES,
-    MIN_WAIT_SHARE,
-    Call,
-    Driver,
-    Ended,
-    Poll,
-    Run,
-    Submission,
-    retry_after_seconds,
-    stopped_at,
-)
+from ._lifecycle import GONE_STATUSES, MIN_WAIT_SHARE, Driver
 from ._operations import Operations, Traced
 from ._reading import MISSING, Reading, field, link, read_state
+from ._records import Call, Ended, Poll, Run, Submission, retry_after_seconds, stopped_at
+from ._sender import CONNECTIONS, Sender
 from ._setup import (
     READS,
     Hook,
@@ -26,7 +17,6 @@ from ._setup import (
     run_steps,
     unfilled_names,
 )
-from ._transcript import Exchange, RedactingFilter, Redactor, Transcript
 from ._transport import AppHost, AppRaised, AppStartupFailed, PortalTransport, hosted
 
 __all__ = [
@@ -52,6 +42,7 @@ __all__ = [
     "RedactingFilter",
     "Redactor",
     "Run",
+    "Sender",
     "SetupFailed",
     "SetupTarget",
     "StepFailed",

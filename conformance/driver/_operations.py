@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._lifecycle import Poll, Submission
-    from ._transcript import Exchange
+    from ..transcript import Exchange
+    from ._records import Poll, Submission
 
 __all__ = ["Operations", "Traced"]
 

@@ -26,8 +26,8 @@ from ._reading import field as body_field
 
 if TYPE_CHECKING:
     from ..description import Step
-    from ._lifecycle import Driver
-    from ._transcript import Exchange
+    from ..transcript import Exchange
+    from ._sender import Sender
 
 __all__ = [
     "READS",
@@ -130,7 +130,7 @@ def _matches(exchange: Exchange, until: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_steps(
-    driver: Driver,
+    driver: Sender,
     steps: list[Step],
     values: dict[str, str],
     where: str,
@@ -174,7 +174,7 @@ def unfilled_names(steps: list[Step], values: Mapping[str, str]) -> list[str]:
 
 
 def _send(
-    driver: Driver, step: Step, values: dict[str, str], label: str, role: str
+    driver: Sender, step: Step, values: dict[str, str], label: str, role: str
 ) -> list[Exchange]:
     unfilled = unfilled_names([step], values)
     if unfilled:
@@ -221,7 +221,7 @@ def _send(
 class Preparation:
     """The run's setups: the run-wide one made once, a scenario's before each submission."""
 
-    def __init__(self, driver: Driver, hook: Hook | None = None) -> None:
+    def __init__(self, driver: Sender, hook: Hook | None = None) -> None:
         self.driver = driver
         self.hook = hook
         self.prepared: list[Prepared] = []

@@ -23,7 +23,7 @@ from ..description import Dialect
 from ._reading import MISSING, _pointer, field
 
 if TYPE_CHECKING:
-    from ._lifecycle import Poll, Run
+    from ._records import Poll, Run
 
 __all__ = ["FIELD_CHARS", "thin_middle"]
 

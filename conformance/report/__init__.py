@@ -1,5 +1,6 @@
 """Reports: verdicts per requirement, and one writer per format."""
 
+from ._controller import Controller
 from ._diff import (
     Change,
     ReportDiff,
@@ -13,7 +14,7 @@ from ._diff import (
 from ._html import HTML_NAME, render_html
 from ._junit import JUNIT_NAME, render_junit
 from ._listing import CasesError, render_listing, render_markdown, shipped_cases
-from ._parallel import GROUP_MARKER, OUTPUT_KEY, Controller
+from ._parallel import GROUP_MARKER, OUTPUT_KEY
 from ._recorder import REPORT_NAME, REQUIREMENT_KEY, Recorder
 from ._results import GATES, CaseResult, RequirementResult, Results
 from ._schema import SCHEMA_PATH

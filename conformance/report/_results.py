@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalogue import CATALOGUE, DialectSource, Level, Requirement
+from ..catalogue import CATALOGUE, DialectSource, Level, Requirement, cases_dir
 from ..verdicts import Verdict, worst
 
 __all__ = ["GATES", "CaseResult", "RequirementResult", "Results", "shipped_requirements"]
@@ -22,8 +22,6 @@ GATES = ("must", "should", "none")
 @functools.cache
 def shipped_requirements() -> frozenset[str]:
     """The requirements the shipped cases cover, whether or not this run collected them."""
-    from ..cli import cases_dir
-
     marker = re.compile(r"""requirement\(\s*["']([A-Z0-9-]+)["']""")
     found: set[str] = set()
     for path in cases_dir().glob("test_*.py"):
