@@ -1,4 +1,4 @@
-"""The property cases' budget: the same inputs again, whatever else the process has loaded."""
+"""The profiles (`budget.py`): inputs per property, lifecycles and steps, and the seed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import hypothesis
 from hypothesis import Phase
 from hypothesis import strategies as st
 
-from conformance.budget import Budget
+from conformance.budget import PROFILES, Budget
 
 
 def _draws(budget: Budget) -> list[object]:
@@ -52,3 +52,9 @@ def test_outside_the_budget_hypothesis_keeps_its_own_ways(tmp_path, monkeypatch)
     outside = providers._get_local_constants()
     assert not inside.integers and not inside.strings
     assert outside is not inside
+
+
+def test_the_profiles_grow_the_model():
+    quick, full = PROFILES["quick"], PROFILES["full"]
+    assert full.sequences > quick.sequences and full.steps > quick.steps
+    assert Budget().replay_hint() == ""

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from tests.support.paths import ROOT
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-ROOT = Path(__file__).resolve().parent.parent
 #: What the wheel ships: the package, and the cases inside it.
 SHIPPED = (ROOT / "conformance", ROOT / "cases")
 #: Declared for what the package does with another's objects, not for an import of its own.

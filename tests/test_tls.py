@@ -8,9 +8,11 @@ import pytest
 import trustme
 
 from conformance.simulator import create_app, serve_in_thread
+from tests.support.live import FAST, SIMULATOR_TOML
+from tests.support.running import write
 
-from .conftest import write
-from .test_live import FAST, SIMULATOR_TOML
+#: Each starts a server on 127.0.0.1.
+pytestmark = pytest.mark.slow
 
 SOME = ("-k", "submission_is_accepted or status_answers")
 

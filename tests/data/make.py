@@ -1,5 +1,5 @@
 """Make the fixed reports again: python tests/data/make.py (then approve the renderings with
-pytest tests/test_rendering.py --snapshot-update, and review the diff)."""
+pytest tests/report/test_rendering.py --snapshot-update, and review the diff)."""
 
 from __future__ import annotations
 

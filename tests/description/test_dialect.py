@@ -1,0 +1,177 @@
+"""Dialects (`description/_dialect.py`): their keys, sources of the status URL and result, and
+what they say of states."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.description import Role
+from conformance.description._dialect import _BARE, RESULT_URL_KINDS, _source
+from conformance.driver import (
+    MISSING,
+    Reading,
+    read_state,
+)
+from tests.support.records import make_dialect
+
+STATUS_FORMS = (
+    "'header:<a header name>', 'body:<a field>', 'link:<a link relation>', "
+    "'template:<a path with {id}>'"
+)
+
+
+RESULT_FORMS = STATUS_FORMS + ", 'none', 'request'"
+
+
+PLACEHOLDER_NEEDED = (
+    "a template needs a placeholder: {id} for the operation id, "
+    "or {field.path} for a value of the body"
+)
+
+
+NOT_A_PATH = "a template is a path on the target, starting with /"
+
+
+def status_url_check():
+    """The check a dialect's status_url passes: every URL kind, no bare form."""
+    return _source(RESULT_URL_KINDS).func
+
+
+def result_url_check():
+    """The check a dialect's result_url passes: every URL kind, and 'request' or 'none'."""
+    return _source(RESULT_URL_KINDS, frozenset(_BARE)).func
+
+
+CHECKS = {"status_url": status_url_check, "result_url": result_url_check}
+
+
+def refusal(key: str, source: str) -> str:
+    with pytest.raises(ValueError) as info:
+        CHECKS[key]()(source)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("key", ["status_url", "result_url"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "header:Operation-Location",
+        "body:statusUrl",
+        "link:monitor",
+        "template:/v1/operations/{id}",
+        "template:/v1/{metadata.name}/status",
+    ],
+)
+def test_every_url_source_with_its_argument_is_accepted_as_written(key, source):
+    assert CHECKS[key]()(source) == source
+
+
+@pytest.mark.parametrize("source", ["request", "none"])
+def test_a_bare_result_source_is_accepted_as_written(source):
+    assert result_url_check()(source) == source
+
+
+@pytest.mark.parametrize(
+    ("key", "source", "forms"),
+    [
+        ("status_url", "header:", STATUS_FORMS),
+        ("status_url", "body: ", STATUS_FORMS),
+        ("status_url", "template:", STATUS_FORMS),
+        ("result_url", "link:", RESULT_FORMS),
+        ("result_url", "header:", RESULT_FORMS),
+        # The bare forms are result sources only; a status URL must come from somewhere.
+        ("status_url", "request", STATUS_FORMS),
+        ("status_url", "none", STATUS_FORMS),
+        # A bare source takes no argument: "request:x" is a typo, not the request.
+        ("result_url", "request:x", RESULT_FORMS),
+        ("result_url", "none:x", RESULT_FORMS),
+        ("result_url", "cookie:x", RESULT_FORMS),
+    ],
+)
+def test_a_source_without_its_argument_or_a_bare_one_with_an_argument_is_refused_with_the_forms(
+    key, source, forms
+):
+    assert refusal(key, source) == f"{source!r} is not a source; use one of {forms}"
+
+
+@pytest.mark.parametrize("key", ["status_url", "result_url"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "template:/v1/operations/latest",
+        "template:/v1/operations/{}",
+        # Neither a placeholder nor a path: the placeholder is what is asked for first.
+        "template:operations",
+    ],
+)
+def test_a_template_without_a_placeholder_is_refused_naming_both_placeholders(key, source):
+    assert refusal(key, source) == f"{source!r}: {PLACEHOLDER_NEEDED}"
+
+
+@pytest.mark.parametrize("key", ["status_url", "result_url"])
+@pytest.mark.parametrize(
+    "source", ["template:v1/operations/{id}", "template:https://other.example/{id}"]
+)
+def test_a_template_that_is_not_a_path_on_the_target_is_refused(key, source):
+    # A relative template would be joined to whatever URL the run is at; a path is unambiguous.
+    assert refusal(key, source) == f"{source!r}: {NOT_A_PATH}"
+
+
+def test_a_state_name_is_read_whole_with_its_raw_value():
+    reading = read_state(make_dialect(), None, {"status": "SUCCESS"})
+    assert reading == Reading("SUCCESS", Role.SUCCESS, "field", "SUCCESS")
+    assert read_state(make_dialect(), 399, {"status": "FAILED"}).role is Role.FAILURE
+
+
+def test_a_null_status_field_leaves_the_state_to_the_code():
+    dialect = make_dialect(http_states={"200": "success"})
+    assert read_state(dialect, 200, {"status": None}) == Reading("SUCCESS", Role.SUCCESS, "http")
+    assert read_state(dialect, 200, {"status": 7}) == Reading(None, None, "field", 7)
+
+
+def test_a_done_dialect_without_a_body_falls_back_to_the_code():
+    dialect = make_dialect(name="google-lro", http_states={"200": "running"})
+    assert read_state(dialect, 200, None) == Reading("running", Role.RUNNING, "http")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"done": "yes"}, Reading(None, None, "done", "yes")),
+        ({"name": "op/1"}, Reading("running", Role.RUNNING, "done", MISSING)),
+        ({"done": True}, Reading("succeeded", Role.SUCCESS, "done", True)),
+        ({"done": True, "error": None}, Reading("succeeded", Role.SUCCESS, "done", True)),
+        ({"done": True, "error": {}}, Reading("failed", Role.FAILURE, "done", True)),
+        ({"done": False, "error": {}}, Reading("running", Role.RUNNING, "done", False)),
+        ({"other": 1}, Reading(None, None, "nothing")),
+    ],
+)
+def test_the_done_field_tells_the_state_exactly(body, expected):
+    assert read_state(make_dialect(name="google-lro"), 200, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("when", "value", "role"),
+    [
+        ("set", {"r": 1}, Role.SUCCESS),
+        ("set", None, Role.RUNNING),
+        ("null", None, Role.SUCCESS),
+        ("null", 0, Role.RUNNING),
+        ("true", 1, None),
+    ],
+)
+def test_done_when_set_or_null(when, value, role):
+    dialect = make_dialect(status_field="", done={"field": "d", "when": when})
+    assert read_state(dialect, 200, {"operationId": "1", "d": value}).role is role
+
+
+def test_done_when_set_and_the_field_absent_is_running():
+    dialect = make_dialect(status_field="", done={"field": "d", "when": "set"})
+    assert read_state(dialect, 200, {"operationId": "1"}).role is Role.RUNNING
+
+
+def test_a_code_whose_role_has_no_state_names_shows_the_role():
+    dialect = make_dialect(http_states={"200": "cancelled", "201": "failure"})
+    assert read_state(dialect, 200, None) == Reading("cancelled", Role.CANCELLED, "http")
+    assert read_state(dialect, 201, None) == Reading("FAILED", Role.FAILURE, "http")
+    assert read_state(dialect, 202, None) == Reading(None, None, "nothing")
