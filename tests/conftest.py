@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from .support.running import CASES, SuiteRun, assert_valid_report
-from .support.tiers import refuse_unmarked_slow
+from .support.tiers import SLOW_FOLDERS, TESTS, refuse_unmarked_slow
+
+SLOW_PATHS = {TESTS / folder for folder in SLOW_FOLDERS}
 
 
 @pytest.fixture
@@ -36,6 +39,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "runs the suite end to end (tests/slow/ and tests/real/ are slow by folder); "
         'the fast tier is `pytest tests -m "not slow"`',
     )
+    config.addinivalue_line(
+        "markers",
+        "source_tree: reads the package's files as text (imports, layers), not its behaviour: "
+        "the mutation run leaves it out",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast tier does not even import the slow folders (every test there is slow)."""
+    if not config.option.markexpr.replace(" ", "").startswith("notslow"):
+        return None
+    return True if collection_path in SLOW_PATHS else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -9,9 +9,14 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 
 from tests.support.paths import ROOT
+
+#: These read the package's files as text; the mutation run, whose copies are rewritten many
+#: times over, leaves them out (pyproject.toml).
+pytestmark = pytest.mark.source_tree
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -10,7 +10,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.support.paths import ROOT
+
+#: These read the package's files as text; the mutation run, whose copies are rewritten many
+#: times over, leaves them out (pyproject.toml).
+pytestmark = pytest.mark.source_tree
 
 
 def _crossings(path: Path, text: str | None = None) -> list[str]:
