@@ -9,6 +9,7 @@ from conformance.checks import (
     sync,
 )
 from conformance.checks.sync import created_resource_reads
+from conformance.driver import Call
 from conformance.verdicts import (
     Blocked,
     ConformanceFailure,
@@ -160,3 +161,12 @@ def test_a_body_declared_json_that_does_not_parse_is_quoted_to_80_characters():
         f"reading the created resource declared JSON but sent {body[:80]!r}"
     )
     assert failure.value.exchanges == [answer]
+
+
+def test_a_described_call_that_answers_without_a_state_fails_naming_the_synchronous_call():
+    ex = make_exchange(500, b"oops")
+    with raises_verdict(ConformanceFailure) as failure:
+        sync.described_call_answers(Call(ex))
+    assert failure.value.requirement.id == "SYNC-STATE"
+    assert failure.value.observed == "the synchronous call answered 500 with 4 bytes"
+    assert failure.value.exchanges == [ex]

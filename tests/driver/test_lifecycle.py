@@ -1308,3 +1308,23 @@ def test_reads_due_at_one_moment_go_out_at_once(count):
     driver.clock = RealClock()  # on the wall clock (elsewhere time waits for the suite)
     runs = driver.follow_all([driver.submit("success") for _ in range(count)])
     assert [r.ended for r in runs] == [Ended.TERMINAL] * count
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("path", "more"),
+    [
+        ("/things/{operation_id}", {}),
+        ("{resource_url}/state", {}),
+        ("/zones/{setup.zone}", {"setup_hook": ["zone"]}),
+    ],
+)
+def test_a_sync_call_naming_the_success_operation_without_a_run_is_unnamed_and_not_sent(path, more):
+    driver, _ = make_driver(sync={"method": "GET", "path": path}, **more)
+    call = driver.sync_call()
+    assert call.unnamed is True
+    assert (call.exchange, call.problem) == (
+        None,
+        "the [sync] call names the success operation",
+    )
+    assert not respx.calls

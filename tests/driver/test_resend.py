@@ -19,11 +19,9 @@ from starlette.routing import Route
 from conformance.clock import RealClock
 from conformance.description import parse
 from conformance.driver import Driver
+from conformance.driver._resend import send_fresh
 from conformance.simulator import serve_in_thread
 from tests.support.driving import CLASSIC
-
-#: Each starts a server on 127.0.0.1.
-pytestmark = pytest.mark.slow
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 
@@ -35,6 +33,7 @@ def _driving(url: str) -> Iterator[Driver]:
         yield Driver(client, description, RealClock())
 
 
+@pytest.mark.slow
 def test_a_request_after_an_app_raised_is_answered_once(tmp_path):
     # uvicorn closes the connection after the 500 of an app that raised; the next request,
     # sent at once on the same connection, used to find it dead about one time in three.
@@ -109,6 +108,7 @@ def _raw_server(
             thread.join(timeout=5)
 
 
+@pytest.mark.slow
 def test_a_request_on_a_reused_connection_closed_unanswered_goes_once_more_on_a_new_one():
     # Every connection answers its first request and drops the second unanswered.
     with (
@@ -122,6 +122,7 @@ def test_a_request_on_a_reused_connection_closed_unanswered_goes_once_more_on_a_
     assert seen == [(0, 0), (0, 1), (1, 0)]
 
 
+@pytest.mark.slow
 def test_a_request_a_new_connection_does_not_answer_is_not_sent_again():
     with _raw_server(lambda connection, request: None) as (url, seen), _driving(url) as driver:
         exchange = driver.send("lost", "POST", "/ok", json={})
@@ -130,6 +131,7 @@ def test_a_request_a_new_connection_does_not_answer_is_not_sent_again():
     assert seen == [(0, 0)]
 
 
+@pytest.mark.slow
 def test_a_garbled_answer_on_a_reused_connection_is_the_servers_answer_not_sent_again():
     garbled = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nBad Header\r\n\r\n{}"
     with (
@@ -143,6 +145,7 @@ def test_a_garbled_answer_on_a_reused_connection_is_the_servers_answer_not_sent_
     assert seen == [(0, 0), (0, 1)]
 
 
+@pytest.mark.slow
 def test_a_pool_of_connections_all_closed_is_tried_through_to_a_new_one():
     # Each connection answers once, then drops every later request: the pool keeps several
     # such connections, found dead one by one, and the request is answered on a new one.
@@ -166,3 +169,75 @@ def test_a_pool_of_connections_all_closed_is_tried_through_to_a_new_one():
     assert (exchange.status, exchange.error) == (200, None)
     dead = [connection for connection, request in seen if request == 1]
     assert 1 <= len(dead) <= pooled and seen[-1] == (pooled, 0)
+
+
+def _flaky_client(
+    events: list[str], error: Exception, failures: int = 1
+) -> tuple[httpx.Client, list[int]]:
+    """A client whose transport traces `events` for each request, as httpcore does, and
+    raises `error` for the first `failures` sends before answering 200; with the list of
+    sends it saw."""
+    sends: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sends.append(1)
+        for name in events:
+            request.extensions["trace"](name, {})
+        if len(sends) <= failures:
+            raise error
+        return httpx.Response(200, json={})
+
+    return httpx.Client(transport=httpx.MockTransport(handler)), sends
+
+
+KEPT_ALIVE = ["http11.send_request_headers.started"]
+FRESH = ["connection.connect_tcp.started", "http11.send_request_headers.started"]
+
+
+def test_send_fresh_sends_again_when_a_kept_connection_closed_without_an_answer():
+    request = httpx.Request("GET", "https://api.example.test/ok")
+    error = httpx.RemoteProtocolError(
+        "Server disconnected without sending a response.", request=request
+    )
+    client, sends = _flaky_client(KEPT_ALIVE, error)
+    with client:
+        response = send_fresh(client, request, pooled=1)
+    assert response.status_code == 200
+    assert len(sends) == 2
+
+
+def test_send_fresh_sends_again_when_a_kept_connection_fails_to_read():
+    request = httpx.Request("GET", "https://api.example.test/ok")
+    client, sends = _flaky_client(KEPT_ALIVE, httpx.ReadError("reset", request=request))
+    with client:
+        response = send_fresh(client, request, pooled=1)
+    assert response.status_code == 200
+    assert len(sends) == 2
+
+
+def test_send_fresh_does_not_send_again_what_a_new_connection_did_not_answer():
+    request = httpx.Request("GET", "https://api.example.test/ok")
+    error = httpx.RemoteProtocolError(
+        "Server disconnected without sending a response.", request=request
+    )
+    client, sends = _flaky_client(FRESH, error)
+    with client, pytest.raises(httpx.RemoteProtocolError):
+        send_fresh(client, request, pooled=1)
+    assert len(sends) == 1
+
+
+def test_send_fresh_does_not_send_again_a_garbled_answer_on_a_kept_connection():
+    request = httpx.Request("GET", "https://api.example.test/ok")
+    error = httpx.RemoteProtocolError("illegal header line", request=request)
+    client, sends = _flaky_client(KEPT_ALIVE, error)
+    with client, pytest.raises(httpx.RemoteProtocolError, match="illegal header line"):
+        send_fresh(client, request, pooled=1)
+    assert len(sends) == 1
+
+
+def test_send_fresh_gives_up_after_as_many_closed_connections_as_are_pooled():
+    request = httpx.Request("GET", "https://api.example.test/ok")
+    client, sends = _flaky_client(KEPT_ALIVE, httpx.ReadError("reset", request=request), failures=3)
+    with client, pytest.raises(httpx.ReadError):
+        send_fresh(client, request, pooled=2)
+    assert len(sends) == 3

@@ -349,3 +349,82 @@ def test_the_resource_may_name_what_the_success_setup_captured_only():
     }
     with pytest.raises(DescriptionError, match=r"resource.read.url .* holds \{setup.node\}"):
         parse(other, "t")
+
+
+@respx.mock
+def test_a_step_on_another_origin_is_not_sent_and_says_so():
+    elsewhere = respx.post("https://elsewhere.test/v1/nodes").respond(201)
+    submitted = respx.post(f"{BASE}/v1/jobs").respond(202)
+    driver = make_driver(
+        unnamed(setup=[{"method": "POST", "path": "https://elsewhere.test/v1/nodes"}])
+    )
+    with pytest.raises(SetupFailed) as failed:
+        driver.submit("success")
+    said = failed.value.reason.removeprefix("setup failed: scenarios.success.setup step 1: ")
+    assert said.startswith("the step's URL 'https://elsewhere.test/v1/nodes' is on another origin")
+    assert not elsewhere.called and not submitted.called
+
+
+@respx.mock
+def test_a_wait_sleeps_no_further_than_its_deadline():
+    polled = respx.get(f"{BASE}/v1/nodes").respond(200, json={"state": "enroll"})
+    wait = {
+        "method": "GET",
+        "path": "/v1/nodes",
+        "until": {"/state": "manageable"},
+        "budget": 2.5,
+    }
+    driver = make_driver(unnamed(setup=[wait]))  # polls each second, the default
+    start = driver.clock.now()
+    with pytest.raises(SetupFailed, match=r"after 2\.5 s of waiting"):
+        driver.submit("success")
+    # Asked at 0, 1 and 2 s, then once more at the deadline, half a second later.
+    assert driver.clock.now() - start == 2.5
+    assert polled.call_count == 4
+
+
+@respx.mock
+def test_values_adopted_from_another_process_stand_for_the_run_wide_setup():
+    tenants = respx.post(f"{BASE}/v1/tenants").respond(201, json={"id": 7})
+    adopted = respx.post(f"{BASE}/v1/tenants/42/jobs").respond(202)
+    made_here = respx.post(f"{BASE}/v1/tenants/7/jobs").respond(202)
+    raw = {
+        "setup": [{"method": "POST", "path": "/v1/tenants", "capture": {"tenant": "/id"}}],
+        "scenarios": {"success": {"path": "/v1/tenants/{setup.tenant}/jobs"}},
+    }
+    driver = make_driver(raw)
+    driver.preparation.adopt_run_values({"uuid": "u-1", "setup.tenant": "42"})
+    submission = driver.submit("success")
+    assert submission.values["setup.tenant"] == "42"
+    assert adopted.called
+    assert not tenants.called and not made_here.called
+
+
+@respx.mock
+def test_the_hook_may_give_a_listed_name_for_the_scenario_rather_than_the_run():
+    submitted = respx.post(f"{BASE}/v1/nodes/n-1/provide").respond(202)
+    scopes: list[str] = []
+
+    def hook(scope, target):
+        scopes.append(scope)
+        return {} if scope == "run" else {"node": "n-1"}
+
+    driver = make_driver({**scenario(), "setup_hook": ["node"]})
+    driver.preparation.hook = hook
+    submission = driver.submit("success")
+    assert scopes == ["run", "success"]
+    assert submission.values["setup.node"] == "n-1" and submitted.called
+
+
+@respx.mock
+def test_a_hook_that_gives_a_scenario_no_listed_name_fails_its_setup():
+    submitted = respx.post(url__startswith=f"{BASE}/v1/nodes/").respond(202)
+    driver = make_driver({**scenario(), "setup_hook": ["node"]})
+    driver.preparation.hook = lambda scope, target: {}
+    with pytest.raises(SetupFailed) as failed:
+        driver.submit("success")
+    assert failed.value.reason == (
+        "setup failed: conformance_setup('success'): returned no value for ['node'], "
+        "which setup_hook in the description lists"
+    )
+    assert not submitted.called

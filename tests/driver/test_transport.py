@@ -237,3 +237,47 @@ def test_an_exception_after_the_answer_is_logged_as_a_server_logs_it(caplog):
         assert client.post("/").status_code == 202
         assert APP_TRACEBACK not in client.get("/").extensions
     assert "OSError: the background work broke" in caplog.text
+
+
+@pytest.mark.parametrize("ending", ["returns", "raises"])
+def test_an_app_whose_lifespan_ended_after_startup_is_not_told_to_shut_down(ending):
+    # The lifespan's call is over: a server sends it nothing more, nor waits for an answer.
+    # Work the app left running (here, after an answer) could still hear one, and reply.
+    lifespan: dict[str, Any] = {}
+    told: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            lifespan.update(receive=receive, send=send)
+            if ending == "raises":
+                raise RuntimeError("the lifespan broke after its startup")
+            return
+        await _answer(send, status=202)
+        told.append((await lifespan["receive"]())["type"])
+        await lifespan["send"]({"type": "lifespan.shutdown.complete"})
+
+    with _client(app) as client:
+        assert client.post("/").status_code == 202
+    assert told == []
+
+
+def test_the_apps_call_is_awaited_until_its_answer_ended_and_no_longer():
+    flags: list[list[bool]] = []  # what the host marks each task of the app's with
+    awaited_then: list[bool] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            awaited_then.append(flags[-1][0])
+            await _answer(send, status=202, body=b"a", more=True)
+            awaited_then.append(flags[-1][0])
+            await send({"type": "http.response.body", "body": b"b"})
+            awaited_then.append(flags[-1][0])
+
+    with (
+        hosted(app, entered=flags.append) as transport,
+        httpx.Client(transport=transport, base_url="http://a") as client,
+    ):
+        assert client.post("/").content == b"ab"
+    assert awaited_then == [True, True, False]

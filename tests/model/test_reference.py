@@ -213,3 +213,34 @@ def test_a_failure_the_replay_did_not_show_again_says_so():
     with pytest.raises(ConformanceFailure) as plain:
         model_holds(exploration, "TRANS-MODEL")
     assert plain.value.hint == ""
+
+
+def test_an_operation_as_a_run_keeps_its_available_reads_and_its_terminal_one():
+    op = _completed()
+    running, terminal = op.polls
+    assert _found(op, _poll(9 + WINDOW - TOLERANCE + 0.5, 404)) == []  # gone: not in the run
+    run = op.run()
+    assert run.submission is op.submission
+    assert run.polls == [running, terminal]
+    assert run.terminal_index == 1 and run.terminal is terminal
+
+
+def test_another_code_exactly_where_the_window_may_end_is_judged_as_past_it():
+    # Completed no earlier than t=9: its window may end from 309 - tolerance = 308 on.
+    assert _found(_completed(), _poll(9 + WINDOW - TOLERANCE, 500)) == ["EXPIRED-404"]
+    assert _found(_completed(), _poll(9 + WINDOW - TOLERANCE - 0.001, 500)) == ["STATUS-200-JSON"]
+
+
+def test_another_code_while_the_id_must_live_says_what_the_status_should_have_been():
+    (divergence,) = judge_read(_completed(), _poll(20, 500), DESCRIPTION).divergences
+    assert divergence.requirement == "STATUS-200-JSON"
+    assert divergence.observed == "the status of a live operation answered 500"
+    assert divergence.expected == "200 with a JSON status while the id is available"
+
+
+def test_a_changed_terminal_state_says_how_long_after_completion_it_was_read():
+    (divergence,) = judge_read(
+        _completed(done_at=10.0), _poll(12.5, 200, "FAILED"), DESCRIPTION
+    ).divergences
+    assert divergence.requirement == "TRANS-MODEL"
+    assert divergence.observed == "SUCCESS, then FAILED when read again 2.500 s later"

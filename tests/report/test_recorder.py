@@ -688,3 +688,20 @@ def test_the_cleanup_goes_into_the_report_redacted_and_an_interruption_into_the_
         ],
     }
     assert recorder.notes == ["the cleanup was interrupted: what it had not reached is left"]
+
+
+@pytest.mark.parametrize("scope", ["function", "module"])
+def test_a_conformance_setup_fixture_not_session_scoped_stops_the_run_saying_how_to_declare_it(
+    scope,
+):
+    recorder = make_recorder()
+    recorder.session.description = SimpleNamespace(setup_hook=["node"])
+    fixtures = SimpleNamespace(getfixturedefs=lambda name, node: [SimpleNamespace(scope=scope)])
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        recorder._find_setup_hook(SimpleNamespace(_fixturemanager=fixtures), None)  # type: ignore[arg-type]
+    said = (
+        f"conformance_setup is a {scope}-scoped fixture; the run calls it once per setup for "
+        'the whole session: declare it with @pytest.fixture(scope="session")'
+    )
+    assert (stopped.value.msg, stopped.value.returncode) == (said, pytest.ExitCode.USAGE_ERROR)
+    assert recorder.aborted == said

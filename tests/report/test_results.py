@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.catalogue import CATALOGUE, Level
+from conformance.catalogue import CATALOGUE, Level, dialect_source
 from conformance.report import (
     CaseResult,
     RequirementResult,
@@ -281,3 +281,13 @@ def test_the_gate(verdict, level, strict, passes):
     fine = RequirementResult(CATALOGUE["SUBMIT-202"], Verdict.PASS, "", [])
     assert Results.gate([fine, judged], strict) is passes
     assert Results.gate([judged, fine], strict) is passes
+
+
+def test_a_requirement_its_dialect_defines_names_the_dialects_document():
+    dialect = dialect_source("SUBMIT-202", "google-lro", "https://example.test/lro")
+    result = RequirementResult(CATALOGUE["SUBMIT-202"], Verdict.PASS, "answered 202", [])
+    assert result.as_dict(dialect)["dialect_source"] == {
+        "dialect": "google-lro",
+        "document": "https://example.test/lro",
+        "defines": "its acceptance codes",
+    }
