@@ -136,7 +136,6 @@ def test_a_timeout_around_executor_work_waits_for_the_work():
         assert clock.now() < START + 5
 
 
-@pytest.mark.slow
 def test_the_suite_keeps_real_monotonic_time_meanwhile():
     async def handler(scope: Any) -> str:
         return "ok"
@@ -231,7 +230,6 @@ def test_an_app_whose_startup_waits_on_a_timer_starts():
         clock.release()
 
 
-@pytest.mark.slow
 def test_a_module_imported_during_a_run_reads_the_next_run_right():
     async def handler(scope: Any) -> str:
         return str(app_time._FAKES["monotonic"]())  # as `from time import monotonic` then
@@ -246,7 +244,6 @@ def test_a_module_imported_during_a_run_reads_the_next_run_right():
         assert float(client.get("/").text) == clock.monotonic()  # this run's clock, not the last
 
 
-@pytest.mark.slow
 def test_an_executor_started_before_the_run_works_for_the_app_in_its_time():
     pool = ThreadPoolExecutor(max_workers=1)
     pool.submit(time.monotonic).result()  # its thread exists before the app clock does

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from urllib.parse import quote
 
 import pytest
 
@@ -12,7 +14,9 @@ from conformance.driver import (
     Redactor,
     Transcript,
 )
-from tests.support.driving import BASE
+from tests.support.driving import (
+    BASE,
+)
 from tests.support.records import exchange_with
 
 # 'pä ss/"w\'x' in each form it may be written in.
@@ -143,3 +147,74 @@ def test_an_apps_traceback_is_kept_redacted_with_the_exchange():
     exchange.app_traceback = "Traceback: token s3cret"
     kept = Redactor(["s3cret"]).exchange(exchange)
     assert kept["app_traceback"] == "Traceback: token [secret]"
+
+
+def test_redactor_hides_secrets_and_sensitive_headers():
+    redactor = Redactor(["tok-123", "tok-123-long"])
+    assert redactor.text("Bearer tok-123-long and tok-123") == "Bearer [secret] and [secret]"
+    headers = redactor.headers([("Authorization", "x"), ("X-Trace", "tok-123")])
+    assert headers == [["Authorization", "[redacted]"], ["X-Trace", "[secret]"]]
+
+
+def test_deeply_nested_json_is_recorded_not_raised():
+    exchange = Exchange(1, "x", "GET", "/", [], b"", 0.0, body=b"[" * 200_000)
+    assert exchange.json_object() is None
+
+
+def test_redactor_catches_escaped_forms_of_a_secret():
+    secret = 'hun"ter 2\\x'
+    redactor = Redactor([secret])
+    body = json.dumps({"token": secret})
+    assert secret not in redactor.text(body) and "hun" not in redactor.text(body)
+    url = f"https://x.test/?k={quote(secret)}"
+    assert "hun" not in redactor.text(url)
+
+
+def test_a_secret_is_redacted_in_every_form_it_is_written_in_and_nothing_else_is():
+    secret = 'p@ss w/"rd é'
+    forms = [
+        secret,
+        'p@ss w/\\"rd \\u00e9',  # in JSON, ASCII-escaped
+        'p@ss w/\\"rd é',  # in JSON, as UTF-8
+        "p%40ss%20w%2F%22rd%20%C3%A9",  # percent-encoded, "/" too
+        "p%40ss%20w/%22rd%20%C3%A9",  # percent-encoded in a path
+        "p%40ss+w%2F%22rd+%C3%A9",  # in a form body
+    ]
+    redactor = Redactor([secret])
+    for form in forms:
+        assert redactor.text(f"a {form} b") == "a [secret] b", form
+    # What holds none of them is left as it was: "null", "ul", and the quotes around JSON.
+    untouched = 'null, full, "", p@ss, w/'
+    assert redactor.text(untouched) == untouched
+    assert Redactor([""]).text(untouched) == untouched and not Redactor([""]).active
+
+
+def test_a_secret_across_the_cut_of_a_long_body_is_redacted_whole():
+    secret = "s" * 3000
+    body = b"x" * 1990 + secret.encode()
+    exchange = Exchange(1, "poll", "GET", f"{BASE}/s", [], b"", 0.0, status=200, body=body)
+    written = Redactor([secret]).exchange(exchange)
+    assert "s" not in written["body"].replace("[secret]", "")
+    assert written["body"].startswith("x" * 1990 + "[secret]")
+
+
+def test_an_exchange_reads_headers_in_any_case_and_its_latency():
+    ex = exchange_with(headers=[("Content-Type", "a"), ("content-type", "b")], sent_at=2.5)
+    ex.received_at = 4.0
+    assert ex.header("CONTENT-TYPE") == "a"
+    assert ex.header("x") is None
+    assert ex.latency == 1.5
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [(b'{"a": 1}', {"a": 1}), (b"[1]", None), (b"nope", None), (b"", None), (b"[" * 100_000, None)],
+)
+def test_json_object_is_the_body_only_when_it_is_a_json_object(body, expected):
+    assert exchange_with(body=body).json_object() == expected
+
+
+def test_an_exchange_describes_itself_in_one_line():
+    assert exchange_with(index=3, status=204).describe() == f"#3 GET {BASE}/op/1 -> 204"
+    failed = exchange_with(index=4, status=None, error="ReadTimeout: slow")
+    assert failed.describe() == f"#4 GET {BASE}/op/1 -> ReadTimeout: slow"

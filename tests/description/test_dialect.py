@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.description import Role
 from conformance.description._dialect import _BARE, RESULT_URL_KINDS, _source
-from conformance.driver import (
-    MISSING,
-    Reading,
-    read_state,
-)
-from tests.support.records import make_dialect
 
 STATUS_FORMS = (
     "'header:<a header name>', 'body:<a field>', 'link:<a link relation>', "
@@ -115,63 +108,3 @@ def test_a_template_without_a_placeholder_is_refused_naming_both_placeholders(ke
 def test_a_template_that_is_not_a_path_on_the_target_is_refused(key, source):
     # A relative template would be joined to whatever URL the run is at; a path is unambiguous.
     assert refusal(key, source) == f"{source!r}: {NOT_A_PATH}"
-
-
-def test_a_state_name_is_read_whole_with_its_raw_value():
-    reading = read_state(make_dialect(), None, {"status": "SUCCESS"})
-    assert reading == Reading("SUCCESS", Role.SUCCESS, "field", "SUCCESS")
-    assert read_state(make_dialect(), 399, {"status": "FAILED"}).role is Role.FAILURE
-
-
-def test_a_null_status_field_leaves_the_state_to_the_code():
-    dialect = make_dialect(http_states={"200": "success"})
-    assert read_state(dialect, 200, {"status": None}) == Reading("SUCCESS", Role.SUCCESS, "http")
-    assert read_state(dialect, 200, {"status": 7}) == Reading(None, None, "field", 7)
-
-
-def test_a_done_dialect_without_a_body_falls_back_to_the_code():
-    dialect = make_dialect(name="google-lro", http_states={"200": "running"})
-    assert read_state(dialect, 200, None) == Reading("running", Role.RUNNING, "http")
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ({"done": "yes"}, Reading(None, None, "done", "yes")),
-        ({"name": "op/1"}, Reading("running", Role.RUNNING, "done", MISSING)),
-        ({"done": True}, Reading("succeeded", Role.SUCCESS, "done", True)),
-        ({"done": True, "error": None}, Reading("succeeded", Role.SUCCESS, "done", True)),
-        ({"done": True, "error": {}}, Reading("failed", Role.FAILURE, "done", True)),
-        ({"done": False, "error": {}}, Reading("running", Role.RUNNING, "done", False)),
-        ({"other": 1}, Reading(None, None, "nothing")),
-    ],
-)
-def test_the_done_field_tells_the_state_exactly(body, expected):
-    assert read_state(make_dialect(name="google-lro"), 200, body) == expected
-
-
-@pytest.mark.parametrize(
-    ("when", "value", "role"),
-    [
-        ("set", {"r": 1}, Role.SUCCESS),
-        ("set", None, Role.RUNNING),
-        ("null", None, Role.SUCCESS),
-        ("null", 0, Role.RUNNING),
-        ("true", 1, None),
-    ],
-)
-def test_done_when_set_or_null(when, value, role):
-    dialect = make_dialect(status_field="", done={"field": "d", "when": when})
-    assert read_state(dialect, 200, {"operationId": "1", "d": value}).role is role
-
-
-def test_done_when_set_and_the_field_absent_is_running():
-    dialect = make_dialect(status_field="", done={"field": "d", "when": "set"})
-    assert read_state(dialect, 200, {"operationId": "1"}).role is Role.RUNNING
-
-
-def test_a_code_whose_role_has_no_state_names_shows_the_role():
-    dialect = make_dialect(http_states={"200": "cancelled", "201": "failure"})
-    assert read_state(dialect, 200, None) == Reading("cancelled", Role.CANCELLED, "http")
-    assert read_state(dialect, 201, None) == Reading("FAILED", Role.FAILURE, "http")
-    assert read_state(dialect, 202, None) == Reading(None, None, "nothing")

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import gzip
+import json
 import time
 import zlib
 from types import SimpleNamespace
 
 import httpx
 import pytest
+import respx
 
+from conformance.clock import VirtualClock
+from conformance.description import parse
 from conformance.driver import (
+    Driver,
     _body,
 )
 from conformance.driver._body import read_body
+from tests.support.driving import (
+    BASE,
+    make_driver,
+)
 
 
 class _Chunks(httpx.SyncByteStream):
@@ -155,3 +164,64 @@ def test_a_compressed_body_broken_after_its_start_is_a_decoding_error():
         "the gzip body could not be inflated: "
         "Error -3 while decompressing data: invalid bit length repeat"
     )
+
+
+@respx.mock
+def test_body_reading_stops_at_the_cap():
+    chunks = 0
+
+    def endless():
+        nonlocal chunks
+        while True:
+            chunks += 1
+            yield b"y" * 1024
+
+    respx.get(f"{BASE}/endless").mock(return_value=httpx.Response(200, content=endless()))
+    driver, _ = make_driver(polling={"max_body_bytes": 4096})
+    exchange = driver.send("endless", "GET", "/endless")
+    assert exchange.truncated and len(exchange.body) == 4096
+    assert chunks <= 6
+
+
+@pytest.mark.slow  # a loopback server sends the bomb compressed, over a real connection
+def test_a_gzip_bomb_is_inflated_only_as_far_as_the_cap():
+    import tracemalloc
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.servers._loopback import serve
+
+    bomb = gzip.compress(b"{" + b" " * 50_000_000 + b"}", compresslevel=9)
+
+    class Bomb(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve(Bomb) as url:
+        description = parse({"polling": {"max_body_bytes": 65_536}}, "test").effective
+        with httpx.Client(base_url=url) as client:
+            driver = Driver(client, description, VirtualClock())
+            tracemalloc.start()
+            exchange = driver.send("bomb", "GET", "/bomb")
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    assert exchange.truncated and len(exchange.body) == 65_536
+    assert peak < 5_000_000, f"{peak / 1e6:.1f} MB held while reading a 50 MB bomb"
+
+
+@respx.mock
+def test_a_gzip_body_within_the_cap_reads_whole():
+
+    body = json.dumps({"status": "RUNNING", "pad": "x" * 100_000}).encode()
+    respx.get(f"{BASE}/z").respond(
+        200, content=gzip.compress(body), headers={"Content-Encoding": "gzip"}
+    )
+    driver, _ = make_driver()
+    exchange = driver.send("z", "GET", "/z")
+    assert not exchange.truncated and exchange.body == body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from conformance.description import Role, parse
@@ -40,7 +42,6 @@ def test_a_dotted_path_escapes_what_json_pointer_reads_as_syntax():
 
 
 def test_missing_shows_and_pickles_as_itself():
-    import pickle
 
     assert repr(MISSING) == "MISSING"
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
@@ -163,3 +164,73 @@ def test_of_several_links_with_one_relation_the_json_one_is_taken():
         ]
     }
     assert link(body, [], rel) == "/r?f=json"
+
+
+def test_a_state_name_is_read_whole_with_its_raw_value():
+    reading = read_state(make_dialect(), None, {"status": "SUCCESS"})
+    assert reading == Reading("SUCCESS", Role.SUCCESS, "field", "SUCCESS")
+    assert read_state(make_dialect(), 399, {"status": "FAILED"}).role is Role.FAILURE
+
+
+def test_a_null_status_field_leaves_the_state_to_the_code():
+    dialect = make_dialect(http_states={"200": "success"})
+    assert read_state(dialect, 200, {"status": None}) == Reading("SUCCESS", Role.SUCCESS, "http")
+    assert read_state(dialect, 200, {"status": 7}) == Reading(None, None, "field", 7)
+
+
+def test_a_done_dialect_without_a_body_falls_back_to_the_code():
+    dialect = make_dialect(name="google-lro", http_states={"200": "running"})
+    assert read_state(dialect, 200, None) == Reading("running", Role.RUNNING, "http")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"done": "yes"}, Reading(None, None, "done", "yes")),
+        ({"name": "op/1"}, Reading("running", Role.RUNNING, "done", MISSING)),
+        ({"done": True}, Reading("succeeded", Role.SUCCESS, "done", True)),
+        ({"done": True, "error": None}, Reading("succeeded", Role.SUCCESS, "done", True)),
+        ({"done": True, "error": {}}, Reading("failed", Role.FAILURE, "done", True)),
+        ({"done": False, "error": {}}, Reading("running", Role.RUNNING, "done", False)),
+        ({"other": 1}, Reading(None, None, "nothing")),
+    ],
+)
+def test_the_done_field_tells_the_state_exactly(body, expected):
+    assert read_state(make_dialect(name="google-lro"), 200, body) == expected
+
+
+@pytest.mark.parametrize(
+    ("when", "value", "role"),
+    [
+        ("set", {"r": 1}, Role.SUCCESS),
+        ("set", None, Role.RUNNING),
+        ("null", None, Role.SUCCESS),
+        ("null", 0, Role.RUNNING),
+        ("true", 1, None),
+    ],
+)
+def test_done_when_set_or_null(when, value, role):
+    dialect = make_dialect(status_field="", done={"field": "d", "when": when})
+    assert read_state(dialect, 200, {"operationId": "1", "d": value}).role is role
+
+
+def test_done_when_set_and_the_field_absent_is_running():
+    dialect = make_dialect(status_field="", done={"field": "d", "when": "set"})
+    assert read_state(dialect, 200, {"operationId": "1"}).role is Role.RUNNING
+
+
+def test_a_code_whose_role_has_no_state_names_shows_the_role():
+    dialect = make_dialect(http_states={"200": "cancelled", "201": "failure"})
+    assert read_state(dialect, 200, None) == Reading("cancelled", Role.CANCELLED, "http")
+    assert read_state(dialect, 201, None) == Reading("FAILED", Role.FAILURE, "http")
+    assert read_state(dialect, 202, None) == Reading(None, None, "nothing")
+
+
+def test_an_error_answer_tells_no_state_whatever_json_it_carries():
+    from conformance.driver import read_state
+
+    dialect = parse({"dialect": {"name": "google-lro"}}, "t").effective.dialect
+    assert read_state(dialect, 404, {"error": {"code": 5}}).told_by == "nothing"
+    # With `done`, a body that is no operation at all (neither done nor a name) tells none.
+    assert read_state(dialect, 200, {"error": {"code": 5}}).told_by == "nothing"
+    assert read_state(dialect, 200, {"name": "operations/1"}).told_by == "done"

@@ -7,7 +7,7 @@ the diff of the correct and faulty runs in text and HTML, and the requirement li
 compared with
 `__snapshots__/test_rendering.ambr`. After a deliberate change:
 
-    pytest tests/test_rendering.py --snapshot-update    # then review the diff
+    pytest tests/report/test_rendering.py --snapshot-update    # then review the diff
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ def test_every_core_must_has_a_fault_that_breaks_it():
 def test_every_core_should_has_a_fault_that_breaks_it():
     broken = {req for f in FAULTS.values() for req, v in f.expect.items() if v == "WARN"}
     # The published contract's rules judge a document, not the server's behaviour: each is
-    # broken by a document of its own in tests/test_document_checks.py.
+    # broken by a document of its own in tests/checks/test_document.py.
     shoulds = {
         r
         for r in CORE

@@ -16,7 +16,7 @@ IN_PROCESS_CLOCKS = ["virtual", "control"]
 
 
 #: Every fault in every mode is a whole run: the property cases try less and do not shrink
-#: (the correct simulator, and tests/test_model.py, run the default profile).
+#: (the correct simulator, and tests/slow/test_model.py, run the default profile).
 SMOKE = ("--conformance-profile=smoke",)
 
 

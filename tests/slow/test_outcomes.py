@@ -1,12 +1,12 @@
 """Every case's verdict, words and evidence, against every simulator behaviour, as approved.
 
-The fault matrix (tests/test_fault_matrix.py) runs the suite as users do and checks the
+The fault matrix (tests/slow/test_fault_matrix.py) runs the suite as users do and checks the
 verdicts a behaviour must cause. This compares more, and faster: each case's whole outcome
 (the verdict, the observed and expected text, the exchanges cited, the details the report
-shows) with the outcome approved in `__snapshots__/test_case_outcomes.ambr`. A change to
+shows) with the outcome approved in `__snapshots__/test_outcomes.ambr`. A change to
 any of them fails here until it is approved:
 
-    pytest tests/test_case_outcomes.py --snapshot-update    # then review the diff
+    pytest tests/slow/test_outcomes.py --snapshot-update    # then review the diff
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 What the Recorder concludes from a pytest run, without pytest: the verdict, the words a user
 reads and the exchanges cited. It takes milliseconds per case, so the outcome of every case
 against every simulator behaviour can be compared with its approved value on each change
-(tests/test_case_outcomes.py), and mutation testing can afford it per mutant.
+(tests/slow/test_outcomes.py), and mutation testing can afford it per mutant.
 """
 
 from __future__ import annotations

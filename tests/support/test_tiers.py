@@ -48,6 +48,18 @@ def _calls_pytest() -> None:
     pytest.main([])
 
 
+def _virtual_wait() -> None:
+    # time.monotonic() beside a virtual clock's sleep: no wall-clock wait.
+    started = time.monotonic()
+    VirtualClock().sleep(started)
+
+
+def _imports_a_server() -> None:
+    from tests.support.test_tiers import _starts_a_server as start
+
+    start()
+
+
 #: Looked up by name, so that the guard, reading these tests, does not find the examples slow.
 EXAMPLES = {
     "plain": _plain,
@@ -57,6 +69,8 @@ EXAMPLES = {
     "fixture": _fixture,
     "nested": _nested,
     "pytest": _calls_pytest,
+    "virtual": _virtual_wait,
+    "imported": _imports_a_server,
 }
 
 
@@ -120,3 +134,34 @@ def test_a_slow_test_marked_so_passes_the_guard(pytester):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--co", "-m", "slow")
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*test_unmarked*"])
+
+
+def test_a_module_and_an_attribute_named_apart_are_no_wall_clock_wait():
+    assert slow_reasons(EXAMPLES["virtual"], {}) == []
+
+
+def test_a_helper_imported_inside_the_test_is_followed():
+    assert slow_reasons(EXAMPLES["imported"], {}) == ["starts a server (serve_in_thread)"]
+
+
+@pytest.mark.parametrize(
+    ("expression", "ignored"),
+    [
+        ("not slow", True),
+        ("not slow and not source_tree", True),
+        ("not slow or x", False),
+        ("", False),
+        ("slow", False),
+    ],
+)
+def test_only_an_expression_no_slow_test_can_match_skips_the_slow_folders(expression, ignored):
+    from types import SimpleNamespace
+
+    from tests.conftest import pytest_ignore_collect
+    from tests.support.tiers import SLOW_FOLDERS, TESTS
+
+    config = SimpleNamespace(option=SimpleNamespace(markexpr=expression))
+    for folder in SLOW_FOLDERS:
+        answer = pytest_ignore_collect(TESTS / folder, config)  # type: ignore[arg-type]
+        assert answer is (True if ignored else None)
+    assert pytest_ignore_collect(TESTS / "checks", config) is None  # type: ignore[arg-type]

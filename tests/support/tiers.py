@@ -4,12 +4,14 @@ A test is slow when it starts a process or a server, drives a browser, waits on 
 wall clock, or runs the suite end to end. That is read at collection from what the
 test's code names (its fixtures, and the functions, modules and attributes its body
 and the tests' own helpers it calls refer to), never timed. A slow test must say so:
-it lives in `tests/live/` or `tests/real/`, or carries `@pytest.mark.slow`.
+it lives in `tests/slow/` or `tests/real/`, or carries `@pytest.mark.slow`.
 """
 
 from __future__ import annotations
 
+import dis
 import inspect
+import sys
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +40,7 @@ SLOW_NAMES = {
     "Background": "starts the retention process (Background)",
     "socketserver": "starts a server (socketserver)",
     "uvicorn": "starts a server (uvicorn)",
+    "serve_forever": "starts a server (serve_forever)",
     "sync_playwright": "drives a browser (playwright)",
     "RealClock": "waits on the wall clock (RealClock)",
     "outcomes": "runs every case against the simulator (outcomes)",
@@ -98,12 +101,31 @@ def slow_reasons(
     for code in codes:
         names = set(code.co_names)
         reasons += [why for name, why in SLOW_NAMES.items() if name in names]
-        reasons += [
-            why
-            for (module, attribute), why in SLOW_ATTRIBUTES.items()
-            if module in names and attribute in names
-        ]
+        reasons += [SLOW_ATTRIBUTES[use] for use in _attribute_uses(code) if use in SLOW_ATTRIBUTES]
     return sorted(set(reasons))
+
+
+def _attribute_uses(code: types.CodeType) -> Iterator[tuple[str, str]]:
+    """Each `name.attribute` the code reads (`time.sleep`, not `time` and `sleep` apart)."""
+    previous = None
+    for instruction in dis.get_instructions(code):
+        if (
+            previous is not None
+            and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD")
+            and previous.opname in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF")
+        ):
+            yield str(previous.argval), str(instruction.argval)
+        previous = instruction
+
+
+def _local_imports(code: types.CodeType) -> Iterator[object]:
+    """What a function imports in its body (`from tests.servers._loopback import serve`)."""
+    module = None
+    for instruction in dis.get_instructions(code):
+        if instruction.opname == "IMPORT_NAME":
+            module = sys.modules.get(str(instruction.argval))
+        elif instruction.opname == "IMPORT_FROM" and module is not None:
+            yield getattr(module, str(instruction.argval), None)
 
 
 def _codes(
@@ -120,8 +142,8 @@ def _codes(
         current = stack.pop()
         yield current
         stack += [c for c in current.co_consts if isinstance(c, types.CodeType)]
-        for name in current.co_names:
-            helper = globals_.get(name)
+        helpers = [globals_.get(name) for name in current.co_names]
+        for helper in [*helpers, *_local_imports(current)]:
             if _is_tests_helper(helper):
                 yield from _codes(helper, getattr(helper, "__globals__", globals_), seen)
 

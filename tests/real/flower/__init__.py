@@ -8,7 +8,7 @@ FLOWER_PYTHON to its interpreter. The broker and the result backend are SQLite f
 
     python3 -m venv /tmp/flower
     /tmp/flower/bin/pip install flower==2.2.0 celery==5.7.0 sqlalchemy==2.1.9
-    FLOWER_PYTHON=/tmp/flower/bin/python python3 -m pytest tests/test_flower.py
+    FLOWER_PYTHON=/tmp/flower/bin/python python3 -m pytest tests/real/test_flower.py
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ sets MOTO_PYTHON to its interpreter. To run these tests by hand:
 
     python3 -m venv /tmp/moto
     /tmp/moto/bin/pip install moto==5.2.6 flask==3.1.3 flask-cors==6.0.5
-    MOTO_PYTHON=/tmp/moto/bin/python python3 -m pytest tests/test_moto_glacier.py
+    MOTO_PYTHON=/tmp/moto/bin/python python3 -m pytest tests/real/test_moto_glacier.py
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ does not need): `.ci/run` makes it and sets PYGEOAPI_PYTHON to its interpreter. 
 run these tests by hand:
 
     python3 -m venv /tmp/pygeoapi && /tmp/pygeoapi/bin/pip install pygeoapi==0.21.0
-    PYGEOAPI_PYTHON=/tmp/pygeoapi/bin/python python3 -m pytest tests/test_pygeoapi.py
+    PYGEOAPI_PYTHON=/tmp/pygeoapi/bin/python python3 -m pytest tests/real/test_pygeoapi.py
 """
 
 from __future__ import annotations
