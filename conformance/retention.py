@@ -420,7 +420,9 @@ def _follow_twin(
         else:
             schedule.at(driver.clock.now() + step, f"{scenario} fine poll", fine_poll)
 
-    start = twin.exchange.sent_at + max(lead - step, 0.0)
+    # Read it first a margin before that (a step on the virtual clock; on the wall clock also
+    # the latency seen and the allowance for a late slot), so it is still seen running.
+    start = twin.exchange.sent_at + max(lead - observation.margin, 0.0)
     schedule.at(start, f"{scenario} fine poll", fine_poll)
 
 

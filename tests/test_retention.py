@@ -255,6 +255,19 @@ def test_the_twin_is_first_read_one_step_before_its_first_was_last_seen_running(
 
 
 @respx.mock
+def test_on_the_wall_clock_the_twin_is_first_read_a_margin_before_its_first_was_last_seen_running():
+    # A slot on the wall clock may run late: the twin is read early enough (the latency seen
+    # and a quarter of the tolerance) that a late first read still finds it running.
+    driver = scripted_driver(ops={"success": [Op(accept_latency=0.5)]})
+    observation = observe(driver, real_clock=True)
+    retained = observation.completed["success"]
+    assert isinstance(retained, Retained)
+    assert observation.margin == pytest.approx(0.25 + 2 * 0.5 + 1.0 / 4)
+    assert retained.runs[1].submission.exchange.sent_at == 1006.5
+    assert _fine_polls(driver)[0] == ("retention success fine poll 1", 1006.5 + 3.5 - 1.5)
+
+
+@respx.mock
 def test_a_first_that_completes_at_once_has_its_twin_read_at_once():
     driver = scripted_driver(ops={"success": [Op(runs_for=0.0), Op(runs_for=0.0)]})
     retained = observe(driver, real_clock=False).completed["success"]

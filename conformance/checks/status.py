@@ -243,6 +243,15 @@ def reads_are_safe(trial: Callable[[], SafetyTrial], description: Description, e
     first = trial()
     _usable(first)
     exchanges = [p.exchange for p in [*first.often, first.once]]
+    opening = first.often[0]
+    if opening.role is not None and opening.role.terminal:
+        # No read happened while it ran: there was nothing left for a read to move.
+        raise NotObserved(
+            f"the often-read operation had already ended ({opening.state}) at its first read, "
+            "so no read was made while it ran; an operation that runs longer than its "
+            "first read would show whether reads move it",
+            exchanges,
+        )
     seen = " -> ".join(str(_snapshot(p, description)) for p in first.often)
     control = _snapshot(first.once, description)
     if exact:

@@ -87,8 +87,19 @@ class Submission:
     values: dict[str, str] = field(default_factory=dict)
 
     def __getstate__(self) -> dict[str, object]:
-        # A jar holds a lock: it stays in the process that polls with it.
-        return {**self.__dict__, "jar": None}
+        # A jar holds a lock, which does not pickle: its cookies travel, and a new jar
+        # holds them on the other side (the cleanup of an adopted operation sends them).
+        cookies = None if self.jar is None else list(self.jar.jar)
+        return {**self.__dict__, "jar": cookies}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        cookies = state["jar"]
+        jar = None
+        if isinstance(cookies, list):
+            jar = httpx.Cookies()
+            for cookie in cookies:
+                jar.jar.set_cookie(cookie)
+        self.__dict__.update({**state, "jar": jar})
 
 
 @dataclass

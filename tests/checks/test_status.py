@@ -817,6 +817,15 @@ def test_twins_that_keep_pace_pass():
     assert len(cited[0].exchanges) == 3
 
 
+@pytest.mark.parametrize("exact", [True, False])
+def test_an_operation_already_ended_at_its_first_read_shows_nothing_of_safety(exact):
+    # Both ended before any read: no read was made while there was work for it to move.
+    often = [_poll("SUCCESS", index=1), _poll("SUCCESS", index=2)]
+    trial = _trial(often, _poll("SUCCESS", index=3))
+    with raises_verdict(NotObserved, r"already ended \(SUCCESS\) at its first read"):
+        status.reads_are_safe(lambda: trial, _description(), exact=exact)
+
+
 def test_a_code_mapped_to_a_state_is_a_status_code_and_needs_no_body():
 
     description = _coded()

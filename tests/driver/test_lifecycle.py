@@ -4,7 +4,6 @@ Retry-After within the budget, confirmation, and calls on the result."""
 from __future__ import annotations
 
 import json
-import pickle
 import threading
 import time
 
@@ -180,14 +179,6 @@ def test_huge_bodies_are_cut_at_the_limit():
     driver, _ = make_driver(polling={"max_body_bytes": 2048})
     exchange = driver.send("big", "GET", "/big")
     assert exchange.truncated and len(exchange.body) == 2048
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("5", 5.0), ("0", 0.0), ("Thu, 01 Jan 1970 00:01:40 GMT", 60.0), ("soon", None), (None, None)],
-)
-def test_retry_after_values(value, expected):
-    assert retry_after_seconds(value, now=40.0) == expected
 
 
 @respx.mock
@@ -516,21 +507,6 @@ def test_why_polling_ended_reads_as_its_value():
         "no-answer",
     ]
     assert f"{Ended.STATUS_ERROR}" == "status-error"
-
-
-@respx.mock
-def test_a_pickled_submission_leaves_its_cookie_jar_behind():
-    respx.post(SUBMIT).respond(202, headers={"Location": "/op", "Set-Cookie": "s=1; Path=/"})
-    driver, _ = make_driver()
-    submission = driver.submit("success")
-    copy = pickle.loads(pickle.dumps(submission))
-    assert copy.jar is None
-    assert (copy.scenario, copy.location, copy.status_url) == (
-        "success",
-        "/op",
-        submission.status_url,
-    )
-    assert submission.jar is not None and submission.jar.get("s") == "1"  # the original keeps it
 
 
 @respx.mock
@@ -912,10 +888,6 @@ def test_an_http_origin_is_named_with_its_default_port():
     assert "is on another origin (http://evil.test:80)," in (sub.location_problem or "")
 
 
-def test_a_retry_after_date_in_the_past_means_now():
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", time.time()) == 0.0
-
-
 @respx.mock
 def test_without_a_base_url_the_clients_origin_is_the_targets():
     respx.post(SUBMIT).respond(202, headers={"Location": f"{BASE}/op"})
@@ -1091,11 +1063,6 @@ def test_a_status_url_that_is_not_http_is_not_followed_and_says_why():
     assert sub.location_problem == (
         "the status URL 'file:///etc/passwd' is a file: URL, not an http(s) one: nothing to request"
     )
-
-
-@pytest.mark.parametrize("value", ["\u0663", "\uff13", "\u00b3", "1\u0660", "-1", "1.5", " "])
-def test_retry_after_is_ascii_digits_or_an_http_date(value):
-    assert retry_after_seconds(value, 0.0) is None
 
 
 @pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("7", 7.0), (" 12 ", 12.0)])

@@ -336,7 +336,7 @@ def test_the_readme_example_describes_the_provisioning_server(run_suite, tmp_pat
     assert nodes(server) == [], out
 
 
-def test_an_interrupted_run_still_cleans_up(tmp_path, server):
+def test_an_interrupted_run_still_cleans_up(tmp_path):
     import signal
     import subprocess
     import sys
@@ -346,22 +346,26 @@ def test_an_interrupted_run_still_cleans_up(tmp_path, server):
 
     config = write(tmp_path / "target.toml", described())
     report_dir = tmp_path / "reports"
-    command = [sys.executable, "-m", "pytest", str(CASES), f"--report-dir={report_dir}"]
-    command += ["-p", "no:cacheprovider", f"--target={server}", f"--target-config={config}"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while len(nodes(server)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(nodes(server)) >= 3, "the run made no nodes to clean up"
-        process.send_signal(signal.SIGINT)  # Ctrl-C
-        out, _ = process.communicate(timeout=120)
-    finally:
-        process.kill()
-    document = json.loads((report_dir / "conformance.json").read_text())
-    assert process.returncode != 0, out[-3000:]
-    assert document["cleanup"]["items"], out[-2000:]
-    assert nodes(server) == [], out[-2000:]
+    # Each state lasts 0.5 s: the whole run takes far longer than it takes to make three
+    # nodes, so the Ctrl-C lands while it runs, however busy the machine.
+    with provisioning.running(duration=0.5) as server:
+        command = [sys.executable, "-m", "pytest", str(CASES), f"--report-dir={report_dir}"]
+        command += ["-p", "no:cacheprovider", f"--target={server}", f"--target-config={config}"]
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while len(nodes(server)) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(nodes(server)) >= 3, "the run made no nodes to clean up"
+            assert process.poll() is None, "the run ended before it could be interrupted"
+            process.send_signal(signal.SIGINT)  # Ctrl-C
+            out, _ = process.communicate(timeout=120)
+        finally:
+            process.kill()
+        document = json.loads((report_dir / "conformance.json").read_text())
+        assert process.returncode != 0, out[-3000:]
+        assert document["cleanup"]["items"], out[-2000:]
+        assert nodes(server) == [], out[-2000:]
 
 
 def test_async_conformance_run_finds_the_hook_in_the_conftest_py_where_it_runs(tmp_path):
