@@ -75,4 +75,4 @@ def make(completed: float = COMPLETED, timed_out: float = TIMED_OUT, work: float
 
 app = make()
 forgetful = make(completed=60.0)
-scaled = make(completed=3.0, timed_out=6.0, work=0.3)  # for --clock=real, in-process
+scaled = make(completed=3.0, timed_out=6.0, work=0.6)  # for --clock=real, in-process
