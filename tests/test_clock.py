@@ -7,6 +7,7 @@ import json
 import re
 import time
 
+import anyio
 import httpx
 import pytest
 import respx
@@ -18,6 +19,7 @@ from conformance.clock import (
     RealClock,
     VirtualClock,
 )
+from conformance.driver import hosted
 from conformance.schedule import Schedule
 from conformance.simulator import Settings, create_app, serve_in_thread
 from tests.support.live import SIMULATOR_TOML
@@ -32,6 +34,28 @@ def test_virtual_clock_moves_only_forward_and_only_when_told():
     assert clock.now() == 130.0
     with pytest.raises(ValueError, match="only moves forward"):
         clock.advance(-1)
+
+
+def test_a_virtual_clock_awaited_in_an_event_loop_moves_as_far_as_asked():
+    # The simulator's side sleeps with `await`: the same time passes as with `sleep`.
+    clock = VirtualClock(start=100.0)
+    anyio.run(clock.async_sleep, 30)
+    anyio.run(clock.async_sleep, -5)  # a negative sleep is no sleep
+    assert clock.now() == 130.0
+
+
+def test_a_blocking_submit_on_the_wall_clock_answers_once_its_operation_is_done():
+    # The simulator's default clock is the wall clock; this fault awaits the operation's
+    # 10 ms on it before the 202, which then shows the operation finished.
+    app = create_app(settings=Settings(duration=0.01), behaviours=["blocking-submit"])
+    with (
+        hosted(app) as transport,
+        httpx.Client(transport=transport, base_url="http://simulator") as client,
+    ):
+        accepted = client.post(
+            "/v1/tenants/1/clouds/1/accounts", json={"name": "x", "simulate": "success"}
+        )
+    assert (accepted.status_code, accepted.json()["status"]) == (202, "SUCCESS")
 
 
 def test_schedule_runs_in_time_order_and_sleeps_between():

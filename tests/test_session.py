@@ -1,16 +1,27 @@
-"""The session's shared observations, made in-process on the simulator's virtual clock."""
+"""The session's shared observations, made in-process on the simulator's virtual clock
+or against a live server mocked with respx."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
+from freezegun import freeze_time
 
+from conformance.background import Observed
+from conformance.budget import PROFILES
+from conformance.retention import RetentionObservation
 from conformance.session import ConformanceSession
-from conformance.target import resolve
+from conformance.target import Target, resolve
 
 ACCOUNTS = "http://builtin.simulator/v1/tenants/1/clouds/1/accounts"
+LIVE = "https://api.example.test"
+#: A live server's description: one success scenario, an operation status at Location.
+LIVE_TOML = '[scenarios.success]\nmethod = "POST"\npath = "/jobs"\n'
 
 
 @pytest.fixture
@@ -113,3 +124,75 @@ def test_an_accepted_generated_post_is_listed_as_made_for_the_cleanup(opened):
     assert post.status == 202
     assert session.driver.operations.untraced == [("whatever a generated post made", post)]
     assert len(session.driver.operations) == 0  # nothing traced: the cleanup lists it
+
+
+def _live_server() -> respx.Route:
+    """A live server on respx with the test-clock endpoint, whose operations succeed at
+    once; the route of its submissions, to count them."""
+    now = [0.0]
+
+    def advance(request: httpx.Request) -> httpx.Response:
+        now[0] += json.loads(request.content)["seconds"]
+        return httpx.Response(200, json={"now": now[0]})
+
+    respx.get(f"{LIVE}/_test/clock").mock(
+        side_effect=lambda _: httpx.Response(200, json={"now": now[0]})
+    )
+    respx.post(f"{LIVE}/_test/clock/advance").mock(side_effect=advance)
+    numbers = iter(range(1000))
+    submit = respx.post(f"{LIVE}/jobs").mock(
+        side_effect=lambda _: httpx.Response(202, headers={"Location": f"/ops/{next(numbers)}"})
+    )
+    respx.get(url__regex=rf"{LIVE}/ops/\d+").respond(200, json={"status": "SUCCESS"})
+    return submit
+
+
+@respx.mock
+def test_a_smoke_run_against_a_live_server_submits_only_a_trials_worth_at_once(opened, tmp_path):
+    # The smoke profile spares a live target: the batch is the safety trial's two operations,
+    # not polling.concurrency (5) of them.
+    config = tmp_path / "target.toml"
+    config.write_text(LIVE_TOML)
+    submit = _live_server()
+    session = ConformanceSession(resolve(LIVE, config, None, "control", []), PROFILES["smoke"])
+    opened.append(session)
+    batch = session.batch()
+    assert len(batch.concurrent.submissions) == 2
+    assert submit.call_count == 2
+
+
+class _Finished:
+    """Stands in for the retention process (`Background`), already done: what it saw,
+    without starting a process."""
+
+    observation = RetentionObservation(resolution=1.0, margin=0.0)
+
+    def __init__(self, session_for: object, target: Target, *args: object, **kwargs: object):
+        pass
+
+    def result(self) -> Observed:
+        return Observed(self.observation, exchanges=[], operations=[], prepared=[])
+
+    def stop(self) -> None:
+        return None
+
+
+def test_the_retention_probes_started_apart_say_how_long_is_left_to_wait(
+    opened, tmp_path, monkeypatch
+):
+    config = tmp_path / "target.toml"
+    config.write_text(LIVE_TOML)
+    monkeypatch.setattr("conformance.session.Background", _Finished)
+    with freeze_time("2026-01-01", tick=False):
+        session = ConformanceSession(resolve(LIVE, config, None, "real", []))
+        opened.append(session)
+        lines: list[str] = []
+        session.progress = lines.append
+        session.start_retention()
+        observation = session.retention()
+    assert observation is _Finished.observation  # what the process saw, taken as the run's
+    # The completed window (300 s) and the tolerance (5 s), none of it passed yet.
+    assert lines == [
+        "waiting about 5 min 5 s more for the retention probes "
+        "(started with the run, in a process of their own)"
+    ]

@@ -25,3 +25,26 @@ def test_a_live_target_without_a_success_scenario_is_refused_with_an_example_to_
         "",
         "README.md, 'Describing your server', lists every key.",
     ]
+
+
+def test_a_target_of_no_known_kind_is_refused_with_every_form_a_target_takes():
+    with pytest.raises(TargetError) as refused:
+        resolve("ftp://x", None, None, None, [])
+    assert str(refused.value) == (
+        "--target 'ftp://x' is neither 'builtin', 'asgi:MODULE:APP' nor an http(s) URL. "
+        "Use --target builtin for the in-process simulator (builtin:azure and the like "
+        "for one speaking another dialect), asgi:myservice.main:app for your ASGI app "
+        "in-process, or the base URL of your server, e.g. --target http://127.0.0.1:8080."
+    )
+
+
+def test_a_virtual_clock_for_a_live_server_is_refused_naming_the_clocks_that_work(tmp_path):
+    config = tmp_path / "target.toml"
+    config.write_text('[scenarios.success]\nmethod = "POST"\npath = "/jobs"\n')
+    with pytest.raises(TargetError) as refused:
+        resolve("https://api.example.test", config, None, "virtual", [])
+    assert str(refused.value) == (
+        "--clock virtual needs an in-process target, but https://api.example.test is a live "
+        "server whose clock the suite cannot move. Use --clock control if the server offers "
+        "the test-clock endpoint, else --clock real."
+    )

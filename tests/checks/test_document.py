@@ -262,3 +262,15 @@ def test_a_monitor_in_links_an_error_range_and_the_json_bodies_are_cited_where_t
 def test_without_a_document_the_rules_are_not_described():
     with pytest.raises(NotDescribed, match=r"names no OpenAPI document \(openapi = "):
         document.usable(None)
+
+
+def test_a_read_without_an_error_answer_fails_saying_what_to_document():
+    with pytest.raises(ConformanceFailure) as failure:
+        document.errors_documented(_contract(CHECKS[5][2]), _description())
+    assert failure.value.observed == (
+        "GET /operations/{id} documents 200 (/paths/~1operations~1{id}/get/responses)"
+    )
+    assert failure.value.expected == "an error answer (4XX, 5XX or default) for each"
+    assert failure.value.hint == (
+        "Document what your server answers to a bad request and an unknown id."
+    )

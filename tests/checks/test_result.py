@@ -19,6 +19,7 @@ from tests.support.checks import (
     DESCRIPTION,
     RESOURCE,
     citing,
+    make_description,
     make_run,
     raises_verdict,
     state_read,
@@ -166,3 +167,13 @@ def test_a_failure_without_a_message_in_words_has_none(message):
 def test_a_failure_with_a_message_has_one():
     driver, run = run_with(ACCEPTED, *[status_answer("FAILED", msg=" quota exceeded ")] * 3)
     result.failure_has_message(run, driver.description)
+
+
+def test_a_dialect_without_a_message_field_says_how_to_judge_failure_messages():
+    description = make_description(dialect={"message_field": ""})
+    with raises_verdict(NotObserved) as skipped:
+        result.failure_has_message(make_run(state_read("FAILED")), description)
+    assert skipped.value.reason == (
+        "the dialect names no message field (dialect.message_field is empty), so a "
+        "failure's reason cannot be looked for; set it to judge this"
+    )

@@ -16,9 +16,10 @@ from conformance.budget import Budget
 from conformance.checks import (
     robustness,
 )
-from conformance.driver import Exchange
+from conformance.driver import Ended, Exchange
 from conformance.observations import Malformed
 from conformance.verdicts import (
+    Blocked,
     ConformanceFailure,
     NotObserved,
     collecting,
@@ -27,7 +28,10 @@ from tests.support.checks import (
     QUICK,
     citing,
     make_exchange,
+    make_poll,
+    make_run,
     raises_verdict,
+    state_read,
 )
 from tests.support.driving import BASE, STATUS, SUBMIT
 from tests.support.running import write
@@ -903,3 +907,22 @@ def test_a_malformed_submission_fills_the_scenarios_header_placeholders(tmp_path
     finally:
         session.close()
     assert dict(sent.request_headers)["idempotency-key"] == "key-m1-0"
+
+
+def test_another_id_is_not_probed_where_the_operations_own_status_url_told_no_state():
+    # Beside an id never seen to answer, a 404 for another id could mean a wrong path.
+    run = make_run(make_poll(make_exchange(500, b"oops"), None))
+    run.ended = Ended.STATUS_ERROR
+    with raises_verdict(Blocked) as blocked:
+        robustness.known_id_answers(run)
+    assert blocked.value.reason == (
+        "the success operation's own status URL never told a state (the status resource "
+        "answered 500), so another id's answer there would show nothing"
+    )
+    assert blocked.value.exchanges == run.exchanges
+    assert blocked.value.by == ("STATUS-200-JSON", "SUBMIT-LOCATION", "RETAIN-COMPLETED")
+
+
+def test_another_id_is_probed_where_the_operations_own_status_url_told_a_state():
+    run = make_run(state_read("RUNNING"))
+    assert robustness.known_id_answers(run) is None  # no verdict: the probes may go ahead

@@ -12,7 +12,7 @@ from conformance.checks import (
     schema,
 )
 from conformance.driver import Exchange
-from conformance.openapi import Published
+from conformance.openapi import NOT_FETCHED, Published, cut_elsewhere
 from conformance.verdicts import (
     ConformanceFailure,
     NotObserved,
@@ -56,6 +56,18 @@ def _strict() -> Published:
     return Published(
         schemathesis.openapi.from_dict(document, config=schemathesis.Config()), "api.json"
     )
+
+
+def _referring() -> Published:
+    """The test document, its status answer's `msg` a schema in another document (not fetched)."""
+    document = copy.deepcopy(DOCUMENT)
+    answer = document["paths"]["/v1/operationStatus/{id}"]["get"]["responses"]["200"]
+    answer["content"]["application/json"]["schema"]["properties"]["msg"] = {
+        "$ref": "https://schemas.example.test/common.json#/Message"
+    }
+    cut, elsewhere = cut_elsewhere(document)
+    loaded = schemathesis.openapi.from_dict(cut, config=schemathesis.Config())
+    return Published(loaded, "api.json", elsewhere=elsewhere)
 
 
 def test_answers_that_match_the_document_pass_citing_the_document_first():
@@ -258,3 +270,20 @@ def test_a_recorded_exchange_is_rebuilt_with_its_method_and_request_headers():
 def test_a_generated_case_is_sent_with_its_body_and_media_type(given, sent):
     case = published_of().operation("POST", ACCOUNTS).Case(**given)
     assert schema._body(case) == sent
+
+
+def test_an_answer_documented_in_another_document_is_not_judged_saying_why_once():
+    with raises_verdict(NotObserved) as skipped:
+        schema.answers_match_document(_referring(), [json_answer(200, b'{"status": "RUNNING"}')])
+    # Why the other document was not fetched is said once, after every part left out.
+    assert skipped.value.reason == (
+        "no answer could be judged (1 answer not judged, of GET /v1/operationStatus/{id}, "
+        "answer 200; left out of the document: GET /v1/operationStatus/{id}, answer 200: "
+        f"refers to https://schemas.example.test/common.json; {NOT_FETCHED})"
+    )
+
+
+@pytest.mark.parametrize("code", [0, 1, 202])
+def test_a_recorded_exchange_is_rebuilt_with_the_very_code_it_got(code):
+    # An in-process app may answer any number, 0 too: the document is read for that code.
+    assert schema._response(json_answer(code, b"{}")).status_code == code

@@ -938,3 +938,13 @@ def test_a_retry_after_the_poller_did_not_wait_for_is_a_failure():
     run.polls[0].waited = 4.0  # as a poller that did not wait would have it
     with pytest.raises(ConformanceFailure, match="waited 4 s"):
         status.honours_retry_after(run, 30)
+
+
+def test_an_unknown_state_name_hints_at_the_listed_name_it_likely_meant():
+    run = make_run(state_read("RUNNING"), state_read("Running", index=2))
+    with raises_verdict(ConformanceFailure) as failure:
+        status.state_names_known(run, DESCRIPTION)
+    assert failure.value.hint == (
+        "The state 'Running' is not among dialect.states (FAILED, RUNNING, SUCCESS); did you "
+        f"mean 'RUNNING'? {HINT_NAMES}"
+    )

@@ -170,3 +170,11 @@ def test_a_described_call_that_answers_without_a_state_fails_naming_the_synchron
     assert failure.value.requirement.id == "SYNC-STATE"
     assert failure.value.observed == "the synchronous call answered 500 with 4 bytes"
     assert failure.value.exchanges == [ex]
+
+
+def test_a_synchronous_answer_with_status_0_fails_quoting_the_0():
+    # An in-process app can send any number as its status; 0 is falsy, yet it is what came.
+    ex = make_exchange(0, b"{}")
+    with raises_verdict(ConformanceFailure) as failure:
+        sync.answers_with_state(ex, "reading it")
+    assert failure.value.observed == "reading it answered 0 with 2 bytes"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
+from conformance.budget import Budget
 from conformance.checks import (
     model,
 )
-from conformance.model import Exploration
+from conformance.model import Exploration, explore
+from conformance.session import ConformanceSession
+from conformance.target import resolve
 from conformance.verdicts import (
     Blocked,
     ConformanceFailure,
@@ -18,6 +24,19 @@ from tests.support.checks import (
     make_exchange,
     raises_verdict,
 )
+
+#: A small search: a handful of short lifecycles, reported as drawn.
+SMALL = Budget(sequences=2, steps=4, shrink=False)
+
+
+@contextmanager
+def _simulator(*faults: str) -> Iterator[ConformanceSession]:
+    """A session of the built-in simulator (with `faults`) on the virtual clock."""
+    session = ConformanceSession(resolve("builtin", None, None, "virtual", list(faults)))
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 def test_a_flaky_finding_keeps_its_own_hint_before_the_note():
@@ -90,3 +109,31 @@ def test_a_model_whose_every_setup_failed_is_blocked_and_one_that_lost_a_scenari
     half = Exploration(unprepared={"failure": failed}, drawable=2, steps=4)
     with pytest.raises(NotObserved, match="the failure scenario's setup failed, so none was"):
         model.model_holds(half, "TRANS-MODEL")
+
+
+def test_a_description_without_scenarios_leaves_the_model_blocked_saying_why():
+    with _simulator() as session:
+        description = session.description.model_copy(update={"scenarios": {}})
+        exploration = explore(session.driver, description, moves_clock=True, budget=SMALL)
+    assert exploration.findings == {} and exploration.rounds == 0
+    with raises_verdict(Blocked) as blocked:
+        model.model_holds(exploration, "TRANS-MODEL")
+    assert blocked.value.reason == (
+        "the lifecycle model could not run: the description declares neither a success nor a "
+        "failure scenario"
+    )
+
+
+def test_a_search_that_finds_nothing_takes_one_round():
+    with _simulator() as session:
+        exploration = explore(session.driver, session.description, moves_clock=True, budget=SMALL)
+    assert exploration.findings == {}
+    assert exploration.rounds == 1
+
+
+def test_each_finding_takes_a_round_of_its_own_and_a_last_round_finds_nothing_new():
+    # The search runs again without what it found, until a round finds nothing new.
+    with _simulator("wrong-outcome") as session:
+        exploration = explore(session.driver, session.description, moves_clock=True, budget=SMALL)
+    assert sorted(exploration.findings) == ["TRANS-OUTCOME"]
+    assert exploration.rounds == 2

@@ -108,3 +108,25 @@ def test_a_requirement_not_judged_does_not_stop_the_machine():
         machine = machine_for(ctx)()
         machine.first_submit(scenario="success")
         assert machine.ops[0].polls  # read on, the divergence passed by
+
+
+@pytest.mark.parametrize("cap", [3, 2])
+def test_a_lifecycle_submits_no_more_operations_together_than_its_cap(cap):
+    # Three drawn at once: all of them under a cap of three, two under a cap of two.
+    with _context() as ctx:
+        ctx.per_sequence = cap
+        machine = machine_for(ctx)()
+        machine.submit_together(count=3)
+        assert len(machine.ops) == cap
+        assert ctx.submitted == cap
+
+
+def test_reading_the_resource_of_a_succeeded_operation_shows_the_result_url_holding():
+    with _context() as ctx:
+        machine = machine_for(ctx)()
+        machine.first_submit(scenario="success")
+        (op,) = machine.ops
+        machine.read_resource(op=op, later=False, near=0.01)
+        assert ctx.shown["RESULT-URL"] == 1
+        assert ctx.rules["read_resource"] == 1
+        assert " GET " in machine.steps[-1] and machine.steps[-1].endswith(" -> 200")

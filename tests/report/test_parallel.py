@@ -17,6 +17,7 @@ from conformance.report._parallel import (
     renumbered_case,
     write_groups,
 )
+from conformance.report._terminal import cleanup_lines
 from tests.support.paths import DATA
 from tests.support.recording import make_recorder, worker_partial
 
@@ -318,3 +319,21 @@ def test_the_workers_cleanups_are_merged_with_their_numbers_moved_as_their_trans
     ]
     merged.add("gw2", worker_partial(0))  # a worker that made nothing changes nothing
     assert len(merged.cleanup["items"]) == 2
+
+
+def test_the_merged_cleanup_says_kept_when_a_later_worker_ran_with_keep():
+    merged = Merged()
+    item = {
+        "what": "w",
+        "url": "/r",
+        "removed": False,
+        "how": "kept",
+        "exchanges": [],
+        "operation": None,
+    }
+    merged.add("gw0", {**worker_partial(0), "cleanup": {"kept": False, "items": []}})
+    merged.add("gw1", {**worker_partial(0), "cleanup": {"kept": True, "items": [item]}})
+    # The terminal then says the run left what it made on purpose, not that removing failed.
+    assert cleanup_lines(merged.cleanup)[0][0] == (
+        "cleanup: --keep, so the run left what it made: 1 thing"
+    )
