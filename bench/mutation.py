@@ -207,6 +207,8 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=45.0, help="stop the run after this")
     parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 below this score")
     args = parser.parse_args()
+    if args.sample < 0:
+        parser.error(f"--sample must be 0 (every mutant) or more, not {args.sample}")
 
     started = time.monotonic()
     names: list[str] = []

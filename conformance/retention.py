@@ -10,6 +10,7 @@ still answer, and one just outside it plus the tolerance, where it must be gone.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -361,6 +362,8 @@ def _follow_twin(
     step = observation.resolution
     window = driver.description.retention.completed
     budget = driver.description.polling.budget
+    # The reads of the margin it is first read early by (see below) come on top of the cap.
+    cap = MAX_FINE_POLLS + max(0, math.ceil((observation.margin - step) / step))
     try:
         twin = driver.submit(scenario)
     except SetupFailed as failed:
@@ -400,9 +403,7 @@ def _follow_twin(
                 observation.completed[scenario] = plan(
                     scenario, first.submission, rough, window, [first, run]
                 )
-        elif (
-            len(run.polls) >= MAX_FINE_POLLS or driver.clock.now() - twin.exchange.sent_at > budget
-        ):
+        elif len(run.polls) >= cap or driver.clock.now() - twin.exchange.sent_at > budget:
             # The twin runs longer than its first: the first operation's bracket serves,
             # if its window's end is still ahead.
             if carries:
@@ -420,8 +421,9 @@ def _follow_twin(
         else:
             schedule.at(driver.clock.now() + step, f"{scenario} fine poll", fine_poll)
 
-    # Read it first a margin before that (a step on the virtual clock; on the wall clock also
-    # the latency seen and the allowance for a late slot), so it is still seen running.
+    # Its first read comes a margin before the moment its first was last seen running (a
+    # step on the virtual clock; on the wall clock also the latency seen and the allowance
+    # for a late slot), so a slot that runs late still finds it running.
     start = twin.exchange.sent_at + max(lead - observation.margin, 0.0)
     schedule.at(start, f"{scenario} fine poll", fine_poll)
 

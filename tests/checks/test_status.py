@@ -95,7 +95,7 @@ def _named(path: str, named: str):  # type: ignore[no-untyped-def]
 
 
 def _poll(state: str, progress: int | None = None, index: int = 1) -> Poll:
-    role = {"RUNNING": Role.RUNNING, "SUCCESS": Role.SUCCESS}[state]
+    role = {"RUNNING": Role.RUNNING, "SUCCESS": Role.SUCCESS, "FAILED": Role.FAILURE}[state]
     body = {"status": state, **({} if progress is None else {"progress": progress})}
     exchange = Exchange(
         index, "status", "GET", f"{STATUS_ROOT}/op{index}", [], b"", 0.0, status=200
@@ -822,8 +822,28 @@ def test_an_operation_already_ended_at_its_first_read_shows_nothing_of_safety(ex
     # Both ended before any read: no read was made while there was work for it to move.
     often = [_poll("SUCCESS", index=1), _poll("SUCCESS", index=2)]
     trial = _trial(often, _poll("SUCCESS", index=3))
-    with raises_verdict(NotObserved, r"already ended \(SUCCESS\) at its first read"):
+    ended = r"^not observed: the operation read 2 times had already ended \(SUCCESS\) at its first"
+    with raises_verdict(NotObserved, ended):
         status.reads_are_safe(lambda: trial, _description(), exact=exact)
+
+
+def test_an_ended_operation_that_reads_move_fails_on_an_exact_clock():
+    # Ended before its first read, it still changed under the burst of reads: with no time
+    # passing, only the reads can have moved it.
+    often = [_poll("SUCCESS", index=1), _poll("SUCCESS", index=2), _poll("FAILED", index=3)]
+    trial = _trial(often, _poll("SUCCESS", index=4))
+    with raises_verdict(ConformanceFailure) as failure:
+        status.reads_are_safe(lambda: trial, _description(), exact=True)
+    assert failure.value.observed.startswith(
+        "read 3 times, an operation went ('SUCCESS', None) -> ('SUCCESS', None) -> ('FAILED', None)"
+    )
+
+
+def test_an_ended_operation_whose_twin_is_behind_fails_on_an_exact_clock():
+    often = [_poll("SUCCESS", index=1), _poll("SUCCESS", index=2)]
+    trial = _trial(often, _poll("RUNNING", index=3))
+    with raises_verdict(ConformanceFailure):
+        status.reads_are_safe(lambda: trial, _description(), exact=True)
 
 
 def test_a_code_mapped_to_a_state_is_a_status_code_and_needs_no_body():
