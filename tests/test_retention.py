@@ -708,3 +708,30 @@ def test_a_timeout_scenario_whose_setup_fails_is_unobserved_with_why():
     assert unobserved.reason.startswith("setup failed: scenarios.timeout.setup step 1")
     assert [e.status for e in unobserved.exchanges] == [409]
     assert isinstance(observation.completed["success"], Retained)  # the others go on
+
+
+@respx.mock
+def test_a_twin_whose_setup_fails_leaves_its_scenario_unobserved_citing_the_refusal():
+    clock = VirtualClock(T0)
+    ScriptedServer(clock, {}, math.inf)
+    # The first operation's setup step is answered; the twin's is refused.
+    respx.post(f"{ORIGIN}/locks").mock(
+        side_effect=[httpx.Response(201, json={}), httpx.Response(409, json={"error": "busy"})]
+    )
+    raw = {
+        "base_url": ORIGIN,
+        "scenarios": {
+            "success": {
+                "path": "/submit",
+                "json": "success",
+                "setup": [{"method": "POST", "path": "/locks"}],
+            },
+        },
+        "retention": {"completed": 250.0, "tolerance": 1.0},
+        "polling": {"interval": 1.0},
+    }
+    driver = Driver(httpx.Client(base_url=ORIGIN), parse(raw, "test").effective, clock)
+    unobserved = observe(driver, real_clock=False).completed["success"]
+    assert isinstance(unobserved, Unobserved)
+    assert unobserved.reason.startswith("setup failed: scenarios.success.setup step 1")
+    assert [e.status for e in unobserved.exchanges] == [409]
