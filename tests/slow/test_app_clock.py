@@ -22,7 +22,10 @@ DESCRIPTION = (APPS / "target.toml").read_text()
 
 #: The windows of the wall-clock runs, and the description that says so. The work lasts long
 #: enough that a busy machine's late first read still finds it running (else STATUS-SAFE
-#: has nothing to see, and SKIPs where the virtual run PASSes).
+#: has nothing to see, and SKIPs where the virtual run PASSes). The tolerance leaves room for
+#: the probes' margin, which grows with the slowest answer seen: under CI's load one of
+#: 0.55 s put a probe 1.4 s inside a window, and the suite rightly said a window off by less
+#: would not show (WARN inconclusive).
 SCALED = {"completed": 3.0, "timed_out": 6.0, "work": 0.6}
 SCALED_DESCRIPTION = (
     DESCRIPTION
@@ -35,7 +38,7 @@ delete_budget = 3
 [retention]
 completed = 3.0
 timed_out = 6.0
-tolerance = 1.0
+tolerance = 2.0
 """
 )
 
